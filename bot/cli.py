@@ -1,0 +1,224 @@
+"""The `nhacviec` command: check a deadline phrase, import and export the register, ask what is due."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from bot.tables import assignment_table, summary_table, use_color
+from scheduler.clock import clock_from_env, local_today
+from scheduler.db import make_engine
+from scheduler.deadlines import DeadlineError, parse_deadline
+from scheduler.importer import import_register, load_register, read_register
+from scheduler.queries import UnknownUnitError, find_unit_id, overdue, overdue_summary, tasks, upcoming
+from scheduler.register import RegisterError
+from scheduler.register_tables import write_csv_folder, write_xlsx
+from scheduler.register_yaml import dump_yaml
+
+EXIT_BAD_INPUT = 2
+STATES = ("active", "all", "open", "in_progress", "overdue", "done", "done_on_time", "done_late", "cancelled")
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed without a traceback, exit code 2."""
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"ngày {text!r} phải viết dạng YYYY-MM-DD, vd. 2022-05-02") from None
+
+
+def _engine(args: argparse.Namespace) -> Engine:
+    return make_engine(args.database)
+
+
+def _unit(engine: Engine, text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        return find_unit_id(engine, text)
+    except UnknownUnitError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _today(args: argparse.Namespace) -> date:
+    return local_today(clock_from_env(args.today))
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+
+def cmd_deadline(args: argparse.Namespace) -> int:
+    """Show how a deadline phrase is read."""
+    try:
+        found = parse_deadline(args.phrase, args.doc_date or _today(args))
+    except DeadlineError as exc:
+        if args.json:
+            print(json.dumps({"text": args.phrase, "error": exc.reason}, ensure_ascii=False))
+            return EXIT_BAD_INPUT
+        raise CliError(str(exc)) from None
+    if args.json:
+        print(json.dumps(found.to_json(), ensure_ascii=False))
+    elif found.due:
+        print(f"{found.text!r} → hạn {found.due:%d/%m/%Y} ({_WEEKDAYS_VI[found.due.weekday()]})")
+    else:
+        print(f"{found.text!r} → lặp lại: {found.rrule}")
+    return 0
+
+
+_WEEKDAYS_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Check the whole file, then write all of it in one transaction (or nothing)."""
+    path = Path(args.file)
+    reg = load_register(path)
+    if args.check:
+        print(f"{path.name}: hợp lệ — {len(reg.units)} đơn vị, {len(reg.officials)} cán bộ, {len(reg.tasks)} nhiệm vụ.")
+        return 0
+    engine = _engine(args)
+    report = import_register(engine, reg, clock_from_env(None), actor=f"import:{path.name}")
+    print(f"Đã nhập {path.name}:")
+    for line in report.summary():
+        print(f"  {line}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the register out in the import format."""
+    reg = read_register(_engine(args))
+    if args.format == "yaml":
+        text = dump_yaml(reg)
+        if args.output:
+            Path(args.output).write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+        return 0
+    if not args.output:
+        raise CliError(f"--format {args.format} cần -o: một tệp .xlsx hoặc một thư mục cho các tệp CSV")
+    if args.format == "xlsx":
+        write_xlsx(reg, Path(args.output))
+    else:
+        write_csv_folder(reg, Path(args.output))
+    print(f"Đã xuất sổ ra {args.output}", file=sys.stderr)
+    return 0
+
+
+def _print_rows(args: argparse.Namespace, rows: list, today: date) -> None:  # type: ignore[type-arg]
+    if args.json:
+        print(json.dumps([r.to_json(today) for r in rows], ensure_ascii=False, indent=2))
+    else:
+        print(assignment_table(rows, today, use_color(args.color)))
+
+
+def cmd_tasks(args: argparse.Namespace) -> int:
+    """List assignments, soonest first."""
+    engine = _engine(args)
+    today = _today(args)
+    _print_rows(args, tasks(engine, today, _unit(engine, args.unit), args.status), today)
+    return 0
+
+
+def cmd_overdue(args: argparse.Namespace) -> int:
+    """What is past due and not done; `--summary` counts per unit."""
+    engine = _engine(args)
+    today = _today(args)
+    if args.summary:
+        items = overdue_summary(engine, today)
+        if args.json:
+            print(json.dumps([{"unit": i.unit_code, "unit_name": i.unit_name, "overdue": i.count,
+                               "oldest_due": i.oldest_due.isoformat()} for i in items], ensure_ascii=False, indent=2))
+        else:
+            print(summary_table(items, today, use_color(args.color)))
+        return 0
+    _print_rows(args, overdue(engine, today, _unit(engine, args.unit)), today)
+    return 0
+
+
+def cmd_upcoming(args: argparse.Namespace) -> int:
+    """What falls due in the next days."""
+    engine = _engine(args)
+    today = _today(args)
+    _print_rows(args, upcoming(engine, today, args.days, _unit(engine, args.unit)), today)
+    return 0
+
+
+# --- parser --------------------------------------------------------------------------------------
+
+
+def _query_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--unit", help="mã, tên hoặc tên khác của đơn vị")
+    parser.add_argument("--today", help="đứng ở ngày này (YYYY-MM-DD); mặc định NHACVIEC_NOW hoặc hôm nay")
+    parser.add_argument("--json", action="store_true", help="in JSON thay cho bảng")
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="tô màu bảng")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nhacviec", description="Nhắc việc: sổ nhiệm vụ và nhắc hạn cho các đơn vị.")
+    parser.add_argument("--database", help="URL cơ sở dữ liệu (mặc định NHACVIEC_DATABASE_URL hoặc data/nhacviec.sqlite3)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="LỆNH")
+
+    p = sub.add_parser("deadline", help="xem một cụm từ thời hạn được hiểu thế nào")
+    p.add_argument("phrase", help="vd. 'trong tháng 5/2022'")
+    p.add_argument("--doc-date", type=_iso_date, help="ngày văn bản (YYYY-MM-DD), cho năm còn thiếu; mặc định hôm nay")
+    p.add_argument("--today", help=argparse.SUPPRESS)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_deadline)
+
+    p = sub.add_parser("import", help="nhập sổ từ tệp YAML, Excel (.xlsx) hoặc thư mục CSV")
+    p.add_argument("file")
+    p.add_argument("--check", action="store_true", help="chỉ kiểm tra, không ghi gì")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help="xuất sổ ra YAML, Excel hoặc CSV")
+    p.add_argument("--format", choices=("yaml", "xlsx", "csv"), default="yaml")
+    p.add_argument("-o", "--output", help="tệp (yaml, xlsx) hoặc thư mục (csv)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("tasks", help="danh sách nhiệm vụ của các đơn vị")
+    _query_options(p)
+    p.add_argument("--status", choices=STATES, default="active",
+                   help="lọc theo tình trạng (mặc định: chưa xong)")
+    p.set_defaults(func=cmd_tasks)
+
+    p = sub.add_parser("overdue", help="những việc đã quá hạn")
+    _query_options(p)
+    p.add_argument("--summary", action="store_true", help="đếm theo đơn vị")
+    p.set_defaults(func=cmd_overdue)
+
+    p = sub.add_parser("upcoming", help="những việc sắp đến hạn")
+    _query_options(p)
+    p.add_argument("--days", type=int, default=7, help="số ngày tới (mặc định 7)")
+    p.set_defaults(func=cmd_upcoming)
+    return parser
+
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; bad input exits with 2 and a message, never a traceback."""
+    args = build_parser().parse_args(argv)
+    try:
+        func: Command = args.func
+        return func(args)
+    except RegisterError as exc:
+        print(f"Lỗi: {len(exc.problems)} chỗ cần sửa, không có gì được ghi vào cơ sở dữ liệu.", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (CliError, ValueError) as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

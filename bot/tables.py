@@ -1,0 +1,76 @@
+"""Plain-text tables for the terminal: Vietnamese headings, overdue in red, due within 3 days in yellow."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from datetime import date
+from typing import TextIO
+
+from scheduler.queries import AssignmentRow, UnitOverdue
+from scheduler.status import STATE_LABELS, State, days_text
+
+RED = "\033[31m"
+YELLOW = "\033[33m"
+RESET = "\033[0m"
+TITLE_WIDTH = 60
+
+
+def use_color(mode: str, stream: TextIO = sys.stdout) -> bool:
+    """`always`, `never`, or `auto`: colour a terminal unless NO_COLOR is set."""
+    if mode == "always":
+        return True
+    if mode == "never" or os.environ.get("NO_COLOR"):
+        return False
+    return stream.isatty()
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _render(headings: Sequence[str], rows: list[list[str]], colors: list[str], color: bool) -> str:
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headings)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headings, widths, strict=True)).rstrip(),
+             "  ".join("─" * w for w in widths)]
+    for row, tint in zip(rows, colors, strict=True):
+        line = "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        lines.append(f"{tint}{line}{RESET}" if color and tint else line)
+    return "\n".join(lines)
+
+
+def assignment_table(items: list[AssignmentRow], today: date, color: bool) -> str:
+    """One line per assignment: id, task, unit, due date, days left, state."""
+    if not items:
+        return "Không có nhiệm vụ nào."
+    headings = ("ID", "Mã NV", "Nhiệm vụ", "Đơn vị", "Hạn", "Còn lại", "Tình trạng")
+    rows: list[list[str]] = []
+    colors: list[str] = []
+    for item in items:
+        state = item.state(today)
+        label = STATE_LABELS[state]
+        if state == State.in_progress and item.percent:
+            label = f"{label} {item.percent}%"
+        if item.due != item.original_due:
+            label += f" (gia hạn từ {item.original_due:%d/%m})"
+        active = state in (State.open, State.in_progress, State.overdue)
+        rows.append([str(item.id), item.task_code, _cut(item.title, TITLE_WIDTH), _cut(item.unit_name, 32),
+                     f"{item.due:%d/%m/%Y}", days_text(item.due, today) if active else "", label])
+        if state == State.overdue:
+            colors.append(RED)
+        elif active and (item.due - today).days <= 3:
+            colors.append(YELLOW)
+        else:
+            colors.append("")
+    return _render(headings, rows, colors, color)
+
+
+def summary_table(items: list[UnitOverdue], today: date, color: bool) -> str:
+    """Per unit: how many overdue, and the oldest."""
+    if not items:
+        return "Không có đơn vị nào quá hạn."
+    headings = ("Đơn vị", "Số việc quá hạn", "Quá hạn lâu nhất")
+    rows = [[_cut(i.unit_name, 40), str(i.count), f"{i.oldest_due:%d/%m/%Y} ({days_text(i.oldest_due, today)})"]
+            for i in items]
+    return _render(headings, rows, [RED] * len(rows), color)

@@ -1,0 +1,320 @@
+"""The Vietnamese deadline grammar, shared by import, extraction and the bot's replies.
+
+Every phrase resolves to the last day that still meets it ("trong tháng 5/2022" → 31/5/2022,
+"trước ngày 15/6" → 14/6). Recurring phrases give an RFC 5545 RRULE read with dateutil.
+A phrase the grammar does not know raises `DeadlineError`: it is reported, never guessed.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from dateutil.rrule import rrulestr
+
+from scheduler.workdays import add_working_days
+
+
+class DeadlineError(ValueError):
+    """A deadline phrase that cannot be read; the message says which phrase and what to write."""
+
+    def __init__(self, phrase: str, reason: str) -> None:
+        self.phrase = phrase
+        self.reason = reason
+        super().__init__(f"thời hạn {phrase!r}: {reason}")
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A deadline phrase as written, its resolved inclusive due date, and its recurrence."""
+
+    text: str
+    due: date | None
+    rrule: str | None = None
+
+    def to_json(self) -> dict[str, str | None]:
+        return {
+            "text": self.text,
+            "due": self.due.isoformat() if self.due else None,
+            "rrule": self.rrule,
+        }
+
+
+UNKNOWN_HINT = (
+    "không nhận ra cách ghi thời hạn này; hãy viết ví dụ 'ngày 15/10/2023', 'trước ngày 20/5', "
+    "'trong tháng 5/2022', 'quý 2/2022', '6 tháng đầu năm', 'cuối năm 2022', 'trong 15 ngày kể từ ngày 07/4/2022', "
+    "'sáng thứ 2 hằng tuần' hoặc 'trước ngày 20 hằng tháng'"
+)
+
+# --- normalisation -----------------------------------------------------------------------------
+
+_SPACES = re.compile(r"\s+")
+_FILLER = re.compile(
+    r"^(?:(?:dự kiến|phải|cần|sẽ|được|thời hạn|hạn|hoàn thành|hoàn thiện|xong|thực hiện|"
+    r"và|là|:|-|,)\s*)+"
+)
+_SPELLING = [
+    (re.compile(r"\bhàng (ngày|tuần|tháng|quý|năm)\b"), r"hằng \1"),
+    (re.compile(r"\bnghĩ hè\b"), "nghỉ hè"),
+    (re.compile(r"\bquí\b"), "quý"),
+    (re.compile(r"\bthứ hai\b"), "thứ 2"),
+    (re.compile(r"\bthứ ba\b"), "thứ 3"),
+    (re.compile(r"\bthứ tư\b"), "thứ 4"),
+    (re.compile(r"\bthứ năm\b"), "thứ 5"),
+    (re.compile(r"\bthứ sáu\b"), "thứ 6"),
+    (re.compile(r"\bthứ bảy\b"), "thứ 7"),
+    (re.compile(r"\s*([/\-.])\s*(?=\d)"), r"\1"),
+]
+
+
+def normalize(text: str) -> str:
+    """Lower case, NFC, single spaces, common spelling variants, no filler words in front."""
+    out = unicodedata.normalize("NFC", text).lower().replace("–", "-").replace("—", "-")
+    out = _SPACES.sub(" ", out).strip().rstrip(".;,").strip()
+    for pattern, repl in _SPELLING:
+        out = pattern.sub(repl, out)
+    return _FILLER.sub("", out).strip()
+
+
+# --- building blocks ---------------------------------------------------------------------------
+
+_DATE = (
+    r"(?:ngày )?(?P<d>\d{1,2})(?:[/\-.](?P<m>\d{1,2})(?:[/\-.](?P<y>\d{4}|\d{2}))?"
+    r"| tháng (?P<m2>\d{1,2})(?: năm (?P<y2>\d{4}))?)"
+)
+_YEAR = r"(?:[/\-](?P<y>\d{4})| năm (?P<y2>\d{4})| năm nay)?"
+_YEAR_AFTER_NAM = r"(?: (?P<y>\d{4})| nay)?"
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+_WEEKDAYS = {"2": "MO", "3": "TU", "4": "WE", "5": "TH", "6": "FR", "7": "SA", "chủ nhật": "SU"}
+
+
+def _year(phrase: str, groups: dict[str, str | None], doc_date: date | None) -> int:
+    text = groups.get("y") or groups.get("y2")
+    if text:
+        year = int(text)
+        return year + 2000 if year < 100 else year
+    if doc_date is None:
+        raise DeadlineError(phrase, "thiếu năm; hãy ghi năm (vd. 15/6/2022) hoặc cho ngày văn bản (--doc-date)")
+    return doc_date.year
+
+
+def _make_date(phrase: str, year: int, month: int, day: int) -> date:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise DeadlineError(phrase, f"ngày {day}/{month}/{year} không có thật; hãy kiểm tra ngày và tháng") from None
+
+
+def _date(phrase: str, g: dict[str, str | None], doc_date: date | None) -> date:
+    month = g.get("m") or g.get("m2")
+    if month is None:
+        raise DeadlineError(phrase, "thiếu tháng; hãy viết ngày/tháng/năm")
+    return _make_date(phrase, _year(phrase, g, doc_date), int(month), int(g["d"] or 0))
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _check_month(phrase: str, month: int) -> int:
+    if not 1 <= month <= 12:
+        raise DeadlineError(phrase, f"không có tháng {month}; tháng đi từ 1 đến 12")
+    return month
+
+
+def _quarter(phrase: str, text: str) -> int:
+    number = _ROMAN.get(text) or (int(text) if text.isdigit() else 0)
+    if not 1 <= number <= 4:
+        raise DeadlineError(phrase, f"không có quý {text}; quý đi từ 1 (I) đến 4 (IV)")
+    return number
+
+
+# --- the grammar: (pattern, resolver) tried in order ---------------------------------------------
+
+Resolver = Callable[[str, dict[str, str | None], date | None], Deadline]
+_RULES: list[tuple[re.Pattern[str], Resolver]] = []
+
+
+def _rule(pattern: str) -> Callable[[Resolver], Resolver]:
+    def register(fn: Resolver) -> Resolver:
+        _RULES.append((re.compile(pattern), fn))
+        return fn
+
+    return register
+
+
+def _anchor(phrase: str, g: dict[str, str | None], doc_date: date | None) -> date:
+    if g.get("d"):
+        return _date(phrase, g, doc_date)
+    if doc_date is None:
+        raise DeadlineError(phrase, "thời hạn tương đối cần ngày văn bản (--doc-date) hoặc 'kể từ ngày …'")
+    return doc_date
+
+
+@_rule(
+    r"(?:trong(?: thời hạn| vòng)?|không quá|chậm nhất(?: là)?) (?P<n>\d{1,4}) ngày(?P<work> làm việc)?"
+    r"(?: kể từ(?: ngày)? (?:" + _DATE.replace("(?:ngày )?", "") + r"|ký|ban hành|văn bản|nhận được[^,;]*))?"
+)
+def _relative(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
+    start = _anchor(phrase, g, doc_date)
+    count = int(g["n"] or 0)
+    if g.get("work"):
+        return Deadline(phrase, add_working_days(start, count))
+    # Vietnamese civil law counts a period in days from the day after the event.
+    return Deadline(phrase, start + timedelta(days=count))
+
+
+@_rule(r"trước(?: ngày)? " + _DATE.replace("(?:ngày )?", ""))
+def _before_date(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
+    return Deadline(phrase, _date(phrase, g, doc_date) - timedelta(days=1))
+
+
+@_rule(
+    r"(?:(?:chậm nhất|muộn nhất|hạn chót|trước hoặc trong|đến hết|đến|vào|trong|trước hoặc vào)(?: là)? )?"
+    + _DATE
+)
+def _on_date(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
+    return Deadline(phrase, _date(phrase, g, doc_date))
+
+
+@_rule(r"(?P<part>trong |cuối |hết |đầu |giữa |trước )?tháng (?P<m>\d{1,2})" + _YEAR)
+def _month(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
+    month = _check_month(phrase, int(g["m"] or 0))
+    year = _year(phrase, g, doc_date)
+    part = (g.get("part") or "").strip()
+    if part == "đầu":  # thượng tuần: days 1–10
+        return Deadline(phrase, date(year, month, 10))
+    if part == "giữa":  # trung tuần: days 11–20
+        return Deadline(phrase, date(year, month, 20))
+    if part == "trước":
+        return Deadline(phrase, date(year, month, 1) - timedelta(days=1))
+    return Deadline(phrase, _month_end(year, month))
+
+
+@_rule(r"(?P<part>trong |cuối |hết |trước )?quý (?P<q>\d|iv|i{1,3})" + _YEAR)
+def _quarter_end(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
+    quarter = _quarter(phrase, g["q"] or "")
+    year = _year(phrase, g, doc_date)
+    if (g.get("part") or "").strip() == "trước":
+        return Deadline(phrase, date(year, 3 * quarter - 2, 1) - timedelta(days=1))
+    return Deadline(phrase, _month_end(year, 3 * quarter))
+
+
+@_rule(r"(?:trong )?(?P<n>\d{1,2}) tháng (?P<side>đầu|cuối) năm" + _YEAR_AFTER_NAM)
+def _months_of_year(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
+    count = int(g["n"] or 0)
+    if not 1 <= count <= 12:
+        raise DeadlineError(phrase, f"một năm chỉ có 12 tháng, không phải {count}")
+    year = _year(phrase, g, doc_date)
+    month = count if g["side"] == "đầu" else 12
+    return Deadline(phrase, _month_end(year, month))
+
+
+@_rule(r"(?:trong |vào |đến |hết )?(?P<part>đầu|giữa|cuối) năm" + _YEAR_AFTER_NAM)
+def _part_of_year(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
+    year = _year(phrase, g, doc_date)
+    month = {"đầu": 3, "giữa": 6, "cuối": 12}[g["part"] or "cuối"]
+    return Deadline(phrase, _month_end(year, month))
+
+
+@_rule(r"(?:trong |đến hết |hết |trong cả )?năm" + _YEAR_AFTER_NAM)
+def _whole_year(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
+    return Deadline(phrase, date(_year(phrase, g, doc_date), 12, 31))
+
+
+@_rule(r"(?:trong |vào )?(?:dịp |kỳ |thời gian )?nghỉ hè" + _YEAR)
+def _summer(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
+    # The summer break of Vietnamese schools ends with August; the new school year opens on 5/9.
+    return Deadline(phrase, date(_year(phrase, g, doc_date), 8, 31))
+
+
+# --- recurrences ---------------------------------------------------------------------------------
+
+_EVERY = r"(?:hằng|mỗi)"
+
+
+@_rule(
+    r"(?:định kỳ )?(?:vào )?(?:(?:sáng|chiều|tối) )?(?:thứ (?P<wd>[2-7])|(?P<sun>chủ nhật)) " + _EVERY + " tuần"
+)
+def _weekday_weekly(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
+    day = _WEEKDAYS["chủ nhật" if g.get("sun") else g["wd"] or "2"]
+    return Deadline(phrase, None, f"FREQ=WEEKLY;BYDAY={day}")
+
+
+@_rule(r"(?:định kỳ )?" + _EVERY + r" tuần")
+def _weekly(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
+    return Deadline(phrase, None, "FREQ=WEEKLY;BYDAY=SU")
+
+
+@_rule(r"(?:định kỳ )?(?:(?P<before>trước )|chậm nhất |vào )?ngày (?P<d>\d{1,2}) " + _EVERY + " tháng")
+def _day_monthly(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
+    day = int(g["d"] or 0)
+    if not 1 <= day <= 31:
+        raise DeadlineError(phrase, f"không có ngày {day} trong tháng")
+    if g.get("before"):
+        day -= 1
+    return Deadline(phrase, None, f"FREQ=MONTHLY;BYMONTHDAY={day if day else -1}")
+
+
+@_rule(r"(?:định kỳ )?(?:vào )?(?:cuối )?" + _EVERY + " tháng")
+def _monthly(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
+    return Deadline(phrase, None, "FREQ=MONTHLY;BYMONTHDAY=-1")
+
+
+@_rule(r"(?:định kỳ )?(?:vào )?(?:cuối )?" + _EVERY + " quý")
+def _quarterly(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
+    return Deadline(phrase, None, "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1")
+
+
+@_rule(r"(?:định kỳ )?(?:vào )?(?:cuối )?" + _EVERY + " năm")
+def _yearly(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
+    return Deadline(phrase, None, "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31")
+
+
+@_rule(r"(?:định kỳ )?" + _EVERY + " ngày")
+def _daily(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
+    return Deadline(phrase, None, "FREQ=DAILY")
+
+
+# --- public API --------------------------------------------------------------------------------
+
+
+def parse_deadline(text: str, doc_date: date | None = None) -> Deadline:
+    """Resolve a deadline phrase; `doc_date` supplies a missing year and anchors relative phrases."""
+    phrase = text.strip()
+    if not phrase:
+        raise DeadlineError(text, "thời hạn trống; hãy ghi thời hạn hoặc bỏ trường này")
+    normal = normalize(phrase)
+    for pattern, resolve in _RULES:
+        match = pattern.fullmatch(normal)
+        if match:
+            return resolve(phrase, match.groupdict(), doc_date)
+    raise DeadlineError(phrase, UNKNOWN_HINT)
+
+
+def validate_rrule(rule: str) -> str:
+    """Check an RRULE string with dateutil; returns it stripped, raises DeadlineError otherwise."""
+    rule = rule.strip()
+    try:
+        rrulestr(rule, dtstart=date(2000, 1, 1))
+    except (ValueError, TypeError) as exc:
+        raise DeadlineError(rule, f"RRULE không hợp lệ ({exc}); xem RFC 5545, vd. FREQ=WEEKLY;BYDAY=MO") from None
+    return rule
+
+
+def occurrences_between(rule: str, start: date, end: date) -> list[date]:
+    """The occurrence dates of `rule` (anchored at `start`) from `start` to `end`, inclusive."""
+    recurrence = rrulestr(rule, dtstart=datetime.combine(start, time()))
+    return [d.date() for d in recurrence.between(
+        datetime.combine(start, time()), datetime.combine(end, time()), inc=True)]
+
+
+def next_occurrence(rule: str, dtstart: date, on_or_after: date) -> date | None:
+    """The first occurrence of `rule` (anchored at `dtstart`) on or after a day; None when it has ended."""
+    recurrence = rrulestr(rule, dtstart=datetime.combine(dtstart, time()))
+    found = recurrence.after(datetime.combine(on_or_after, time()), inc=True)
+    return found.date() if found else None

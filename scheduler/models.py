@@ -1,0 +1,156 @@
+"""The tables of the task register.
+
+Facts only: a deadline, a status, who changed what. States such as "overdue" or "done late" are
+derived from these facts and a day (see `scheduler.status`), never stored.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Table, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Role(StrEnum):
+    """What an official may do: members act on their units, leaders see all, admins keep the register."""
+
+    member = "member"
+    head = "head"
+    leader = "leader"
+    admin = "admin"
+
+
+class Status(StrEnum):
+    """The stored status of an assignment. "Overdue" is not here: it is derived."""
+
+    open = "open"
+    in_progress = "in_progress"
+    done = "done"
+    cancelled = "cancelled"
+
+
+ACTIVE_STATUSES = (Status.open.value, Status.in_progress.value)
+
+
+class Unit(SQLModel, table=True):
+    """A chi bộ, UBND, a school, a khu phố …; aliases help match how documents name it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=64)
+    name: str = Field(max_length=255)
+    kind: str = Field(default="", max_length=64)
+    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    groups: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class UnitGroup(SQLModel, table=True):
+    """A named set of units ("các chi bộ trực thuộc"); a task for a group is one assignment per member."""
+
+    __tablename__ = "unit_group"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=64)
+    name: str = Field(max_length=255)
+    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Official(SQLModel, table=True):
+    """A person of one or more units."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=64)
+    name: str = Field(max_length=255)
+    title: str = Field(default="", max_length=255)
+    role: str = Field(default=Role.member.value, max_length=16)
+
+
+class OfficialUnit(SQLModel, table=True):
+    """Membership of an official in a unit."""
+
+    __tablename__ = "official_unit"
+
+    official_id: int = Field(foreign_key="official.id", primary_key=True, ondelete="CASCADE")
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True, index=True, ondelete="CASCADE")
+
+
+class Task(SQLModel, table=True):
+    """What a document asks, with its words kept verbatim next to what we resolved them to."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=64)
+    title: str
+    quote: str = ""
+    source_doc: str = ""
+    source_date: date | None = None
+    deadline_text: str = ""
+    due: date | None = None
+    rrule: str | None = Field(default=None, max_length=255)
+    lead: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    coordinating: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    note: str = ""
+    reminders: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class Assignment(SQLModel, table=True):
+    """A task for one unit (one occurrence of it, for a recurring task). Status lives here."""
+
+    __table_args__ = (
+        UniqueConstraint("task_id", "unit_id", "original_due", name="uq_assignment_occurrence"),
+        Index("ix_assignment_unit_status_due", "unit_id", "status", "due"),
+        Index("ix_assignment_status_due", "status", "due"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    status: str = Field(default=Status.open.value, max_length=16)
+    percent: int = 0
+    note: str = ""
+    due: date
+    original_due: date
+    done_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class StatusEvent(SQLModel, table=True):
+    """Append-only history: who changed what, when, through which channel and message."""
+
+    __tablename__ = "status_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    assignment_id: int = Field(foreign_key="assignment.id", index=True)
+    at: datetime
+    kind: str = Field(max_length=32)
+    actor_official_id: int | None = Field(default=None, foreign_key="official.id")
+    actor: str = Field(default="", max_length=255)
+    channel: str = Field(default="", max_length=32)
+    message_id: str | None = Field(default=None, max_length=64)
+    old_status: str | None = Field(default=None, max_length=16)
+    new_status: str | None = Field(default=None, max_length=16)
+    old_due: date | None = None
+    new_due: date | None = None
+    percent: int | None = None
+    note: str = ""
+
+
+class RegisterMeta(SQLModel, table=True):
+    """Register-wide settings read from the file (title, source document, reminder policy)."""
+
+    __tablename__ = "register_meta"
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: dict[str, Any] | list[Any] | str | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+# Core table handles, for bulk statements where the ORM would be slow (imports of 300,000 rows).
+UNITS: Table = Unit.__table__  # type: ignore[attr-defined]
+GROUPS: Table = UnitGroup.__table__  # type: ignore[attr-defined]
+OFFICIALS: Table = Official.__table__  # type: ignore[attr-defined]
+MEMBERS: Table = OfficialUnit.__table__  # type: ignore[attr-defined]
+TASKS: Table = Task.__table__  # type: ignore[attr-defined]
+ASSIGNMENTS: Table = Assignment.__table__  # type: ignore[attr-defined]
+EVENTS: Table = StatusEvent.__table__  # type: ignore[attr-defined]
+META: Table = RegisterMeta.__table__  # type: ignore[attr-defined]

@@ -1,0 +1,139 @@
+"""Read-only questions to the register: a unit's tasks, what is overdue, what is coming."""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Engine, Select, func, select
+
+from scheduler.models import ACTIVE_STATUSES, ASSIGNMENTS, TASKS, UNITS
+from scheduler.status import State, state_of
+
+
+class UnknownUnitError(LookupError):
+    """A unit name that matches nothing; the message suggests the closest ones."""
+
+
+@dataclass(frozen=True)
+class AssignmentRow:
+    """One unit's task as a person sees it."""
+
+    id: int
+    task_code: str
+    title: str
+    deadline_text: str
+    unit_code: str
+    unit_name: str
+    status: str
+    percent: int
+    due: date
+    original_due: date
+    done_at: datetime | None
+
+    def state(self, today: date) -> State:
+        return state_of(self.status, self.due, self.done_at, today)
+
+    def to_json(self, today: date) -> dict[str, object]:
+        return {
+            "id": self.id, "task": self.task_code, "title": self.title, "deadline": self.deadline_text,
+            "unit": self.unit_code, "unit_name": self.unit_name, "status": self.status,
+            "state": self.state(today).value, "percent": self.percent, "due": self.due.isoformat(),
+            "original_due": self.original_due.isoformat(), "days_left": (self.due - today).days,
+            "done_at": self.done_at.isoformat() if self.done_at else None,
+        }
+
+
+def _base() -> Select:
+    return (
+        select(ASSIGNMENTS.c.id, TASKS.c.code, TASKS.c.title, TASKS.c.deadline_text, UNITS.c.code, UNITS.c.name,
+               ASSIGNMENTS.c.status, ASSIGNMENTS.c.percent, ASSIGNMENTS.c.due, ASSIGNMENTS.c.original_due,
+               ASSIGNMENTS.c.done_at)
+        .join(TASKS, TASKS.c.id == ASSIGNMENTS.c.task_id)
+        .join(UNITS, UNITS.c.id == ASSIGNMENTS.c.unit_id)
+        .order_by(ASSIGNMENTS.c.due, UNITS.c.code, ASSIGNMENTS.c.id)
+    )
+
+
+def _rows(engine: Engine, query: Select) -> list[AssignmentRow]:
+    with engine.connect() as conn:
+        return [AssignmentRow(*row) for row in conn.execute(query)]
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFC", text).casefold().strip()
+
+
+def find_unit_id(engine: Engine, text: str) -> int:
+    """A unit by code, name or alias (any case); raises UnknownUnitError with suggestions."""
+    wanted = _fold(text)
+    with engine.connect() as conn:
+        units = conn.execute(select(UNITS.c.id, UNITS.c.code, UNITS.c.name, UNITS.c.aliases)).all()
+    names: dict[str, int] = {}
+    for unit_id, code, name, aliases in units:
+        for label in (code, name, *aliases):
+            names.setdefault(_fold(label), unit_id)
+    if wanted in names:
+        return names[wanted]
+    close = difflib.get_close_matches(wanted, list(names), n=3, cutoff=0.5)
+    hint = f"; có phải: {', '.join(close)}?" if close else "; xem danh sách bằng lệnh nhacviec tasks"
+    raise UnknownUnitError(f"không có đơn vị {text!r}{hint}")
+
+
+def tasks(engine: Engine, today: date, unit_id: int | None = None, state: str | None = None) -> list[AssignmentRow]:
+    """Assignments, soonest first; `state` filters by stored status or derived state (e.g. overdue)."""
+    query = _base()
+    if unit_id is not None:
+        query = query.where(ASSIGNMENTS.c.unit_id == unit_id)
+    if state in ("open", "in_progress", "done", "cancelled"):
+        query = query.where(ASSIGNMENTS.c.status == state)
+    elif state in ("active", None):
+        query = query.where(ASSIGNMENTS.c.status.in_(ACTIVE_STATUSES))
+    rows = _rows(engine, query)
+    if state in (None, "active", "all", "open", "in_progress", "done", "cancelled"):
+        return rows
+    return [r for r in rows if r.state(today).value == state]
+
+
+def overdue(engine: Engine, today: date, unit_id: int | None = None) -> list[AssignmentRow]:
+    """Open or in-progress assignments whose due date has passed, oldest first."""
+    query = _base().where(ASSIGNMENTS.c.status.in_(ACTIVE_STATUSES), ASSIGNMENTS.c.due < today)
+    if unit_id is not None:
+        query = query.where(ASSIGNMENTS.c.unit_id == unit_id)
+    return _rows(engine, query)
+
+
+def upcoming(engine: Engine, today: date, days: int = 7, unit_id: int | None = None) -> list[AssignmentRow]:
+    """Open or in-progress assignments due from today through `days` days ahead."""
+    query = _base().where(
+        ASSIGNMENTS.c.status.in_(ACTIVE_STATUSES),
+        ASSIGNMENTS.c.due >= today,
+        ASSIGNMENTS.c.due <= today + timedelta(days=days),
+    )
+    if unit_id is not None:
+        query = query.where(ASSIGNMENTS.c.unit_id == unit_id)
+    return _rows(engine, query)
+
+
+@dataclass(frozen=True)
+class UnitOverdue:
+    unit_code: str
+    unit_name: str
+    count: int
+    oldest_due: date
+
+
+def overdue_summary(engine: Engine, today: date) -> list[UnitOverdue]:
+    """Per unit: how many assignments are overdue and since when; the most behind first."""
+    count = func.count(ASSIGNMENTS.c.id)
+    query = (
+        select(UNITS.c.code, UNITS.c.name, count, func.min(ASSIGNMENTS.c.due))
+        .join(UNITS, UNITS.c.id == ASSIGNMENTS.c.unit_id)
+        .where(ASSIGNMENTS.c.status.in_(ACTIVE_STATUSES), ASSIGNMENTS.c.due < today)
+        .group_by(UNITS.c.code, UNITS.c.name)
+        .order_by(count.desc(), func.min(ASSIGNMENTS.c.due), UNITS.c.code)
+    )
+    with engine.connect() as conn:
+        return [UnitOverdue(*row) for row in conn.execute(query)]

@@ -1,0 +1,243 @@
+"""The register as tables: an Excel workbook (one sheet per kind) or a folder of CSV files.
+
+Both use the same Vietnamese sheet names and column headings, so a keeper can move between them.
+Errors point at a cell: `Nhiệm vụ!C7` in Excel, `nhiem-vu.csv:7: Thời hạn` in CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+
+from scheduler.register import Problem, RawRegister, Register, RegisterError
+from scheduler.register_yaml import decode_utf8, register_to_dict
+
+META_SHEET = "Thông tin"
+SHEETS: dict[str, str] = {"groups": "Nhóm", "units": "Đơn vị", "officials": "Cán bộ", "tasks": "Nhiệm vụ"}
+CSV_FILES: dict[str, str] = {"Nhóm": "nhom.csv", "Đơn vị": "don-vi.csv", "Cán bộ": "can-bo.csv",
+                             "Nhiệm vụ": "nhiem-vu.csv", META_SHEET: "thong-tin.csv"}
+HEADINGS: dict[str, dict[str, str]] = {
+    "groups": {"code": "Mã", "name": "Tên nhóm", "aliases": "Tên khác"},
+    "units": {"code": "Mã", "name": "Tên đơn vị", "kind": "Loại", "aliases": "Tên khác", "groups": "Thuộc nhóm"},
+    "officials": {"code": "Mã", "name": "Họ và tên", "title": "Chức vụ", "role": "Vai trò", "units": "Đơn vị"},
+    "tasks": {
+        "code": "Mã", "title": "Nhiệm vụ", "quote": "Trích văn bản", "source_doc": "Văn bản",
+        "source_date": "Ngày văn bản", "deadline": "Thời hạn", "due": "Hạn (ngày)", "rrule": "Lặp lại (RRULE)",
+        "lead": "Chủ trì", "coordinating": "Phối hợp", "note": "Ghi chú", "reminders": "Lịch nhắc riêng",
+    },
+}
+META_KEYS = {"title": "Tên sổ", "source_doc": "Văn bản nguồn", "source_date": "Ngày văn bản",
+             "reminders": "Lịch nhắc"}
+META_HEADINGS = ("Mục", "Giá trị")
+_YAML_FIELDS = {"reminders"}
+
+Sheets = dict[str, list[list[Any]]]
+# place(sheet, row number (1-based), column number (1-based), heading) → "Nhiệm vụ!C7"
+Place = Callable[[str, int, int, str], str]
+
+
+def _xlsx_place(sheet: str, row: int, col: int, _heading: str) -> str:
+    return f"{sheet}!{get_column_letter(col)}{row}"
+
+
+def _csv_place(sheet: str, row: int, _col: int, heading: str) -> str:
+    return f"{CSV_FILES.get(sheet, sheet)}:{row}: {heading}"
+
+
+def _rows_to_raw(sheets: Sheets, place: Place, source: str) -> RawRegister:
+    problems: list[Problem] = []
+    known = list(SHEETS.values()) + [META_SHEET]
+    for sheet in sheets:
+        if sheet not in known:
+            close = difflib.get_close_matches(sheet, known, n=1, cutoff=0.4)
+            hint = f"; có phải {close[0]!r}? Hãy đặt lại đúng tên" if close else ""
+            problems.append(Problem(f"{source}: {sheet}", f"trang tính lạ {sheet!r}{hint} "
+                                    f"(các trang: {', '.join(known)})"))
+    positions: dict[str, list[int]] = {}
+    columns: dict[str, dict[str, int]] = {}
+    sections: dict[str, list[dict[str, Any]]] = {}
+    for section, sheet in SHEETS.items():
+        rows = sheets.get(sheet)
+        if rows is None:
+            continue
+        heading_to_field = {h: f for f, h in HEADINGS[section].items()}
+        header = [str(c).strip() if c is not None else "" for c in (rows[0] if rows else [])]
+        fields: list[str | None] = []
+        for col, heading in enumerate(header, start=1):
+            if not heading:
+                fields.append(None)
+                continue
+            fieldname = heading_to_field.get(heading)
+            if fieldname is None:
+                close = difflib.get_close_matches(heading, list(heading_to_field), n=1, cutoff=0.5)
+                hint = f"; có phải {close[0]!r}?" if close else ""
+                problems.append(Problem(place(sheet, 1, col, heading), f"tiêu đề cột lạ {heading!r}{hint} "
+                                        f"(các cột: {', '.join(heading_to_field)})"))
+            fields.append(fieldname)
+        columns[section] = {f: i + 1 for i, f in enumerate(fields) if f}
+        records: list[dict[str, Any]] = []
+        rownums: list[int] = []
+        for rownum, row in enumerate(rows[1:], start=2):
+            if all(c is None or (isinstance(c, str) and not c.strip()) for c in row):
+                continue
+            record: dict[str, Any] = {}
+            for col, value in enumerate(row, start=1):
+                fieldname = fields[col - 1] if col - 1 < len(fields) else None
+                if fieldname is None or value is None or (isinstance(value, str) and not value.strip()):
+                    continue
+                if fieldname in _YAML_FIELDS and isinstance(value, str):
+                    try:
+                        value = yaml.safe_load(value)
+                    except yaml.YAMLError:
+                        problems.append(Problem(place(sheet, rownum, col, HEADINGS[section][fieldname]),
+                                                "không đọc được; viết dạng {before_days: [3, 1]}"))
+                        continue
+                record[fieldname] = value
+            records.append(record)
+            rownums.append(rownum)
+        sections[section] = records
+        positions[section] = rownums
+
+    meta: dict[str, Any] = {}
+    meta_rows: dict[str, int] = {}
+    key_to_field = {h: f for f, h in META_KEYS.items()}
+    for rownum, row in enumerate(sheets.get(META_SHEET, [])[1:], start=2):
+        if not row or row[0] in (None, ""):
+            continue
+        key = str(row[0]).strip()
+        fieldname = key_to_field.get(key)
+        if fieldname is None:
+            problems.append(Problem(place(META_SHEET, rownum, 1, META_HEADINGS[0]),
+                                    f"mục lạ {key!r} (các mục: {', '.join(key_to_field)})"))
+            continue
+        value = row[1] if len(row) > 1 else None
+        if fieldname in _YAML_FIELDS and isinstance(value, str):
+            try:
+                value = yaml.safe_load(value)
+            except yaml.YAMLError:
+                problems.append(Problem(place(META_SHEET, rownum, 2, META_HEADINGS[1]), "không đọc được lịch nhắc"))
+                continue
+        meta[fieldname] = value
+        meta_rows[fieldname] = rownum
+    if problems:
+        raise RegisterError(problems)
+
+    def locate(section: str | None, index: int | None, fieldname: str | None) -> str:
+        if section is None:
+            return place(META_SHEET, meta_rows.get(fieldname or "", 1), 2, META_HEADINGS[1])
+        sheet = SHEETS[section]
+        row = positions[section][index] if index is not None else 1
+        heading = HEADINGS[section].get(fieldname or "", "")
+        col = columns[section].get(fieldname or "", 1)
+        return place(sheet, row, col, heading)
+
+    return RawRegister(meta=meta, sections=sections, locate=locate)
+
+
+def read_xlsx(path: Path) -> RawRegister:
+    """Read a workbook with one sheet per kind (Đơn vị, Nhóm, Cán bộ, Nhiệm vụ, Thông tin)."""
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+        raise RegisterError([Problem(path.name, f"không mở được tệp Excel ({exc}); hãy lưu lại dạng .xlsx")]) from None
+    try:
+        sheets = {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in workbook.worksheets}
+    finally:
+        workbook.close()
+    if not any(s in sheets for s in SHEETS.values()):
+        raise RegisterError([Problem(path.name, "không thấy trang tính nào của sổ nhắc việc (cần ít nhất "
+                                     f"{', '.join(SHEETS.values())}); tên trang tính có bị đổi không?")])
+    return _rows_to_raw(sheets, _xlsx_place, path.name)
+
+
+def read_csv_folder(folder: Path) -> RawRegister:
+    """Read a folder of CSV files named as `export --format csv` writes them."""
+    sheets: Sheets = {}
+    by_file = {v: k for k, v in CSV_FILES.items()}
+    for path in sorted(folder.glob("*.csv")):
+        sheet = by_file.get(path.name, path.stem)
+        text = decode_utf8(path.read_bytes(), path.name)
+        sheets[sheet] = [list(r) for r in csv.reader(io.StringIO(text))]
+    if not any(s in sheets for s in SHEETS.values()):
+        raise RegisterError([Problem(folder.name, f"thư mục không có tệp CSV nào của sổ ({', '.join(CSV_FILES.values())})")])
+    return _rows_to_raw(sheets, _csv_place, folder.name)
+
+
+# --- writing ---------------------------------------------------------------------------------------
+
+
+def _cell(value: Any, fieldname: str) -> Any:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if fieldname in _YAML_FIELDS and value is not None:
+        return yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, sort_keys=False).strip()
+    return value
+
+
+def register_tables(reg: Register) -> Sheets:
+    """The register as rows per sheet, headings first."""
+    data = register_to_dict(reg)
+    sheets: Sheets = {META_SHEET: [list(META_HEADINGS)]}
+    for fieldname, label in META_KEYS.items():
+        if fieldname in data:
+            sheets[META_SHEET].append([label, _cell(data[fieldname], fieldname)])
+    for section, sheet in SHEETS.items():
+        headings = HEADINGS[section]
+        rows: list[list[Any]] = [list(headings.values())]
+        for record in data[section]:
+            rows.append([_cell(record.get(f), f) for f in headings])
+        sheets[sheet] = rows
+    return sheets
+
+
+def write_xlsx(reg: Register, path: Path) -> None:
+    """A workbook a keeper can edit and import again."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)  # type: ignore[arg-type]
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    for sheet, rows in register_tables(reg).items():
+        ws = workbook.create_sheet(sheet)
+        for row in rows:
+            ws.append(row)
+        for cell in ws[1]:
+            cell.font = bold
+            cell.fill = fill
+        ws.freeze_panes = "A2"
+        for col in range(1, len(rows[0]) + 1):
+            width = max((len(str(r[col - 1])) for r in rows[:200] if col - 1 < len(r) and r[col - 1] is not None),
+                        default=8)
+            ws.column_dimensions[get_column_letter(col)].width = min(max(width + 2, 8), 60)
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                if isinstance(cell.value, date | datetime):
+                    cell.number_format = "DD/MM/YYYY"
+                elif isinstance(cell.value, str) and len(cell.value) > 60:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+    workbook.save(path)
+
+
+def write_csv_folder(reg: Register, folder: Path) -> list[Path]:
+    """One UTF-8 CSV per sheet (with a BOM so that Excel shows Vietnamese correctly)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for sheet, rows in register_tables(reg).items():
+        path = folder / CSV_FILES[sheet]
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            for row in rows:
+                writer.writerow(["" if v is None else (v.isoformat() if isinstance(v, date) else v) for v in row])
+        written.append(path)
+    return written
+
