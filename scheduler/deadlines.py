@@ -54,7 +54,7 @@ UNKNOWN_HINT = (
 
 _SPACES = re.compile(r"\s+")
 _FILLER = re.compile(
-    r"^(?:(?:dự kiến|phải|cần|sẽ|được|thời hạn|hạn|hoàn thành|hoàn thiện|xong|thực hiện|"
+    r"^(?:(?:dự kiến|phải|cần|sẽ|được|thời hạn|hạn chót|hạn|hoàn thành|hoàn thiện|xong|thực hiện|"
     r"và|là|:|-|,)\s*)+"
 )
 _SPELLING = [

@@ -10,7 +10,18 @@ import yaml
 
 from scheduler.register import SECTIONS, Problem, RawRegister, Register, RegisterError
 
-_Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """libyaml's fast loader, but dates stay text: an impossible date is then our error, with its line."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+    }
+
+
 _Dumper: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 

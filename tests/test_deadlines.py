@@ -1,0 +1,163 @@
+"""The deadline grammar: every phrase family resolves to the last day that still meets it."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.cli import main
+from scheduler.deadlines import DeadlineError, next_occurrence, parse_deadline
+
+DOC = date(2022, 4, 7)  # the Thường Xuân conclusion
+
+CASES = [
+    # exact dates in every way officials write them
+    ("ngày 15/10/2023", date(2023, 10, 15)),
+    ("15-10-2023", date(2023, 10, 15)),
+    ("15.10.2023", date(2023, 10, 15)),
+    ("ngày 15 tháng 10 năm 2023", date(2023, 10, 15)),
+    ("15 / 6 / 2022", date(2022, 6, 15)),  # stray spaces as in scanned-then-typed text
+    ("15/6", date(2022, 6, 15)),  # missing year: the document's
+    ("15/6/22", date(2022, 6, 15)),  # two-digit year
+    # "before X" is the day before; "at the latest X" is X
+    ("trước ngày 15/6/2022", date(2022, 6, 14)),
+    ("trước ngày 1/7", date(2022, 6, 30)),
+    ("chậm nhất ngày 30/6/2022", date(2022, 6, 30)),
+    ("chậm nhất là ngày 30/6", date(2022, 6, 30)),
+    ("hạn chót 30/6/2022", date(2022, 6, 30)),
+    # months, early/mid/late month (thượng, trung, hạ tuần)
+    ("trong tháng 5/2022", date(2022, 5, 31)),
+    ("hoàn thành trong tháng 4/2022", date(2022, 4, 30)),
+    ("tháng 5 năm 2022", date(2022, 5, 31)),
+    ("tháng 2/2024", date(2024, 2, 29)),  # leap year
+    ("trong tháng 5", date(2022, 5, 31)),
+    ("đầu tháng 6", date(2022, 6, 10)),
+    ("giữa tháng 6/2022", date(2022, 6, 20)),
+    ("cuối tháng 6/2022", date(2022, 6, 30)),
+    ("trước tháng 5/2022", date(2022, 4, 30)),
+    # quarters, Arabic and Roman
+    ("quý 2/2022", date(2022, 6, 30)),
+    ("quý II năm 2022", date(2022, 6, 30)),
+    ("trong quý 2 năm 2022", date(2022, 6, 30)),
+    ("dự kiến hoàn thành trong quý 2/2022", date(2022, 6, 30)),
+    ("Quý IV", date(2022, 12, 31)),
+    ("trước quý 3/2022", date(2022, 6, 30)),
+    # parts of the year
+    ("6 tháng đầu năm", date(2022, 6, 30)),
+    ("9 tháng đầu năm 2022", date(2022, 9, 30)),
+    ("6 tháng cuối năm", date(2022, 12, 31)),
+    ("giữa năm", date(2022, 6, 30)),
+    ("giữa năm 2022", date(2022, 6, 30)),
+    ("đầu năm 2023", date(2023, 3, 31)),
+    ("cuối năm", date(2022, 12, 31)),
+    ("cuối năm 2022", date(2022, 12, 31)),
+    ("trong năm 2022", date(2022, 12, 31)),
+    ("năm 2022", date(2022, 12, 31)),
+    ("trong năm", date(2022, 12, 31)),
+    # the school summer break ends with August; the source document misspells it "nghĩ hè"
+    ("dịp nghỉ hè", date(2022, 8, 31)),
+    ("trong dịp nghĩ hè năm 2022", date(2022, 8, 31)),
+    # relative periods count from the day after the event (civil-law counting)
+    ("trong 15 ngày kể từ ngày 10/4/2022", date(2022, 4, 25)),
+    ("trong 15 ngày", date(2022, 4, 22)),
+    ("trong vòng 10 ngày kể từ ngày ký", date(2022, 4, 17)),
+    # working days skip the weekend and 30/4, 1/5 with their observed days (2/5, 3/5)
+    ("trong 5 ngày làm việc kể từ ngày 29/4/2022", date(2022, 5, 10)),
+]
+
+
+@pytest.mark.parametrize(("phrase", "due"), CASES)
+def test_phrase_resolves_to_last_day_that_meets_it(phrase: str, due: date) -> None:
+    found = parse_deadline(phrase, DOC)
+    assert found.due == due
+    assert found.rrule is None
+    assert found.text == phrase  # kept verbatim
+
+
+RECURRING = [
+    ("hằng tuần", "FREQ=WEEKLY;BYDAY=SU"),  # the week ends on Sunday
+    ("hàng tuần", "FREQ=WEEKLY;BYDAY=SU"),  # both spellings are in use
+    ("sáng thứ 2 hằng tuần", "FREQ=WEEKLY;BYDAY=MO"),
+    ("chiều thứ sáu hàng tuần", "FREQ=WEEKLY;BYDAY=FR"),
+    ("hằng tháng", "FREQ=MONTHLY;BYMONTHDAY=-1"),
+    ("trước ngày 20 hằng tháng", "FREQ=MONTHLY;BYMONTHDAY=19"),
+    ("ngày 5 hằng tháng", "FREQ=MONTHLY;BYMONTHDAY=5"),
+    ("định kỳ hằng quý", "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1"),
+    ("hằng năm", "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31"),
+]
+
+
+@pytest.mark.parametrize(("phrase", "rule"), RECURRING)
+def test_recurring_phrase_gives_an_rrule(phrase: str, rule: str) -> None:
+    found = parse_deadline(phrase, DOC)
+    assert found.due is None
+    assert found.rrule == rule
+
+
+def test_monday_flag_ceremony_first_occurs_on_the_monday_after_the_conclusion() -> None:
+    rule = parse_deadline("sáng thứ 2 hằng tuần", DOC).rrule
+    assert rule is not None
+    assert next_occurrence(rule, DOC, DOC) == date(2022, 4, 11)
+    assert next_occurrence(rule, DOC, date(2022, 4, 12)) == date(2022, 4, 18)
+
+
+def test_monthly_before_the_20th_occurs_on_the_19th_of_each_month() -> None:
+    rule = parse_deadline("trước ngày 20 hằng tháng", DOC).rrule
+    assert rule is not None
+    assert next_occurrence(rule, DOC, date(2022, 4, 20)) == date(2022, 5, 19)
+
+
+ERRORS = [
+    ("31/4/2022", "không có thật"),  # April has 30 days
+    ("29/2/2023", "không có thật"),  # not a leap year
+    ("tháng 13/2022", "tháng 13"),
+    ("quý 5/2022", "quý 5"),
+    ("sớm nhất có thể", "không nhận ra"),
+    ("trong quý 2 và cả năm 2022", "không nhận ra"),  # two deadlines in one phrase: a person decides
+    ("", "trống"),
+]
+
+
+@pytest.mark.parametrize(("phrase", "reason"), ERRORS)
+def test_unknown_or_impossible_phrase_is_reported_not_guessed(phrase: str, reason: str) -> None:
+    with pytest.raises(DeadlineError) as excinfo:
+        parse_deadline(phrase, DOC)
+    assert reason in str(excinfo.value)
+    assert repr(phrase) in str(excinfo.value)  # the message names the phrase
+
+
+def test_missing_year_without_document_date_is_an_error() -> None:
+    with pytest.raises(DeadlineError, match="thiếu năm"):
+        parse_deadline("15/6", None)
+
+
+@given(st.text(max_size=80))
+def test_any_text_either_resolves_or_raises_deadline_error(text: str) -> None:
+    try:
+        found = parse_deadline(text, DOC)
+    except DeadlineError as exc:
+        assert exc.phrase == text.strip()
+        return
+    assert (found.due is None) != (found.rrule is None)
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)))
+def test_every_real_date_written_as_day_month_year_resolves_to_itself(day: date) -> None:
+    assert parse_deadline(f"ngày {day.day}/{day.month}/{day.year}").due == day
+    assert parse_deadline(f"trước ngày {day:%d-%m-%Y}").due == day.fromordinal(day.toordinal() - 1)
+
+
+def test_cli_prints_json_for_a_keeper(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["deadline", "trong tháng 5/2022", "--doc-date", "2022-04-07", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"text": "trong tháng 5/2022", "due": "2022-05-31", "rrule": None}
+    assert main(["deadline", "sáng thứ 2 hằng tuần", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["rrule"] == "FREQ=WEEKLY;BYDAY=MO"
+
+
+def test_cli_reports_unknown_phrase_with_exit_code_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["deadline", "khi nào xong thì thôi"]) == 2
+    assert "khi nào xong thì thôi" in capsys.readouterr().err
