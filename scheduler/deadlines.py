@@ -287,7 +287,7 @@ def parse_deadline(text: str, doc_date: date | None = None) -> Deadline:
     """Resolve a deadline phrase; `doc_date` supplies a missing year and anchors relative phrases."""
     phrase = text.strip()
     if not phrase:
-        raise DeadlineError(text, "thời hạn trống; hãy ghi thời hạn hoặc bỏ trường này")
+        raise DeadlineError(phrase, "thời hạn trống; hãy ghi thời hạn hoặc bỏ trường này")
     normal = normalize(phrase)
     for pattern, resolve in _RULES:
         match = pattern.fullmatch(normal)

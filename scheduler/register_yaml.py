@@ -21,6 +21,16 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
         for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
     }
 
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        """Refuse a key written twice: YAML would silently keep the last one."""
+        seen: set[str] = set()
+        for key_node, _value in node.value:
+            if key_node.value in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"khóa {key_node.value!r} được viết hai lần trong cùng một mục", key_node.start_mark)
+            seen.add(key_node.value)
+        return dict(super().construct_mapping(node, deep=deep))
+
 
 _Dumper: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 

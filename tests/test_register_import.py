@@ -185,6 +185,8 @@ BAD_YAML = [
     ("due that contradicts its phrase", ("    deadline: trong năm 2022\n    due: 2022-12-31\n",
                                           "    deadline: trong năm 2022\n    due: 2022-12-30\n"),
      "ngày 30/12/2022 không khớp thời hạn 'trong năm 2022' (= 31/12/2022)", "    due: 2022-12-30"),
+    ("key written twice", ("  - code: Q2-03\n", "  - code: Q2-03\n    title: Đại hội Đoàn\n"),
+     "khóa 'title' được viết hai lần", "    title: Tổ chức Đại hội đại biểu Đoàn"),
     ("misspelt field", ("    coordinating: [doan-tn]\n", "    cordinating: [doan-tn]\n"),
      "tasks[14].cordinating: trường lạ; có phải: coordinating?", "    cordinating: [doan-tn]"),
 ]
