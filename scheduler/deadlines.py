@@ -57,26 +57,24 @@ _FILLER = re.compile(
     r"^(?:(?:dự kiến|phải|cần|sẽ|được|thời hạn|hạn chót|hạn|hoàn thành|hoàn thiện|xong|thực hiện|"
     r"và|là|:|-|,)\s*)+"
 )
+# (a substring that must be present, the pattern, its replacement): the check skips most regexes cheaply
 _SPELLING = [
-    (re.compile(r"\bhàng (ngày|tuần|tháng|quý|năm)\b"), r"hằng \1"),
-    (re.compile(r"\bnghĩ hè\b"), "nghỉ hè"),
-    (re.compile(r"\bquí\b"), "quý"),
-    (re.compile(r"\bthứ hai\b"), "thứ 2"),
-    (re.compile(r"\bthứ ba\b"), "thứ 3"),
-    (re.compile(r"\bthứ tư\b"), "thứ 4"),
-    (re.compile(r"\bthứ năm\b"), "thứ 5"),
-    (re.compile(r"\bthứ sáu\b"), "thứ 6"),
-    (re.compile(r"\bthứ bảy\b"), "thứ 7"),
-    (re.compile(r"\s*([/\-.])\s*(?=\d)"), r"\1"),
+    ("hàng", re.compile(r"\bhàng (ngày|tuần|tháng|quý|năm)\b"), r"hằng \1"),
+    ("nghĩ", re.compile(r"\bnghĩ hè\b"), "nghỉ hè"),
+    ("quí", re.compile(r"\bquí\b"), "quý"),
+    ("thứ ", re.compile(r"\bthứ (hai|ba|tư|năm|sáu|bảy)\b"), None),
+    (" ", re.compile(r"\s*([/\-.])\s*(?=\d)"), r"\1"),
 ]
+_WEEKDAY_WORDS = {"hai": "2", "ba": "3", "tư": "4", "năm": "5", "sáu": "6", "bảy": "7"}
 
 
 def normalize(text: str) -> str:
     """Lower case, NFC, single spaces, common spelling variants, no filler words in front."""
     out = unicodedata.normalize("NFC", text).lower().replace("–", "-").replace("—", "-")
     out = _SPACES.sub(" ", out).strip().rstrip(".;,").strip()
-    for pattern, repl in _SPELLING:
-        out = pattern.sub(repl, out)
+    for trigger, pattern, repl in _SPELLING:
+        if trigger in out:
+            out = pattern.sub(repl or (lambda m: f"thứ {_WEEKDAY_WORDS[m.group(1)]}"), out)
     return _FILLER.sub("", out).strip()
 
 

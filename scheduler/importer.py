@@ -192,6 +192,10 @@ def _sync_assignments(conn: Connection, reg: Register, unit_ids: dict[str, int],
                 if first_due is not None:
                     new_rows.append({"task_id": task_id, "unit_id": unit_id, "status": Status.open.value, "percent": 0,
                                      "note": "", "due": first_due, "original_due": first_due, "updated_at": now})
+                    if len(new_rows) >= _BATCH:  # bounded memory on province-scale registers
+                        report.assignments_added += len(new_rows)
+                        conn.execute(insert(ASSIGNMENTS), new_rows)
+                        new_rows = []
                 continue
             change = {"_id": row["id"], "status": row["status"], "note": row["note"], "original_due": row["original_due"],
                       "due": row["due"], "updated_at": now}
@@ -221,9 +225,10 @@ def _sync_assignments(conn: Connection, reg: Register, unit_ids: dict[str, int],
             {c: bindparam(c) for c in ("status", "note", "original_due", "due", "updated_at")}), changes)
     if events:
         conn.execute(insert(EVENTS), events)
-    report.assignments_added = len(new_rows)
+    report.assignments_added += len(new_rows)
 
 
+_BATCH = 20_000
 _DROPPED = "Đơn vị không còn được giao nhiệm vụ này trong sổ"
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -124,11 +125,19 @@ class Register:
     units: list[UnitSpec] = field(default_factory=list)
     officials: list[OfficialSpec] = field(default_factory=list)
     tasks: list[TaskSpec] = field(default_factory=list)
+    _positions: dict[str, list[int]] | None = field(default=None, init=False, compare=False, repr=False)
 
     def unit_codes_for(self, refs: Iterable[str]) -> list[str]:
         """Expand unit and group codes to unit codes, in register order, without repeats."""
-        wanted = set(refs)
-        return [u.code for u in self.units if u.code in wanted or wanted.intersection(u.groups)]
+        if self._positions is None:
+            positions: dict[str, list[int]] = defaultdict(list)
+            for index, unit in enumerate(self.units):
+                positions[unit.code].append(index)
+                for group in unit.groups:
+                    positions[group].append(index)
+            self._positions = positions
+        found = sorted({i for ref in refs for i in self._positions.get(ref, ())})
+        return [self.units[i].code for i in found]
 
     def first_due(self, task: TaskSpec) -> date | None:
         """The due date of a task's first (or only) occurrence."""

@@ -5,34 +5,127 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 from typing import Any
+from collections.abc import Iterator
 
 import yaml
 
 from scheduler.register import SECTIONS, Problem, RawRegister, Register, RegisterError
 
-_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Parser: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Dumper: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+STR = "tag:yaml.org,2002:str"
+Path_ = tuple[str | int, ...]
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
-    """libyaml's fast loader, but dates stay text: an impossible date is then our error, with its line."""
+class _Scalars(yaml.SafeLoader):
+    """Resolves and builds plain scalars. Dates stay text, so an impossible date is our error, with its line."""
 
     yaml_implicit_resolvers = {
         first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        """Refuse a key written twice: YAML would silently keep the last one."""
-        seen: set[str] = set()
-        for key_node, _value in node.value:
-            if key_node.value in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"khóa {key_node.value!r} được viết hai lần trong cùng một mục", key_node.start_mark)
-            seen.add(key_node.value)
-        return dict(super().construct_mapping(node, deep=deep))
+
+_SCALARS = _Scalars("")
 
 
-_Dumper: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+def _scalar(event: yaml.ScalarEvent) -> Any:
+    if event.tag not in (None, "!"):
+        tag = event.tag
+    elif event.implicit[0]:
+        tag = _SCALARS.resolve(yaml.ScalarNode, event.value, (True, False))
+    else:
+        return event.value
+    if tag == STR:
+        return event.value
+    build = _SCALARS.yaml_constructors.get(tag)
+    if build is None:
+        raise yaml.constructor.ConstructorError(None, None, f"không hiểu kiểu {tag!r}", event.start_mark)
+    return build(_SCALARS, yaml.ScalarNode(tag, event.value))
+
+
+def _walk(text: str) -> Iterator[tuple[Path_, yaml.Event]]:
+    """Every event of the document with the path it stands at (keys and list indexes)."""
+    path: list[str | int] = []
+    # one frame per open collection: [is_mapping, key expected next, next list index]
+    frames: list[list[Any]] = []
+    for event in yaml.parse(text, Loader=_Parser):
+        if isinstance(event, yaml.CollectionEndEvent):
+            frames.pop()
+            if path and frames:
+                path.pop()
+            continue
+        if not isinstance(event, yaml.NodeEvent):
+            continue
+        frame = frames[-1] if frames else None
+        if frame is not None and frame[0] and frame[1]:
+            frame[1] = False
+            key = event.value if isinstance(event, yaml.ScalarEvent) else "?"
+            yield tuple(path), event
+            path.append(key)
+            continue
+        if frame is not None and not frame[0]:
+            path.append(frame[2])
+            frame[2] += 1
+        yield tuple(path), event
+        if isinstance(event, yaml.CollectionStartEvent):
+            frames.append([isinstance(event, yaml.MappingStartEvent), True, 0])
+        elif frame is not None:
+            path.pop()
+        if frame is not None and frame[0]:
+            frame[1] = True
+
+
+def _load(text: str, name: str) -> Any:
+    """Build the document from parser events, without the node tree (18 MB of YAML stays under 200 MB)."""
+    root: Any = None
+    stack: list[list[Any]] = []  # [container, pending key, key line]
+    anchors: dict[str, Any] = {}
+
+    def attach(value: Any, event: yaml.Event) -> None:
+        nonlocal root
+        if not stack:
+            root = value
+            return
+        top = stack[-1]
+        container = top[0]
+        if isinstance(container, list):
+            container.append(value)
+        elif top[1] is _NO_KEY:
+            if isinstance(value, dict | list):
+                raise RegisterError([Problem(f"{name}:{event.start_mark.line + 1}", "khóa phải là một chữ")])
+            top[1], top[2] = value, event.start_mark.line + 1
+        else:
+            if top[1] in container:
+                raise RegisterError([Problem(f"{name}:{top[2]}", f"khóa {top[1]!r} được viết hai lần trong cùng một "
+                                             "mục; hãy xóa một dòng")])
+            container[top[1]] = value
+            top[1] = _NO_KEY
+
+    for event in yaml.parse(text, Loader=_Parser):
+        if isinstance(event, yaml.ScalarEvent):
+            value = _scalar(event)
+        elif isinstance(event, yaml.AliasEvent):
+            value = anchors[event.anchor]
+        elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            stack.append([{} if isinstance(event, yaml.MappingStartEvent) else [], _NO_KEY, 0, event.anchor])
+            continue
+        elif isinstance(event, yaml.CollectionEndEvent):
+            value, anchor = stack[-1][0], stack[-1][3]
+            stack.pop()
+            if anchor:
+                anchors[anchor] = value
+            attach(value, event)
+            continue
+        else:
+            continue
+        if event.anchor:
+            anchors[event.anchor] = value
+        attach(value, event)
+    return root
+
+
+_NO_KEY = object()
 
 
 def decode_utf8(data: bytes, name: str) -> str:
@@ -49,40 +142,26 @@ def decode_utf8(data: bytes, name: str) -> str:
 
 
 class _Lines:
-    """Finds the line of a path in the document, composing the node tree only when an error needs it."""
+    """Finds the line of a path; the map is made by one more pass over the text, only when an error needs it."""
 
     def __init__(self, text: str, name: str) -> None:
         self.text = text
         self.name = name
-        self._root: yaml.Node | None = None
+        self._lines: dict[Path_, int] | None = None
 
     def __call__(self, section: str | None, index: int | None, field: str | None) -> str:
         path = ".".join(p for p in (f"{section}[{index}]" if index is not None else section, field) if p)
         return f"{self.name}:{self._line(section, index, field)}: {path or '(đầu tệp)'}"
 
     def _line(self, section: str | None, index: int | None, field: str | None) -> int:
-        if self._root is None:
-            self._root = yaml.compose(self.text, Loader=_Loader)
-        node: yaml.Node | None = self._root
-        best = 1
-        for step in (section, index, field):
-            if step is None or node is None:
-                continue
-            best = node.start_mark.line + 1
-            node = _child(node, step)
-        return node.start_mark.line + 1 if node is not None else best
-
-
-def _child(node: yaml.Node, step: str | int) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if key.value == step:
-                return value if not isinstance(value, yaml.ScalarNode) or value.value != "" else key
-        return None
-    if isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
-        child: yaml.Node = node.value[step]
-        return child
-    return None
+        if self._lines is None:
+            self._lines = {}
+            for at, event in _walk(self.text):
+                self._lines.setdefault(at, event.start_mark.line + 1)
+        steps = tuple(s for s in (section, index, field) if s is not None)
+        while steps and steps not in self._lines:
+            steps = steps[:-1]
+        return self._lines.get(steps, 1)
 
 
 def read_yaml(path: Path) -> RawRegister:
@@ -90,7 +169,7 @@ def read_yaml(path: Path) -> RawRegister:
     name = path.name
     text = decode_utf8(path.read_bytes(), name)
     try:
-        document = yaml.load(text, Loader=_Loader)
+        document = _load(text, name)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -118,6 +197,7 @@ def read_yaml(path: Path) -> RawRegister:
         raise RegisterError(problems)
     meta = {k: v for k, v in document.items() if k not in SECTIONS}
     return RawRegister(meta=meta, sections=sections, locate=locate)
+
 
 
 def register_to_dict(reg: Register) -> dict[str, Any]:
