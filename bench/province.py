@@ -65,8 +65,16 @@ def write_province_register(path: Path, seed: int = 2022) -> dict[str, int]:
 def phrases(count: int, seed: int = 7) -> list[str]:
     """A mix of deadline phrases as officials write them."""
     rng = random.Random(seed)
-    extra = ["sáng thứ 2 hằng tuần", "trước ngày 20 hằng tháng", "6 tháng đầu năm", "quý II năm 2022",
-             "dịp nghỉ hè", "cuối năm 2022", "trong 15 ngày kể từ ngày 10/4/2022", "giữa năm"]
+    extra = [
+        "sáng thứ 2 hằng tuần",
+        "trước ngày 20 hằng tháng",
+        "6 tháng đầu năm",
+        "quý II năm 2022",
+        "dịp nghỉ hè",
+        "cuối năm 2022",
+        "trong 15 ngày kể từ ngày 10/4/2022",
+        "giữa năm",
+    ]
     out = []
     for _ in range(count):
         if rng.random() < 0.3:

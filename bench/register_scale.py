@@ -46,8 +46,9 @@ print(f"{loaded - start:.2f} {done - loaded:.2f} {peak:.0f} {report.assignments_
 
 def run_import(url: str, path: Path) -> tuple[float, float, float, int]:
     """Import in a child process so that its peak memory is measured alone."""
-    out = subprocess.run([sys.executable, "-c", IMPORT_SNIPPET, url, str(path)], capture_output=True, text=True,
-                         cwd=ROOT, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", IMPORT_SNIPPET, url, str(path)], capture_output=True, text=True, cwd=ROOT, check=True
+    )
     read, write, peak, added = out.stdout.split()
     return float(read), float(write), float(peak), int(added)
 
@@ -70,15 +71,19 @@ def bench_queries(url: str) -> None:
         start = time.perf_counter()
         overdue(engine, today, unit_id)
         times.append((time.perf_counter() - start) * 1000)
-    print(f"  overdue for one unit:     p50 {statistics.median(times):.2f} ms, p95 {p95(times):.2f} ms"
-          "  (target < 5 ms p95)")
+    print(
+        f"  overdue for one unit:     p50 {statistics.median(times):.2f} ms, p95 {p95(times):.2f} ms"
+        "  (target < 5 ms p95)"
+    )
     summary = []
     for _ in range(5):
         start = time.perf_counter()
         rows = overdue_summary(engine, today)
         summary.append((time.perf_counter() - start) * 1000)
-    print(f"  all-units overdue summary: median {statistics.median(summary):.0f} ms over {len(rows)} units"
-          "  (target < 500 ms)")
+    print(
+        f"  all-units overdue summary: median {statistics.median(summary):.0f} ms over {len(rows)} units"
+        "  (target < 500 ms)"
+    )
     engine.dispose()
 
 
@@ -115,8 +120,10 @@ def main() -> None:
             for name, url in targets:
                 read, write, peak, added = run_import(url, path)
                 print(f"{name}:")
-                print(f"  import: {read + write:.1f} s (read+check {read:.1f} s, write {write:.1f} s), "
-                      f"peak memory {peak:.0f} MB, {added:,} assignments  (target ≤ 20 s, < 500 MB)")
+                print(
+                    f"  import: {read + write:.1f} s (read+check {read:.1f} s, write {write:.1f} s), "
+                    f"peak memory {peak:.0f} MB, {added:,} assignments  (target ≤ 20 s, < 500 MB)"
+                )
                 again = run_import(url, path)
                 print(f"  re-import of the same file: {again[0] + again[1]:.1f} s, {again[3]} assignments added")
                 bench_queries(url)

@@ -134,8 +134,21 @@ def cmd_overdue(args: argparse.Namespace) -> int:
     if args.summary:
         items = overdue_summary(engine, today)
         if args.json:
-            print(json.dumps([{"unit": i.unit_code, "unit_name": i.unit_name, "overdue": i.count,
-                               "oldest_due": i.oldest_due.isoformat()} for i in items], ensure_ascii=False, indent=2))
+            print(
+                json.dumps(
+                    [
+                        {
+                            "unit": i.unit_code,
+                            "unit_name": i.unit_name,
+                            "overdue": i.count,
+                            "oldest_due": i.oldest_due.isoformat(),
+                        }
+                        for i in items
+                    ],
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
         else:
             print(summary_table(items, today, use_color(args.color)))
         return 0
@@ -163,7 +176,9 @@ def _query_options(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nhacviec", description="Nhắc việc: sổ nhiệm vụ và nhắc hạn cho các đơn vị.")
-    parser.add_argument("--database", help="URL cơ sở dữ liệu (mặc định NHACVIEC_DATABASE_URL hoặc data/nhacviec.sqlite3)")
+    parser.add_argument(
+        "--database", help="URL cơ sở dữ liệu (mặc định NHACVIEC_DATABASE_URL hoặc data/nhacviec.sqlite3)"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="LỆNH")
 
     p = sub.add_parser("deadline", help="xem một cụm từ thời hạn được hiểu thế nào")
@@ -185,8 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("tasks", help="danh sách nhiệm vụ của các đơn vị")
     _query_options(p)
-    p.add_argument("--status", choices=STATES, default="active",
-                   help="lọc theo tình trạng (mặc định: chưa xong)")
+    p.add_argument("--status", choices=STATES, default="active", help="lọc theo tình trạng (mặc định: chưa xong)")
     p.set_defaults(func=cmd_tasks)
 
     p = sub.add_parser("overdue", help="những việc đã quá hạn")

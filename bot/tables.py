@@ -32,8 +32,10 @@ def _cut(text: str, width: int) -> str:
 
 def _render(headings: Sequence[str], rows: list[list[str]], colors: list[str], color: bool) -> str:
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headings)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headings, widths, strict=True)).rstrip(),
-             "  ".join("─" * w for w in widths)]
+    lines = [
+        "  ".join(h.ljust(w) for h, w in zip(headings, widths, strict=True)).rstrip(),
+        "  ".join("─" * w for w in widths),
+    ]
     for row, tint in zip(rows, colors, strict=True):
         line = "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
         lines.append(f"{tint}{line}{RESET}" if color and tint else line)
@@ -55,8 +57,17 @@ def assignment_table(items: list[AssignmentRow], today: date, color: bool) -> st
         if item.due != item.original_due:
             label += f" (gia hạn từ {item.original_due:%d/%m})"
         active = state in (State.open, State.in_progress, State.overdue)
-        rows.append([str(item.id), item.task_code, _cut(item.title, TITLE_WIDTH), _cut(item.unit_name, 32),
-                     f"{item.due:%d/%m/%Y}", days_text(item.due, today) if active else "", label])
+        rows.append(
+            [
+                str(item.id),
+                item.task_code,
+                _cut(item.title, TITLE_WIDTH),
+                _cut(item.unit_name, 32),
+                f"{item.due:%d/%m/%Y}",
+                days_text(item.due, today) if active else "",
+                label,
+            ]
+        )
         if state == State.overdue:
             colors.append(RED)
         elif active and (item.due - today).days <= 3:
@@ -71,6 +82,8 @@ def summary_table(items: list[UnitOverdue], today: date, color: bool) -> str:
     if not items:
         return "Không có đơn vị nào quá hạn."
     headings = ("Đơn vị", "Số việc quá hạn", "Quá hạn lâu nhất")
-    rows = [[_cut(i.unit_name, 40), str(i.count), f"{i.oldest_due:%d/%m/%Y} ({days_text(i.oldest_due, today)})"]
-            for i in items]
+    rows = [
+        [_cut(i.unit_name, 40), str(i.count), f"{i.oldest_due:%d/%m/%Y} ({days_text(i.oldest_due, today)})"]
+        for i in items
+    ]
     return _render(headings, rows, [RED] * len(rows), color)

@@ -25,8 +25,15 @@ class Actor:
     message_id: str | None = None
 
 
-def change_status(engine: Engine, assignment_id: int, status: Status, actor: Actor, clock: Clock,
-                  percent: int | None = None, note: str = "") -> StatusEvent:
+def change_status(
+    engine: Engine,
+    assignment_id: int,
+    status: Status,
+    actor: Actor,
+    clock: Clock,
+    percent: int | None = None,
+    note: str = "",
+) -> StatusEvent:
     """Set the status (and percent) of one assignment and record who did it, in one transaction."""
     now = clock.now()
     with Session(engine, expire_on_commit=False) as session:
@@ -34,9 +41,17 @@ def change_status(engine: Engine, assignment_id: int, status: Status, actor: Act
         if assignment is None:
             raise AssignmentNotFoundError(f"không có việc số {assignment_id}")
         event = StatusEvent(
-            assignment_id=assignment_id, at=now, kind="status", actor=actor.name,
-            actor_official_id=actor.official_id, channel=actor.channel, message_id=actor.message_id,
-            old_status=assignment.status, new_status=status.value, percent=percent, note=note,
+            assignment_id=assignment_id,
+            at=now,
+            kind="status",
+            actor=actor.name,
+            actor_official_id=actor.official_id,
+            channel=actor.channel,
+            message_id=actor.message_id,
+            old_status=assignment.status,
+            new_status=status.value,
+            percent=percent,
+            note=note,
         )
         assignment.status = status.value
         if percent is not None:

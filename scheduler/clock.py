@@ -77,9 +77,7 @@ def parse_now(text: str) -> datetime:
             return at_local(date.fromisoformat(text))
         instant = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise ValueError(
-            f"không đọc được thời điểm {text!r}: hãy viết YYYY-MM-DD hoặc YYYY-MM-DDTHH:MM"
-        ) from exc
+        raise ValueError(f"không đọc được thời điểm {text!r}: hãy viết YYYY-MM-DD hoặc YYYY-MM-DDTHH:MM") from exc
     if instant.tzinfo is None:
         instant = instant.replace(tzinfo=LOCAL_TZ)
     return instant

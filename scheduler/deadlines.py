@@ -171,10 +171,7 @@ def _before_date(phrase: str, g: dict[str, str | None], doc_date: date | None) -
     return Deadline(phrase, _date(phrase, g, doc_date) - timedelta(days=1))
 
 
-@_rule(
-    r"(?:(?:chậm nhất|muộn nhất|hạn chót|trước hoặc trong|đến hết|đến|vào|trong|trước hoặc vào)(?: là)? )?"
-    + _DATE
-)
+@_rule(r"(?:(?:chậm nhất|muộn nhất|hạn chót|trước hoặc trong|đến hết|đến|vào|trong|trước hoặc vào)(?: là)? )?" + _DATE)
 def _on_date(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
     return Deadline(phrase, _date(phrase, g, doc_date))
 
@@ -235,9 +232,7 @@ def _summer(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Dea
 _EVERY = r"(?:hằng|mỗi)"
 
 
-@_rule(
-    r"(?:định kỳ )?(?:vào )?(?:(?:sáng|chiều|tối) )?(?:thứ (?P<wd>[2-7])|(?P<sun>chủ nhật)) " + _EVERY + " tuần"
-)
+@_rule(r"(?:định kỳ )?(?:vào )?(?:(?:sáng|chiều|tối) )?(?:thứ (?P<wd>[2-7])|(?P<sun>chủ nhật)) " + _EVERY + " tuần")
 def _weekday_weekly(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
     day = _WEEKDAYS["chủ nhật" if g.get("sun") else g["wd"] or "2"]
     return Deadline(phrase, None, f"FREQ=WEEKLY;BYDAY={day}")
@@ -307,8 +302,9 @@ def validate_rrule(rule: str) -> str:
 def occurrences_between(rule: str, start: date, end: date) -> list[date]:
     """The occurrence dates of `rule` (anchored at `start`) from `start` to `end`, inclusive."""
     recurrence = rrulestr(rule, dtstart=datetime.combine(start, time()))
-    return [d.date() for d in recurrence.between(
-        datetime.combine(start, time()), datetime.combine(end, time()), inc=True)]
+    return [
+        d.date() for d in recurrence.between(datetime.combine(start, time()), datetime.combine(end, time()), inc=True)
+    ]
 
 
 def next_occurrence(rule: str, dtstart: date, on_or_after: date) -> date | None:

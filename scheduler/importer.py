@@ -92,12 +92,16 @@ class ImportReport:
             lines.append("Cơ sở dữ liệu đã có đúng sổ này: không có gì thay đổi.")
         if self.tasks_not_in_file:
             shown = ", ".join(self.tasks_not_in_file[:10]) + (" …" if len(self.tasks_not_in_file) > 10 else "")
-            lines.append(f"{len(self.tasks_not_in_file)} nhiệm vụ có trong cơ sở dữ liệu nhưng không có trong tệp "
-                         f"(giữ nguyên): {shown}")
+            lines.append(
+                f"{len(self.tasks_not_in_file)} nhiệm vụ có trong cơ sở dữ liệu nhưng không có trong tệp "
+                f"(giữ nguyên): {shown}"
+            )
         return lines
 
 
-def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], key: str = "code") -> tuple[dict[str, int], int, int]:
+def _upsert(
+    conn: Connection, table: Table, rows: list[dict[str, Any]], key: str = "code"
+) -> tuple[dict[str, int], int, int]:
     """Insert new rows and update changed ones, matched on `key`; returns ids by key and the counts."""
     columns = [c for c in rows[0] if c != key] if rows else []
     existing = {r[key]: r for r in conn.execute(select(table)).mappings()}
@@ -123,13 +127,19 @@ def import_register(engine: Engine, reg: Register, clock: Clock, actor: str = "i
     now = clock.now()
     with engine.begin() as conn:
         _, report.groups_added, report.groups_updated = _upsert(
-            conn, GROUPS, [{"code": g.code, "name": g.name, "aliases": g.aliases} for g in reg.groups])
+            conn, GROUPS, [{"code": g.code, "name": g.name, "aliases": g.aliases} for g in reg.groups]
+        )
         unit_ids, report.units_added, report.units_updated = _upsert(
-            conn, UNITS,
-            [{"code": u.code, "name": u.name, "kind": u.kind, "aliases": u.aliases, "groups": u.groups}
-             for u in reg.units])
+            conn,
+            UNITS,
+            [
+                {"code": u.code, "name": u.name, "kind": u.kind, "aliases": u.aliases, "groups": u.groups}
+                for u in reg.units
+            ],
+        )
         official_ids, report.officials_added, report.officials_updated = _upsert(
-            conn, OFFICIALS, [{"code": o.code, "name": o.name, "title": o.title, "role": o.role} for o in reg.officials])
+            conn, OFFICIALS, [{"code": o.code, "name": o.name, "title": o.title, "role": o.role} for o in reg.officials]
+        )
         report.officials_updated += _sync_memberships(conn, reg, unit_ids, official_ids, report.officials_added)
         task_ids, report.tasks_added, report.tasks_updated = _upsert(conn, TASKS, [_task_row(t) for t in reg.tasks])
         _sync_assignments(conn, reg, unit_ids, task_ids, now, actor, report)
@@ -141,14 +151,24 @@ def import_register(engine: Engine, reg: Register, clock: Clock, actor: str = "i
 
 def _task_row(task: TaskSpec) -> dict[str, Any]:
     return {
-        "code": task.code, "title": task.title, "quote": task.quote, "source_doc": task.source_doc,
-        "source_date": task.source_date, "deadline_text": task.deadline_text, "due": task.due, "rrule": task.rrule,
-        "lead": task.lead, "coordinating": task.coordinating, "note": task.note, "reminders": task.reminders,
+        "code": task.code,
+        "title": task.title,
+        "quote": task.quote,
+        "source_doc": task.source_doc,
+        "source_date": task.source_date,
+        "deadline_text": task.deadline_text,
+        "due": task.due,
+        "rrule": task.rrule,
+        "lead": task.lead,
+        "coordinating": task.coordinating,
+        "note": task.note,
+        "reminders": task.reminders,
     }
 
 
-def _sync_memberships(conn: Connection, reg: Register, unit_ids: dict[str, int], official_ids: dict[str, int],
-                      added: int) -> int:
+def _sync_memberships(
+    conn: Connection, reg: Register, unit_ids: dict[str, int], official_ids: dict[str, int], added: int
+) -> int:
     """Make each official of the file belong to exactly the units the file lists; returns officials changed."""
     current: dict[int, set[int]] = defaultdict(set)
     for official_id, unit_id in conn.execute(select(MEMBERS.c.official_id, MEMBERS.c.unit_id)):
@@ -167,17 +187,26 @@ def _sync_memberships(conn: Connection, reg: Register, unit_ids: dict[str, int],
     if to_add:
         conn.execute(insert(MEMBERS), to_add)
     if to_remove:
-        conn.execute(MEMBERS.delete().where(
-            (MEMBERS.c.official_id == bindparam("o")) & (MEMBERS.c.unit_id == bindparam("u"))), to_remove)
+        conn.execute(
+            MEMBERS.delete().where((MEMBERS.c.official_id == bindparam("o")) & (MEMBERS.c.unit_id == bindparam("u"))),
+            to_remove,
+        )
     return changed
 
 
-def _sync_assignments(conn: Connection, reg: Register, unit_ids: dict[str, int], task_ids: dict[str, int],
-                      now: Any, actor: str, report: ImportReport) -> None:
+def _sync_assignments(
+    conn: Connection,
+    reg: Register,
+    unit_ids: dict[str, int],
+    task_ids: dict[str, int],
+    now: Any,
+    actor: str,
+    report: ImportReport,
+) -> None:
     """Give every lead unit its assignment, follow changed deadlines, cancel units no longer assigned."""
     latest: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
-    for row in conn.execute(select(ASSIGNMENTS).order_by(ASSIGNMENTS.c.original_due)).mappings():
-        latest[row["task_id"]][row["unit_id"]] = dict(row)
+    for found in conn.execute(select(ASSIGNMENTS).order_by(ASSIGNMENTS.c.original_due)).mappings():
+        latest[found["task_id"]][found["unit_id"]] = dict(found)
     new_rows: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
@@ -190,39 +219,94 @@ def _sync_assignments(conn: Connection, reg: Register, unit_ids: dict[str, int],
             row = current.get(unit_id)
             if row is None:
                 if first_due is not None:
-                    new_rows.append({"task_id": task_id, "unit_id": unit_id, "status": Status.open.value, "percent": 0,
-                                     "note": "", "due": first_due, "original_due": first_due, "updated_at": now})
+                    new_rows.append(
+                        {
+                            "task_id": task_id,
+                            "unit_id": unit_id,
+                            "status": Status.open.value,
+                            "percent": 0,
+                            "note": "",
+                            "due": first_due,
+                            "original_due": first_due,
+                            "updated_at": now,
+                        }
+                    )
                     if len(new_rows) >= _BATCH:  # bounded memory on province-scale registers
                         report.assignments_added += len(new_rows)
                         conn.execute(insert(ASSIGNMENTS), new_rows)
                         new_rows = []
                 continue
-            change = {"_id": row["id"], "status": row["status"], "note": row["note"], "original_due": row["original_due"],
-                      "due": row["due"], "updated_at": now}
+            change = {
+                "_id": row["id"],
+                "status": row["status"],
+                "note": row["note"],
+                "original_due": row["original_due"],
+                "due": row["due"],
+                "updated_at": now,
+            }
             if row["status"] == Status.cancelled.value and row["note"] == _DROPPED:
                 change.update(status=Status.open.value, note="")
-                events.append(_event(row, now, actor, "status", old_status=row["status"], new_status=Status.open.value,
-                                     note="Đơn vị được giao lại nhiệm vụ này trong sổ"))
+                events.append(
+                    _event(
+                        row,
+                        now,
+                        actor,
+                        "status",
+                        old_status=row["status"],
+                        new_status=Status.open.value,
+                        note="Đơn vị được giao lại nhiệm vụ này trong sổ",
+                    )
+                )
             if task.rrule is None and task.due is not None and row["original_due"] != task.due:
                 new_due = _moved_due(row, task.due)
                 change.update(original_due=task.due, due=new_due)
                 report.deadlines_moved += 1
-                events.append(_event(row, now, actor, "deadline_changed", old_due=row["due"], new_due=new_due,
-                                     note=f"Thời hạn trong sổ đổi: {row['original_due']:%d/%m/%Y} → {task.due:%d/%m/%Y}"))
+                events.append(
+                    _event(
+                        row,
+                        now,
+                        actor,
+                        "deadline_changed",
+                        old_due=row["due"],
+                        new_due=new_due,
+                        note=f"Thời hạn trong sổ đổi: {row['original_due']:%d/%m/%Y} → {task.due:%d/%m/%Y}",
+                    )
+                )
             if any(change[k] != row[k] for k in ("status", "original_due", "due")):
                 changes.append(change)
         for unit_id, row in current.items():
             if unit_id not in wanted and row["status"] in ACTIVE_STATUSES:
                 report.assignments_cancelled += 1
-                changes.append({"_id": row["id"], "status": Status.cancelled.value, "note": _DROPPED,
-                                "original_due": row["original_due"], "due": row["due"], "updated_at": now})
-                events.append(_event(row, now, actor, "status", old_status=row["status"],
-                                     new_status=Status.cancelled.value, note=_DROPPED))
+                changes.append(
+                    {
+                        "_id": row["id"],
+                        "status": Status.cancelled.value,
+                        "note": _DROPPED,
+                        "original_due": row["original_due"],
+                        "due": row["due"],
+                        "updated_at": now,
+                    }
+                )
+                events.append(
+                    _event(
+                        row,
+                        now,
+                        actor,
+                        "status",
+                        old_status=row["status"],
+                        new_status=Status.cancelled.value,
+                        note=_DROPPED,
+                    )
+                )
     if new_rows:
         conn.execute(insert(ASSIGNMENTS), new_rows)
     if changes:
-        conn.execute(update(ASSIGNMENTS).where(ASSIGNMENTS.c.id == bindparam("_id")).values(
-            {c: bindparam(c) for c in ("status", "note", "original_due", "due", "updated_at")}), changes)
+        conn.execute(
+            update(ASSIGNMENTS)
+            .where(ASSIGNMENTS.c.id == bindparam("_id"))
+            .values({c: bindparam(c) for c in ("status", "note", "original_due", "due", "updated_at")}),
+            changes,
+        )
     if events:
         conn.execute(insert(EVENTS), events)
     report.assignments_added += len(new_rows)
@@ -239,17 +323,31 @@ def _moved_due(row: dict[str, Any], new_original: date) -> date:
 
 
 def _event(row: dict[str, Any], now: Any, actor: str, kind: str, **values: Any) -> dict[str, Any]:
-    base = {"assignment_id": row["id"], "at": now, "kind": kind, "actor": actor, "channel": "import",
-            "actor_official_id": None, "message_id": None, "old_status": None, "new_status": None,
-            "old_due": None, "new_due": None, "percent": None, "note": ""}
+    base = {
+        "assignment_id": row["id"],
+        "at": now,
+        "kind": kind,
+        "actor": actor,
+        "channel": "import",
+        "actor_official_id": None,
+        "message_id": None,
+        "old_status": None,
+        "new_status": None,
+        "old_due": None,
+        "new_due": None,
+        "percent": None,
+        "note": "",
+    }
     base.update(values)
     return base
 
 
 def _write_meta(conn: Connection, reg: Register) -> None:
     wanted: dict[str, Any] = {
-        "title": reg.title, "source_doc": reg.source_doc,
-        "source_date": reg.source_date.isoformat() if reg.source_date else None, "reminders": reg.reminders,
+        "title": reg.title,
+        "source_doc": reg.source_doc,
+        "source_date": reg.source_date.isoformat() if reg.source_date else None,
+        "reminders": reg.reminders,
     }
     existing = {r.key: r.value for r in conn.execute(select(META.c.key, META.c.value))}
     for key, value in wanted.items():
@@ -269,19 +367,37 @@ def read_register(engine: Engine) -> Register:
             memberships[r.official_id].append(unit_codes[r.unit_id])
         source_date = meta.get("source_date")
         reg = Register(
-            title=meta.get("title") or "", source_doc=meta.get("source_doc") or "",
-            source_date=date.fromisoformat(source_date) if source_date else None, reminders=meta.get("reminders"),
+            title=meta.get("title") or "",
+            source_doc=meta.get("source_doc") or "",
+            source_date=date.fromisoformat(source_date) if source_date else None,
+            reminders=meta.get("reminders"),
         )
-        reg.groups = [GroupSpec(r.code, r.name, list(r.aliases))
-                      for r in conn.execute(select(GROUPS).order_by(GROUPS.c.id))]
-        reg.units = [UnitSpec(r.code, r.name, r.kind, list(r.aliases), list(r.groups))
-                     for r in conn.execute(select(UNITS).order_by(UNITS.c.id))]
-        reg.officials = [OfficialSpec(r.code, r.name, r.title, r.role, memberships.get(r.id, []))
-                         for r in conn.execute(select(OFFICIALS).order_by(OFFICIALS.c.id))]
+        reg.groups = [
+            GroupSpec(r.code, r.name, list(r.aliases)) for r in conn.execute(select(GROUPS).order_by(GROUPS.c.id))
+        ]
+        reg.units = [
+            UnitSpec(r.code, r.name, r.kind, list(r.aliases), list(r.groups))
+            for r in conn.execute(select(UNITS).order_by(UNITS.c.id))
+        ]
+        reg.officials = [
+            OfficialSpec(r.code, r.name, r.title, r.role, memberships.get(r.id, []))
+            for r in conn.execute(select(OFFICIALS).order_by(OFFICIALS.c.id))
+        ]
         reg.tasks = [
-            TaskSpec(code=r.code, title=r.title, lead=list(r.lead), deadline_text=r.deadline_text, due=r.due,
-                     rrule=r.rrule, quote=r.quote, source_doc=r.source_doc, source_date=r.source_date,
-                     coordinating=list(r.coordinating), note=r.note, reminders=r.reminders)
+            TaskSpec(
+                code=r.code,
+                title=r.title,
+                lead=list(r.lead),
+                deadline_text=r.deadline_text,
+                due=r.due,
+                rrule=r.rrule,
+                quote=r.quote,
+                source_doc=r.source_doc,
+                source_date=r.source_date,
+                coordinating=list(r.coordinating),
+                note=r.note,
+                reminders=r.reminders,
+            )
             for r in conn.execute(select(TASKS).order_by(TASKS.c.id))
         ]
     return reg

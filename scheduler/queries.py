@@ -38,19 +38,37 @@ class AssignmentRow:
 
     def to_json(self, today: date) -> dict[str, object]:
         return {
-            "id": self.id, "task": self.task_code, "title": self.title, "deadline": self.deadline_text,
-            "unit": self.unit_code, "unit_name": self.unit_name, "status": self.status,
-            "state": self.state(today).value, "percent": self.percent, "due": self.due.isoformat(),
-            "original_due": self.original_due.isoformat(), "days_left": (self.due - today).days,
+            "id": self.id,
+            "task": self.task_code,
+            "title": self.title,
+            "deadline": self.deadline_text,
+            "unit": self.unit_code,
+            "unit_name": self.unit_name,
+            "status": self.status,
+            "state": self.state(today).value,
+            "percent": self.percent,
+            "due": self.due.isoformat(),
+            "original_due": self.original_due.isoformat(),
+            "days_left": (self.due - today).days,
             "done_at": self.done_at.isoformat() if self.done_at else None,
         }
 
 
 def _base() -> Select:
     return (
-        select(ASSIGNMENTS.c.id, TASKS.c.code, TASKS.c.title, TASKS.c.deadline_text, UNITS.c.code, UNITS.c.name,
-               ASSIGNMENTS.c.status, ASSIGNMENTS.c.percent, ASSIGNMENTS.c.due, ASSIGNMENTS.c.original_due,
-               ASSIGNMENTS.c.done_at)
+        select(
+            ASSIGNMENTS.c.id,
+            TASKS.c.code,
+            TASKS.c.title,
+            TASKS.c.deadline_text,
+            UNITS.c.code,
+            UNITS.c.name,
+            ASSIGNMENTS.c.status,
+            ASSIGNMENTS.c.percent,
+            ASSIGNMENTS.c.due,
+            ASSIGNMENTS.c.original_due,
+            ASSIGNMENTS.c.done_at,
+        )
         .join(TASKS, TASKS.c.id == ASSIGNMENTS.c.task_id)
         .join(UNITS, UNITS.c.id == ASSIGNMENTS.c.unit_id)
         .order_by(ASSIGNMENTS.c.due, UNITS.c.code, ASSIGNMENTS.c.id)

@@ -25,8 +25,18 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "units": ("code", "name", "kind", "aliases", "groups"),
     "officials": ("code", "name", "title", "role", "units"),
     "tasks": (
-        "code", "title", "quote", "source_doc", "source_date", "deadline", "due", "rrule",
-        "lead", "coordinating", "note", "reminders",
+        "code",
+        "title",
+        "quote",
+        "source_doc",
+        "source_date",
+        "deadline",
+        "due",
+        "rrule",
+        "lead",
+        "coordinating",
+        "note",
+        "reminders",
     ),
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -163,7 +173,7 @@ class _Checker:
         value = record.get(name)
         if value is None:
             return ""
-        if isinstance(value, bool) or isinstance(value, dict | list):
+        if isinstance(value, bool | dict | list):
             self.problem(section, index, name, f"cần một đoạn chữ, không phải {type(value).__name__}")
             return ""
         if isinstance(value, datetime | date):
@@ -201,8 +211,11 @@ class _Checker:
         if not match:
             self.problem(section, index, name, f"ngày {text!r} không đúng dạng; hãy viết YYYY-MM-DD, vd. 2022-05-31")
             return None
-        y, m, d = (match.group(1), match.group(2), match.group(3)) if match.group(1) else (
-            match.group(6), match.group(5), match.group(4))
+        y, m, d = (
+            (match.group(1), match.group(2), match.group(3))
+            if match.group(1)
+            else (match.group(6), match.group(5), match.group(4))
+        )
         try:
             return date(int(y), int(m), int(d))
         except ValueError:
@@ -212,8 +225,12 @@ class _Checker:
     def code(self, section: str, index: int, record: dict[str, Any]) -> str:
         code = self.text(section, index, record, "code")
         if code and not _CODE.fullmatch(code):
-            self.problem(section, index, "code", f"mã {code!r} chỉ được gồm chữ không dấu, số, '.', '_', '-' "
-                         "(tối đa 64 ký tự), vd. chi-bo-tien-son-1")
+            self.problem(
+                section,
+                index,
+                "code",
+                f"mã {code!r} chỉ được gồm chữ không dấu, số, '.', '_', '-' (tối đa 64 ký tự), vd. chi-bo-tien-son-1",
+            )
         return code
 
 
@@ -237,9 +254,12 @@ def validate(raw: RawRegister) -> Register:
                 continue
             for name in record:
                 if name not in FIELDS[section]:
-                    check.problem(section, index, str(name),
-                                  f"trường lạ{_suggest(str(name), FIELDS[section])} "
-                                  f"(các trường: {', '.join(FIELDS[section])})")
+                    check.problem(
+                        section,
+                        index,
+                        str(name),
+                        f"trường lạ{_suggest(str(name), FIELDS[section])} (các trường: {', '.join(FIELDS[section])})",
+                    )
             for name in REQUIRED[section]:
                 if record.get(name) in (None, "", []):
                     check.problem(section, index, name, f"thiếu trường bắt buộc {name!r}")
@@ -270,7 +290,9 @@ def _unique(check: _Checker, section: str, index: int, code: str, seen: dict[str
     if not code:
         return False
     if code in seen:
-        check.problem(section, index, "code", f"mã {code!r} trùng với mục {section}[{seen[code]}]; mỗi mã chỉ dùng một lần")
+        check.problem(
+            section, index, "code", f"mã {code!r} trùng với mục {section}[{seen[code]}]; mỗi mã chỉ dùng một lần"
+        )
         return False
     if code in other:
         check.problem(section, index, "code", f"mã {code!r} đã là mã của một nhóm hoặc đơn vị khác; hãy đổi mã")
@@ -285,8 +307,9 @@ def _read_groups(check: _Checker, raw: RawRegister, reg: Register) -> None:
         if not isinstance(record, dict):
             continue
         code = check.code("groups", index, record)
-        spec = GroupSpec(code, check.text("groups", index, record, "name"),
-                         check.strings("groups", index, record, "aliases"))
+        spec = GroupSpec(
+            code, check.text("groups", index, record, "name"), check.strings("groups", index, record, "aliases")
+        )
         if _unique(check, "groups", index, code, seen, set()):
             reg.groups.append(spec)
 
@@ -298,20 +321,34 @@ def _read_units(check: _Checker, raw: RawRegister, reg: Register) -> None:
         if not isinstance(record, dict):
             continue
         code = check.code("units", index, record)
-        spec = UnitSpec(code, check.text("units", index, record, "name"), check.text("units", index, record, "kind"),
-                        check.strings("units", index, record, "aliases"),
-                        check.strings("units", index, record, "groups"))
-        for group in spec.groups:
-            if group not in groups:
-                check.problem("units", index, "groups",
-                              f"nhóm {group!r} chưa có trong phần groups{_suggest(group, groups)}")
+        spec = UnitSpec(
+            code,
+            check.text("units", index, record, "name"),
+            check.text("units", index, record, "kind"),
+            check.strings("units", index, record, "aliases"),
+            check.strings("units", index, record, "groups"),
+        )
+        for group_code in spec.groups:
+            if group_code not in groups:
+                check.problem(
+                    "units",
+                    index,
+                    "groups",
+                    f"nhóm {group_code!r} chưa có trong phần groups{_suggest(group_code, groups)}",
+                )
         if _unique(check, "units", index, code, seen, groups):
             reg.units.append(spec)
     for group in reg.groups:
         if not any(group.code in u.groups for u in reg.units):
-            index = next(i for i, r in enumerate(raw.sections["groups"]) if isinstance(r, dict) and r.get("code") == group.code)
-            check.problem("groups", index, "code", f"nhóm {group.code!r} chưa có đơn vị nào; hãy ghi nhóm này "
-                          "vào trường groups của các đơn vị thuộc nhóm")
+            index = next(
+                i for i, r in enumerate(raw.sections["groups"]) if isinstance(r, dict) and r.get("code") == group.code
+            )
+            check.problem(
+                "groups",
+                index,
+                "code",
+                f"nhóm {group.code!r} chưa có đơn vị nào; hãy ghi nhóm này vào trường groups của các đơn vị thuộc nhóm",
+            )
 
 
 def _read_officials(check: _Checker, raw: RawRegister, reg: Register) -> None:
@@ -325,13 +362,18 @@ def _read_officials(check: _Checker, raw: RawRegister, reg: Register) -> None:
         role = check.text("officials", index, record, "role") or Role.member.value
         if role not in roles:
             check.problem("officials", index, "role", f"vai trò {role!r} không có; chọn một trong: {', '.join(roles)}")
-        spec = OfficialSpec(code, check.text("officials", index, record, "name"),
-                            check.text("officials", index, record, "title"), role,
-                            check.strings("officials", index, record, "units"))
+        spec = OfficialSpec(
+            code,
+            check.text("officials", index, record, "name"),
+            check.text("officials", index, record, "title"),
+            role,
+            check.strings("officials", index, record, "units"),
+        )
         for unit in spec.units:
             if unit not in units:
-                check.problem("officials", index, "units",
-                              f"đơn vị {unit!r} chưa có trong phần units{_suggest(unit, units)}")
+                check.problem(
+                    "officials", index, "units", f"đơn vị {unit!r} chưa có trong phần units{_suggest(unit, units)}"
+                )
         if _unique(check, "officials", index, code, seen, set()):
             reg.officials.append(spec)
 
@@ -356,7 +398,9 @@ def _read_tasks(check: _Checker, raw: RawRegister, reg: Register) -> None:
         for name in ("lead", "coordinating"):
             for ref in getattr(spec, name):
                 if ref not in refs:
-                    check.problem("tasks", index, name, f"đơn vị hoặc nhóm {ref!r} chưa có trong sổ{_suggest(ref, refs)}")
+                    check.problem(
+                        "tasks", index, name, f"đơn vị hoặc nhóm {ref!r} chưa có trong sổ{_suggest(ref, refs)}"
+                    )
         reminders = record.get("reminders")
         if reminders is not None and not isinstance(reminders, dict):
             check.problem("tasks", index, "reminders", "cần một bảng khóa: giá trị, vd. before_days: [3, 1]")
@@ -387,15 +431,27 @@ def _read_deadline(check: _Checker, index: int, record: dict[str, Any], spec: Ta
                 check.problem("tasks", index, "deadline", f"{exc}; hoặc ghi thẳng ngày hạn ở trường due")
                 return
     elif explicit_due is None and explicit_rule is None:
-        check.problem("tasks", index, "deadline", "thiếu thời hạn: ghi deadline (vd. 'trong tháng 5/2022'), due hoặc rrule")
+        check.problem(
+            "tasks", index, "deadline", "thiếu thời hạn: ghi deadline (vd. 'trong tháng 5/2022'), due hoặc rrule"
+        )
         return
     if parsed and parsed.due and explicit_due and parsed.due != explicit_due:
-        check.problem("tasks", index, "due", f"ngày {explicit_due:%d/%m/%Y} không khớp thời hạn "
-                      f"{spec.deadline_text!r} (= {parsed.due:%d/%m/%Y}); sửa một trong hai hoặc bỏ trường due")
+        check.problem(
+            "tasks",
+            index,
+            "due",
+            f"ngày {explicit_due:%d/%m/%Y} không khớp thời hạn "
+            f"{spec.deadline_text!r} (= {parsed.due:%d/%m/%Y}); sửa một trong hai hoặc bỏ trường due",
+        )
         return
     if parsed and parsed.rrule and explicit_rule and parsed.rrule != explicit_rule:
-        check.problem("tasks", index, "rrule", f"{explicit_rule!r} không khớp thời hạn {spec.deadline_text!r} "
-                      f"(= {parsed.rrule}); sửa một trong hai hoặc bỏ trường rrule")
+        check.problem(
+            "tasks",
+            index,
+            "rrule",
+            f"{explicit_rule!r} không khớp thời hạn {spec.deadline_text!r} "
+            f"(= {parsed.rrule}); sửa một trong hai hoặc bỏ trường rrule",
+        )
         return
     spec.due = explicit_due or (parsed.due if parsed else None)
     spec.rrule = explicit_rule or (parsed.rrule if parsed else None)

@@ -25,20 +25,33 @@ from scheduler.register_yaml import decode_utf8, register_to_dict
 
 META_SHEET = "Thông tin"
 SHEETS: dict[str, str] = {"groups": "Nhóm", "units": "Đơn vị", "officials": "Cán bộ", "tasks": "Nhiệm vụ"}
-CSV_FILES: dict[str, str] = {"Nhóm": "nhom.csv", "Đơn vị": "don-vi.csv", "Cán bộ": "can-bo.csv",
-                             "Nhiệm vụ": "nhiem-vu.csv", META_SHEET: "thong-tin.csv"}
+CSV_FILES: dict[str, str] = {
+    "Nhóm": "nhom.csv",
+    "Đơn vị": "don-vi.csv",
+    "Cán bộ": "can-bo.csv",
+    "Nhiệm vụ": "nhiem-vu.csv",
+    META_SHEET: "thong-tin.csv",
+}
 HEADINGS: dict[str, dict[str, str]] = {
     "groups": {"code": "Mã", "name": "Tên nhóm", "aliases": "Tên khác"},
     "units": {"code": "Mã", "name": "Tên đơn vị", "kind": "Loại", "aliases": "Tên khác", "groups": "Thuộc nhóm"},
     "officials": {"code": "Mã", "name": "Họ và tên", "title": "Chức vụ", "role": "Vai trò", "units": "Đơn vị"},
     "tasks": {
-        "code": "Mã", "title": "Nhiệm vụ", "quote": "Trích văn bản", "source_doc": "Văn bản",
-        "source_date": "Ngày văn bản", "deadline": "Thời hạn", "due": "Hạn (ngày)", "rrule": "Lặp lại (RRULE)",
-        "lead": "Chủ trì", "coordinating": "Phối hợp", "note": "Ghi chú", "reminders": "Lịch nhắc riêng",
+        "code": "Mã",
+        "title": "Nhiệm vụ",
+        "quote": "Trích văn bản",
+        "source_doc": "Văn bản",
+        "source_date": "Ngày văn bản",
+        "deadline": "Thời hạn",
+        "due": "Hạn (ngày)",
+        "rrule": "Lặp lại (RRULE)",
+        "lead": "Chủ trì",
+        "coordinating": "Phối hợp",
+        "note": "Ghi chú",
+        "reminders": "Lịch nhắc riêng",
     },
 }
-META_KEYS = {"title": "Tên sổ", "source_doc": "Văn bản nguồn", "source_date": "Ngày văn bản",
-             "reminders": "Lịch nhắc"}
+META_KEYS = {"title": "Tên sổ", "source_doc": "Văn bản nguồn", "source_date": "Ngày văn bản", "reminders": "Lịch nhắc"}
 META_HEADINGS = ("Mục", "Giá trị")
 _YAML_FIELDS = {"reminders"}
 
@@ -62,8 +75,9 @@ def _rows_to_raw(sheets: Sheets, place: Place, source: str) -> RawRegister:
         if sheet not in known:
             close = difflib.get_close_matches(sheet, known, n=1, cutoff=0.4)
             hint = f"; có phải {close[0]!r}? Hãy đặt lại đúng tên" if close else ""
-            problems.append(Problem(f"{source}: {sheet}", f"trang tính lạ {sheet!r}{hint} "
-                                    f"(các trang: {', '.join(known)})"))
+            problems.append(
+                Problem(f"{source}: {sheet}", f"trang tính lạ {sheet!r}{hint} (các trang: {', '.join(known)})")
+            )
     positions: dict[str, list[int]] = {}
     columns: dict[str, dict[str, int]] = {}
     sections: dict[str, list[dict[str, Any]]] = {}
@@ -82,8 +96,12 @@ def _rows_to_raw(sheets: Sheets, place: Place, source: str) -> RawRegister:
             if fieldname is None:
                 close = difflib.get_close_matches(heading, list(heading_to_field), n=1, cutoff=0.5)
                 hint = f"; có phải {close[0]!r}?" if close else ""
-                problems.append(Problem(place(sheet, 1, col, heading), f"tiêu đề cột lạ {heading!r}{hint} "
-                                        f"(các cột: {', '.join(heading_to_field)})"))
+                problems.append(
+                    Problem(
+                        place(sheet, 1, col, heading),
+                        f"tiêu đề cột lạ {heading!r}{hint} (các cột: {', '.join(heading_to_field)})",
+                    )
+                )
             fields.append(fieldname)
         columns[section] = {f: i + 1 for i, f in enumerate(fields) if f}
         records: list[dict[str, Any]] = []
@@ -100,8 +118,12 @@ def _rows_to_raw(sheets: Sheets, place: Place, source: str) -> RawRegister:
                     try:
                         value = yaml.safe_load(value)
                     except yaml.YAMLError:
-                        problems.append(Problem(place(sheet, rownum, col, HEADINGS[section][fieldname]),
-                                                "không đọc được; viết dạng {before_days: [3, 1]}"))
+                        problems.append(
+                            Problem(
+                                place(sheet, rownum, col, HEADINGS[section][fieldname]),
+                                "không đọc được; viết dạng {before_days: [3, 1]}",
+                            )
+                        )
                         continue
                 record[fieldname] = value
             records.append(record)
@@ -118,8 +140,12 @@ def _rows_to_raw(sheets: Sheets, place: Place, source: str) -> RawRegister:
         key = str(row[0]).strip()
         fieldname = key_to_field.get(key)
         if fieldname is None:
-            problems.append(Problem(place(META_SHEET, rownum, 1, META_HEADINGS[0]),
-                                    f"mục lạ {key!r} (các mục: {', '.join(key_to_field)})"))
+            problems.append(
+                Problem(
+                    place(META_SHEET, rownum, 1, META_HEADINGS[0]),
+                    f"mục lạ {key!r} (các mục: {', '.join(key_to_field)})",
+                )
+            )
             continue
         value = row[1] if len(row) > 1 else None
         if fieldname in _YAML_FIELDS and isinstance(value, str):
@@ -156,8 +182,15 @@ def read_xlsx(path: Path) -> RawRegister:
     finally:
         workbook.close()
     if not any(s in sheets for s in SHEETS.values()):
-        raise RegisterError([Problem(path.name, "không thấy trang tính nào của sổ nhắc việc (cần ít nhất "
-                                     f"{', '.join(SHEETS.values())}); tên trang tính có bị đổi không?")])
+        raise RegisterError(
+            [
+                Problem(
+                    path.name,
+                    "không thấy trang tính nào của sổ nhắc việc (cần ít nhất "
+                    f"{', '.join(SHEETS.values())}); tên trang tính có bị đổi không?",
+                )
+            ]
+        )
     return _rows_to_raw(sheets, _xlsx_place, path.name)
 
 
@@ -170,7 +203,9 @@ def read_csv_folder(folder: Path) -> RawRegister:
         text = decode_utf8(path.read_bytes(), path.name)
         sheets[sheet] = [list(r) for r in csv.reader(io.StringIO(text))]
     if not any(s in sheets for s in SHEETS.values()):
-        raise RegisterError([Problem(folder.name, f"thư mục không có tệp CSV nào của sổ ({', '.join(CSV_FILES.values())})")])
+        raise RegisterError(
+            [Problem(folder.name, f"thư mục không có tệp CSV nào của sổ ({', '.join(CSV_FILES.values())})")]
+        )
     return _rows_to_raw(sheets, _csv_place, folder.name)
 
 
@@ -216,8 +251,9 @@ def write_xlsx(reg: Register, path: Path) -> None:
             cell.fill = fill
         ws.freeze_panes = "A2"
         for col in range(1, len(rows[0]) + 1):
-            width = max((len(str(r[col - 1])) for r in rows[:200] if col - 1 < len(r) and r[col - 1] is not None),
-                        default=8)
+            width = max(
+                (len(str(r[col - 1])) for r in rows[:200] if col - 1 < len(r) and r[col - 1] is not None), default=8
+            )
             ws.column_dimensions[get_column_letter(col)].width = min(max(width + 2, 8), 60)
         for row in ws.iter_rows(min_row=2):
             for cell in row:
@@ -240,4 +276,3 @@ def write_csv_folder(reg: Register, folder: Path) -> list[Path]:
                 writer.writerow(["" if v is None else (v.isoformat() if isinstance(v, date) else v) for v in row])
         written.append(path)
     return written
-

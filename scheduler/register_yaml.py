@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
-from collections.abc import Iterator
 
 import yaml
 
 from scheduler.register import SECTIONS, Problem, RawRegister, Register, RegisterError
 
-_Parser: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_Dumper: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_Parser: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 STR = "tag:yaml.org,2002:str"
 Path_ = tuple[str | int, ...]
 
@@ -29,6 +29,10 @@ class _Scalars(yaml.SafeLoader):
 _SCALARS = _Scalars("")
 
 
+def _line(event: yaml.Event) -> int:
+    return event.start_mark.line + 1 if event.start_mark else 1
+
+
 def _scalar(event: yaml.ScalarEvent) -> Any:
     if event.tag not in (None, "!"):
         tag = event.tag
@@ -40,7 +44,7 @@ def _scalar(event: yaml.ScalarEvent) -> Any:
         return event.value
     build = _SCALARS.yaml_constructors.get(tag)
     if build is None:
-        raise yaml.constructor.ConstructorError(None, None, f"không hiểu kiểu {tag!r}", event.start_mark)
+        raise yaml.constructor.ConstructorError(None, None, f"không hiểu kiểu {tag!r}", event.start_mark)  # type: ignore[arg-type]
     return build(_SCALARS, yaml.ScalarNode(tag, event.value))
 
 
@@ -93,12 +97,18 @@ def _load(text: str, name: str) -> Any:
             container.append(value)
         elif top[1] is _NO_KEY:
             if isinstance(value, dict | list):
-                raise RegisterError([Problem(f"{name}:{event.start_mark.line + 1}", "khóa phải là một chữ")])
-            top[1], top[2] = value, event.start_mark.line + 1
+                raise RegisterError([Problem(f"{name}:{_line(event)}", "khóa phải là một chữ")])
+            top[1], top[2] = value, _line(event)
         else:
             if top[1] in container:
-                raise RegisterError([Problem(f"{name}:{top[2]}", f"khóa {top[1]!r} được viết hai lần trong cùng một "
-                                             "mục; hãy xóa một dòng")])
+                raise RegisterError(
+                    [
+                        Problem(
+                            f"{name}:{top[2]}",
+                            f"khóa {top[1]!r} được viết hai lần trong cùng một mục; hãy xóa một dòng",
+                        )
+                    ]
+                )
             container[top[1]] = value
             top[1] = _NO_KEY
 
@@ -106,6 +116,8 @@ def _load(text: str, name: str) -> Any:
         if isinstance(event, yaml.ScalarEvent):
             value = _scalar(event)
         elif isinstance(event, yaml.AliasEvent):
+            if event.anchor not in anchors:
+                raise RegisterError([Problem(f"{name}:{_line(event)}", f"không có neo &{event.anchor} trước dòng này")])
             value = anchors[event.anchor]
         elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
             stack.append([{} if isinstance(event, yaml.MappingStartEvent) else [], _NO_KEY, 0, event.anchor])
@@ -134,11 +146,15 @@ def decode_utf8(data: bytes, name: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise RegisterError([Problem(
-            f"{name}:{line}",
-            f"tệp không phải UTF-8 (byte 0x{data[exc.start]:02x} ở vị trí {exc.start}); "
-            "hãy mở tệp và lưu lại với bảng mã UTF-8",
-        )]) from None
+        raise RegisterError(
+            [
+                Problem(
+                    f"{name}:{line}",
+                    f"tệp không phải UTF-8 (byte 0x{data[exc.start]:02x} ở vị trí {exc.start}); "
+                    "hãy mở tệp và lưu lại với bảng mã UTF-8",
+                )
+            ]
+        ) from None
 
 
 class _Lines:
@@ -157,7 +173,7 @@ class _Lines:
         if self._lines is None:
             self._lines = {}
             for at, event in _walk(self.text):
-                self._lines.setdefault(at, event.start_mark.line + 1)
+                self._lines.setdefault(at, _line(event))
         steps = tuple(s for s in (section, index, field) if s is not None)
         while steps and steps not in self._lines:
             steps = steps[:-1]
@@ -173,15 +189,23 @@ def read_yaml(path: Path) -> RawRegister:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
-        raise RegisterError([Problem(f"{name}:{line}", f"lỗi cú pháp YAML: {exc.problem or exc.context}; "
-                                     "kiểm tra thụt lề, dấu ':' và dấu ngoặc kép ở dòng này")]) from None
+        raise RegisterError(
+            [
+                Problem(
+                    f"{name}:{line}",
+                    f"lỗi cú pháp YAML: {exc.problem or exc.context}; "
+                    "kiểm tra thụt lề, dấu ':' và dấu ngoặc kép ở dòng này",
+                )
+            ]
+        ) from None
     except yaml.YAMLError as exc:
         raise RegisterError([Problem(f"{name}:1", f"lỗi cú pháp YAML: {exc}")]) from None
     if document is None:
         document = {}
     if not isinstance(document, dict):
-        raise RegisterError([Problem(f"{name}:1", "tệp phải là một bảng khóa: giá trị với các phần "
-                                     "units, groups, officials, tasks")])
+        raise RegisterError(
+            [Problem(f"{name}:1", "tệp phải là một bảng khóa: giá trị với các phần units, groups, officials, tasks")]
+        )
     sections: dict[str, list[Any]] = {}
     problems: list[Problem] = []
     locate = _Lines(text, name)
@@ -199,31 +223,49 @@ def read_yaml(path: Path) -> RawRegister:
     return RawRegister(meta=meta, sections=sections, locate=locate)
 
 
-
 def register_to_dict(reg: Register) -> dict[str, Any]:
     """The register in the import format; empty fields are left out so the file stays readable."""
 
     def clean(record: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in record.items() if v not in (None, "", [], {})}
 
-    out: dict[str, Any] = clean({
-        "title": reg.title, "source_doc": reg.source_doc, "source_date": reg.source_date,
-        "reminders": reg.reminders,
-    })
+    out: dict[str, Any] = clean(
+        {
+            "title": reg.title,
+            "source_doc": reg.source_doc,
+            "source_date": reg.source_date,
+            "reminders": reg.reminders,
+        }
+    )
     out["groups"] = [clean({"code": g.code, "name": g.name, "aliases": g.aliases}) for g in reg.groups]
-    out["units"] = [clean({"code": u.code, "name": u.name, "kind": u.kind, "aliases": u.aliases, "groups": u.groups})
-                    for u in reg.units]
-    out["officials"] = [clean({"code": o.code, "name": o.name, "title": o.title, "role": o.role, "units": o.units})
-                        for o in reg.officials]
+    out["units"] = [
+        clean({"code": u.code, "name": u.name, "kind": u.kind, "aliases": u.aliases, "groups": u.groups})
+        for u in reg.units
+    ]
+    out["officials"] = [
+        clean({"code": o.code, "name": o.name, "title": o.title, "role": o.role, "units": o.units})
+        for o in reg.officials
+    ]
     out["tasks"] = []
     for t in reg.tasks:
-        out["tasks"].append(clean({
-            "code": t.code, "title": t.title, "quote": t.quote,
-            "source_doc": t.source_doc if t.source_doc != reg.source_doc else None,
-            "source_date": t.source_date if t.source_date != reg.source_date else None,
-            "deadline": t.deadline_text, "due": t.due, "rrule": t.rrule,
-            "lead": t.lead, "coordinating": t.coordinating, "note": t.note, "reminders": t.reminders,
-        }))
+        out["tasks"].append(
+            clean(
+                {
+                    "code": t.code,
+                    "title": t.title,
+                    "quote": t.quote,
+                    "source_doc": t.source_doc if t.source_doc != reg.source_doc else None,
+                    "source_date": t.source_date if t.source_date != reg.source_date else None,
+                    "deadline": t.deadline_text,
+                    "due": t.due,
+                    "rrule": t.rrule,
+                    "lead": t.lead,
+                    "coordinating": t.coordinating,
+                    "note": t.note,
+                    "reminders": t.reminders,
+                }
+            )
+        )
     return out
 
 

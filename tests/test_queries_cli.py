@@ -44,8 +44,12 @@ def register_db(engine: Engine, clock: FixedClock) -> str:
 
 
 def _assignment_id(engine: Engine, task: str, unit: str) -> int:
-    query = (select(ASSIGNMENTS.c.id).join(TASKS, TASKS.c.id == ASSIGNMENTS.c.task_id)
-             .join(UNITS, UNITS.c.id == ASSIGNMENTS.c.unit_id).where(TASKS.c.code == task, UNITS.c.code == unit))
+    query = (
+        select(ASSIGNMENTS.c.id)
+        .join(TASKS, TASKS.c.id == ASSIGNMENTS.c.task_id)
+        .join(UNITS, UNITS.c.id == ASSIGNMENTS.c.unit_id)
+        .where(TASKS.c.code == task, UNITS.c.code == unit)
+    )
     with engine.connect() as conn:
         return int(conn.execute(query).scalar_one())
 
@@ -56,36 +60,51 @@ def _json(capsys: pytest.CaptureFixture[str], argv: list[str]) -> list[dict[str,
 
 
 def test_overdue_on_2_may_lists_exactly_the_april_tasks_still_open(
-        register_db: str, engine: Engine, capsys: pytest.CaptureFixture[str]) -> None:
+    register_db: str, engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
     rows = _json(capsys, ["--database", register_db, "overdue", "--today", "2022-05-02", "--json"])
     assert {(r["task"], r["unit"]) for r in rows} == APRIL_OPEN_ON_2_MAY
     assert all(r["state"] == "overdue" and int(str(r["days_left"])) < 0 for r in rows)
 
 
 def test_a_task_closed_in_april_is_no_longer_overdue(
-        register_db: str, engine: Engine, capsys: pytest.CaptureFixture[str]) -> None:
+    register_db: str, engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
     closing = FixedClock(datetime(2022, 4, 28, 15, 0, tzinfo=LOCAL_TZ))
-    change_status(engine, _assignment_id(engine, "Q2-13", "to-ra-soat-dat"), Status.done,
-                  Actor("Vũ Thị G"), closing)
+    change_status(engine, _assignment_id(engine, "Q2-13", "to-ra-soat-dat"), Status.done, Actor("Vũ Thị G"), closing)
     rows = _json(capsys, ["--database", register_db, "overdue", "--today", "2022-05-02", "--json"])
     assert {(r["task"], r["unit"]) for r in rows} == APRIL_OPEN_ON_2_MAY - {("Q2-13", "to-ra-soat-dat")}
-    done = _json(capsys, ["--database", register_db, "tasks", "--status", "done_on_time", "--today", "2022-05-02",
-                          "--json"])
+    done = _json(
+        capsys, ["--database", register_db, "tasks", "--status", "done_on_time", "--today", "2022-05-02", "--json"]
+    )
     assert [(r["task"], r["unit"]) for r in done] == [("Q2-13", "to-ra-soat-dat")]
 
 
-def test_done_after_the_deadline_is_done_late(register_db: str, engine: Engine,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_done_after_the_deadline_is_done_late(
+    register_db: str, engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
     late = FixedClock(datetime(2022, 5, 4, 9, 0, tzinfo=LOCAL_TZ))
     change_status(engine, _assignment_id(engine, "Q2-05", "cong-doan"), Status.done, Actor("Bùi Thị K"), late)
-    rows = _json(capsys, ["--database", register_db, "tasks", "--status", "done_late", "--today", "2022-05-05",
-                          "--json"])
+    rows = _json(
+        capsys, ["--database", register_db, "tasks", "--status", "done_late", "--today", "2022-05-05", "--json"]
+    )
     assert [(r["task"], r["unit"]) for r in rows] == [("Q2-05", "cong-doan")]
 
 
 def test_overdue_for_one_unit_by_its_vietnamese_name(register_db: str, capsys: pytest.CaptureFixture[str]) -> None:
-    rows = _json(capsys, ["--database", register_db, "overdue", "--unit", "Công đoàn cơ quan thị trấn",
-                          "--today", "2022-05-02", "--json"])
+    rows = _json(
+        capsys,
+        [
+            "--database",
+            register_db,
+            "overdue",
+            "--unit",
+            "Công đoàn cơ quan thị trấn",
+            "--today",
+            "2022-05-02",
+            "--json",
+        ],
+    )
     assert sorted(r["task"] for r in rows) == ["Q2-04", "Q2-05", "Q2-06", "Q2-19"]
 
 
@@ -109,11 +128,24 @@ def test_upcoming_shows_the_next_days_only(register_db: str, capsys: pytest.Capt
 
 
 def test_table_has_vietnamese_headings_red_overdue_and_yellow_soon(
-        register_db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    register_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["--database", register_db, "tasks", "--today", "2022-04-28", "--color", "always"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].split() == ["ID", "Mã", "NV", "Nhiệm", "vụ", "Đơn", "vị", "Hạn", "Còn", "lại",
-                                           "Tình", "trạng"]
+    assert out.splitlines()[0].split() == [
+        "ID",
+        "Mã",
+        "NV",
+        "Nhiệm",
+        "vụ",
+        "Đơn",
+        "vị",
+        "Hạn",
+        "Còn",
+        "lại",
+        "Tình",
+        "trạng",
+    ]
     lines = out.splitlines()
     red = [line for line in lines if line.startswith("\033[31m")]
     yellow = [line for line in lines if line.startswith("\033[33m")]
@@ -122,8 +154,9 @@ def test_table_has_vietnamese_headings_red_overdue_and_yellow_soon(
     assert any("còn 2 ngày" in line for line in yellow)
 
 
-def test_nhacviec_now_sets_the_day_like_today(register_db: str, monkeypatch: pytest.MonkeyPatch,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_nhacviec_now_sets_the_day_like_today(
+    register_db: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("NHACVIEC_NOW", "2022-05-02")
     rows = _json(capsys, ["--database", register_db, "overdue", "--json"])
     assert {(r["task"], r["unit"]) for r in rows} == APRIL_OPEN_ON_2_MAY
@@ -131,7 +164,12 @@ def test_nhacviec_now_sets_the_day_like_today(register_db: str, monkeypatch: pyt
 
 def test_console_script_runs_as_installed(tmp_path: Path) -> None:
     env_db = f"sqlite:///{tmp_path / 'x.sqlite3'}"
-    run = subprocess.run([sys.executable, "-m", "bot.cli", "--database", env_db, "import", str(REGISTER)],
-                         capture_output=True, text=True, cwd=ROOT, check=False)
+    run = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--database", env_db, "import", str(REGISTER)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr
     assert "Nhiệm vụ: thêm 20" in run.stdout

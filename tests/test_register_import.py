@@ -22,7 +22,7 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, to prove that a failed import left the database as it was."""
     with engine.connect() as conn:
         return {
-            table.name: sorted((tuple(map(repr, row)) for row in conn.execute(select(table))))
+            table.name: sorted(tuple(map(repr, row)) for row in conn.execute(select(table)))
             for table in SQLModel.metadata.sorted_tables
         }
 
@@ -33,8 +33,12 @@ def imported(engine: Engine, clock: FixedClock) -> Engine:
 
 
 def assignments_of(engine: Engine, task_code: str) -> dict[str, dict[str, Any]]:
-    query = (select(UNITS.c.code, ASSIGNMENTS).join(UNITS, UNITS.c.id == ASSIGNMENTS.c.unit_id)
-             .join(TASKS, TASKS.c.id == ASSIGNMENTS.c.task_id).where(TASKS.c.code == task_code))
+    query = (
+        select(UNITS.c.code, ASSIGNMENTS)
+        .join(UNITS, UNITS.c.id == ASSIGNMENTS.c.unit_id)
+        .join(TASKS, TASKS.c.id == ASSIGNMENTS.c.task_id)
+        .where(TASKS.c.code == task_code)
+    )
     with engine.connect() as conn:
         return {row["code"]: dict(row) for row in conn.execute(query).mappings()}
 
@@ -46,8 +50,15 @@ def test_thuong_xuan_register_gives_one_assignment_per_chi_bo(engine: Engine, cl
     report = import_register(engine, load_register(REGISTER), clock)
     assert report.tasks_added >= 15
     congresses = assignments_of(engine, "Q2-02")  # "các chi bộ trực thuộc … hoàn thành trong tháng 5/2022"
-    assert set(congresses) == {"cb-co-quan", "cb-tien-son-1", "cb-xuan-minh", "cb-cong-an", "cb-quan-su",
-                               "cb-truong-hoc", "cb-tram-y-te"}
+    assert set(congresses) == {
+        "cb-co-quan",
+        "cb-tien-son-1",
+        "cb-xuan-minh",
+        "cb-cong-an",
+        "cb-quan-su",
+        "cb-truong-hoc",
+        "cb-tram-y-te",
+    }
     assert {a["due"] for a in congresses.values()} == {date(2022, 5, 31)}
     assert {a["status"] for a in congresses.values()} == {"open"}
 
@@ -79,13 +90,16 @@ def test_reimporting_the_same_file_changes_nothing(engine: Engine, clock: FixedC
 
 
 def test_changed_deadline_moves_the_assignment_and_records_an_event(
-        engine: Engine, clock: FixedClock, tmp_path: Path) -> None:
+    engine: Engine, clock: FixedClock, tmp_path: Path
+) -> None:
     imported(engine, clock)
     text = REGISTER.read_text(encoding="utf-8")
     changed = text.replace(
-        "    deadline: hoàn thành trong tháng 4/2022\n    due: 2022-04-30\n    lead: [cong-doan]\n    coordinating: [ubnd]\n"
-        "  - code: Q2-05", "    deadline: hoàn thành trong tháng 5/2022\n    due: 2022-05-31\n    lead: [cong-doan]\n"
-        "    coordinating: [ubnd]\n  - code: Q2-05")
+        "    deadline: hoàn thành trong tháng 4/2022\n    due: 2022-04-30\n    lead: [cong-doan]\n"
+        "    coordinating: [ubnd]\n  - code: Q2-05",
+        "    deadline: hoàn thành trong tháng 5/2022\n    due: 2022-05-31\n    lead: [cong-doan]\n"
+        "    coordinating: [ubnd]\n  - code: Q2-05",
+    )
     assert changed != text
     path = tmp_path / "register.yaml"
     path.write_text(changed, encoding="utf-8")
@@ -96,16 +110,23 @@ def test_changed_deadline_moves_the_assignment_and_records_an_event(
     with engine.connect() as conn:
         events = conn.execute(select(EVENTS).where(EVENTS.c.assignment_id == row["id"])).mappings().all()
     assert [(e["kind"], e["old_due"], e["new_due"]) for e in events] == [
-        ("deadline_changed", date(2022, 4, 30), date(2022, 5, 31))]
+        ("deadline_changed", date(2022, 4, 30), date(2022, 5, 31))
+    ]
 
 
 def test_unit_dropped_from_a_group_has_its_assignments_cancelled_not_deleted(
-        engine: Engine, clock: FixedClock, tmp_path: Path) -> None:
+    engine: Engine, clock: FixedClock, tmp_path: Path
+) -> None:
     imported(engine, clock)
     text = REGISTER.read_text(encoding="utf-8")
     path = tmp_path / "register.yaml"
-    path.write_text(text.replace("    name: Chi bộ Quân sự thị trấn\n    kind: chi-bo\n    groups: [cac-chi-bo]\n",
-                                 "    name: Chi bộ Quân sự thị trấn\n    kind: chi-bo\n"), encoding="utf-8")
+    path.write_text(
+        text.replace(
+            "    name: Chi bộ Quân sự thị trấn\n    kind: chi-bo\n    groups: [cac-chi-bo]\n",
+            "    name: Chi bộ Quân sự thị trấn\n    kind: chi-bo\n",
+        ),
+        encoding="utf-8",
+    )
     report = import_register(engine, load_register(path), clock)
     assert report.assignments_cancelled == 2  # the congress (Q2-02) and party recruitment (Q2-08)
     assert assignments_of(engine, "Q2-02")["cb-quan-su"]["status"] == "cancelled"
@@ -119,7 +140,8 @@ def test_unit_dropped_from_a_group_has_its_assignments_cancelled_not_deleted(
 
 @pytest.mark.parametrize("fmt", ["yaml", "xlsx", "csv"])
 def test_export_then_import_gives_the_same_register(
-        db_url: str, fmt: str, clock: FixedClock, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db_url: str, fmt: str, clock: FixedClock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     source = imported(make_engine(db_url), clock)
     out = tmp_path / {"yaml": "register.yaml", "xlsx": "register.xlsx", "csv": "csv"}[fmt]
     assert main(["--database", db_url, "export", "--format", fmt, "-o", str(out)]) == 0
@@ -131,8 +153,9 @@ def test_export_then_import_gives_the_same_register(
     assert read_register(fresh) == read_register(source)
 
 
-def test_export_yaml_goes_to_stdout_by_default(sqlite_engine: Engine, clock: FixedClock,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_yaml_goes_to_stdout_by_default(
+    sqlite_engine: Engine, clock: FixedClock, capsys: pytest.CaptureFixture[str]
+) -> None:
     imported(sqlite_engine, clock)
     assert main(["--database", str(sqlite_engine.url), "export"]) == 0
     out = capsys.readouterr().out
@@ -140,8 +163,9 @@ def test_export_yaml_goes_to_stdout_by_default(sqlite_engine: Engine, clock: Fix
     assert "deadline: hoàn thành trong tháng 5/2022" in out
 
 
-def test_excel_export_has_vietnamese_sheets_and_headings(sqlite_engine: Engine, clock: FixedClock,
-                                                         tmp_path: Path) -> None:
+def test_excel_export_has_vietnamese_sheets_and_headings(
+    sqlite_engine: Engine, clock: FixedClock, tmp_path: Path
+) -> None:
     imported(sqlite_engine, clock)
     path = tmp_path / "so.xlsx"
     assert main(["--database", str(sqlite_engine.url), "export", "--format", "xlsx", "-o", str(path)]) == 0
@@ -169,33 +193,74 @@ ORIGINAL = REGISTER.read_text(encoding="utf-8")
 BAD_YAML = [
     # (what is wrong, the edit, the text the message must hold, the line it must name or None)
     ("YAML syntax error", ("  - code: Q2-03\n", "  - code: [Q2-03\n"), "lỗi cú pháp YAML", None),
-    ("missing field", ("    title: Kiện toàn Ban Thanh tra nhân dân theo điều lệ Công đoàn\n", ""),
-     "tasks[5].title: thiếu trường bắt buộc 'title'", "  - code: Q2-06"),
-    ("unknown unit in a task", ("    lead: [to-ra-soat-dat]\n", "    lead: [to-ra-soat-dat-dai]\n"),
-     "tasks[12].lead: đơn vị hoặc nhóm 'to-ra-soat-dat-dai' chưa có trong sổ; có phải: to-ra-soat-dat?",
-     "    lead: [to-ra-soat-dat-dai]"),
-    ("duplicate code", ("  - code: kp-xuan-minh\n", "  - code: kp-tien-son-1\n"),
-     "units[22].code: mã 'kp-tien-son-1' trùng với mục units[21]", "  - code: kp-tien-son-1\n    name: Khu phố Xuân"),
-    ("impossible date", ("    deadline: 30/4/2022\n    due: 2022-04-30\n", "    deadline: 31/4/2022\n"),
-     "ngày 31/4/2022 không có thật", "    deadline: 31/4/2022"),
-    ("impossible due", ("    due: 2022-05-19\n", "    due: 2022-04-31\n"),
-     "tasks[19].due: ngày '2022-04-31' không có thật", "    due: 2022-04-31"),
-    ("unknown deadline phrase", ("    deadline: giữa năm 2022\n    due: 2022-06-30\n", "    deadline: sớm nhất có thể\n"),
-     "tasks[6].deadline: thời hạn 'sớm nhất có thể': không nhận ra", "    deadline: sớm nhất có thể"),
-    ("due that contradicts its phrase", ("    deadline: trong năm 2022\n    due: 2022-12-31\n",
-                                          "    deadline: trong năm 2022\n    due: 2022-12-30\n"),
-     "ngày 30/12/2022 không khớp thời hạn 'trong năm 2022' (= 31/12/2022)", "    due: 2022-12-30"),
-    ("key written twice", ("  - code: Q2-03\n", "  - code: Q2-03\n    title: Đại hội Đoàn\n"),
-     "khóa 'title' được viết hai lần", "    title: Tổ chức Đại hội đại biểu Đoàn"),
-    ("misspelt field", ("    coordinating: [doan-tn]\n", "    cordinating: [doan-tn]\n"),
-     "tasks[14].cordinating: trường lạ; có phải: coordinating?", "    cordinating: [doan-tn]"),
+    (
+        "missing field",
+        ("    title: Kiện toàn Ban Thanh tra nhân dân theo điều lệ Công đoàn\n", ""),
+        "tasks[5].title: thiếu trường bắt buộc 'title'",
+        "  - code: Q2-06",
+    ),
+    (
+        "unknown unit in a task",
+        ("    lead: [to-ra-soat-dat]\n", "    lead: [to-ra-soat-dat-dai]\n"),
+        "tasks[12].lead: đơn vị hoặc nhóm 'to-ra-soat-dat-dai' chưa có trong sổ; có phải: to-ra-soat-dat?",
+        "    lead: [to-ra-soat-dat-dai]",
+    ),
+    (
+        "duplicate code",
+        ("  - code: kp-xuan-minh\n", "  - code: kp-tien-son-1\n"),
+        "units[22].code: mã 'kp-tien-son-1' trùng với mục units[21]",
+        "  - code: kp-tien-son-1\n    name: Khu phố Xuân",
+    ),
+    (
+        "impossible date",
+        ("    deadline: 30/4/2022\n    due: 2022-04-30\n", "    deadline: 31/4/2022\n"),
+        "ngày 31/4/2022 không có thật",
+        "    deadline: 31/4/2022",
+    ),
+    (
+        "impossible due",
+        ("    due: 2022-05-19\n", "    due: 2022-04-31\n"),
+        "tasks[19].due: ngày '2022-04-31' không có thật",
+        "    due: 2022-04-31",
+    ),
+    (
+        "unknown deadline phrase",
+        ("    deadline: giữa năm 2022\n    due: 2022-06-30\n", "    deadline: sớm nhất có thể\n"),
+        "tasks[6].deadline: thời hạn 'sớm nhất có thể': không nhận ra",
+        "    deadline: sớm nhất có thể",
+    ),
+    (
+        "due that contradicts its phrase",
+        ("    deadline: trong năm 2022\n    due: 2022-12-31\n", "    deadline: trong năm 2022\n    due: 2022-12-30\n"),
+        "ngày 30/12/2022 không khớp thời hạn 'trong năm 2022' (= 31/12/2022)",
+        "    due: 2022-12-30",
+    ),
+    (
+        "key written twice",
+        ("  - code: Q2-03\n", "  - code: Q2-03\n    title: Đại hội Đoàn\n"),
+        "khóa 'title' được viết hai lần",
+        "    title: Tổ chức Đại hội đại biểu Đoàn",
+    ),
+    (
+        "misspelt field",
+        ("    coordinating: [doan-tn]\n", "    cordinating: [doan-tn]\n"),
+        "tasks[14].cordinating: trường lạ; có phải: coordinating?",
+        "    cordinating: [doan-tn]",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("case", "edit", "message", "line_of"), BAD_YAML, ids=[c[0] for c in BAD_YAML])
 def test_bad_yaml_is_refused_with_its_place_and_nothing_is_written(
-        db_url: str, clock: FixedClock, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-        case: str, edit: tuple[str, str], message: str, line_of: str | None) -> None:
+    db_url: str,
+    clock: FixedClock,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    case: str,
+    edit: tuple[str, str],
+    message: str,
+    line_of: str | None,
+) -> None:
     engine = imported(make_engine(db_url), clock)
     before = snapshot(engine)
     text = _edit(ORIGINAL, *edit)
@@ -223,11 +288,14 @@ def test_every_problem_of_a_file_is_reported_at_once(tmp_path: Path, capsys: pyt
     assert "'khong-co'" in err and "'sớm'" in err
 
 
-def test_non_utf8_file_is_refused_with_its_line(db_url: str, clock: FixedClock, tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_non_utf8_file_is_refused_with_its_line(
+    db_url: str, clock: FixedClock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     engine = imported(make_engine(db_url), clock)
     before = snapshot(engine)
-    data = ORIGINAL.encode("utf-8").replace("Khu phố Tiến Sơn 1".encode(), "Khu phố Tiến Sơn 1".encode("cp1252", "replace").replace(b"?", b"\xea"), 1)
+    data = ORIGINAL.encode("utf-8").replace(
+        "Khu phố Tiến Sơn 1".encode(), "Khu phố Tiến Sơn 1".encode("cp1252", "replace").replace(b"?", b"\xea"), 1
+    )
     path = tmp_path / "register.yaml"
     path.write_bytes(data)
     assert main(["--database", db_url, "import", str(path)]) == 2
@@ -237,8 +305,9 @@ def test_non_utf8_file_is_refused_with_its_line(db_url: str, clock: FixedClock, 
     assert snapshot(engine) == before
 
 
-def test_excel_with_a_renamed_sheet_is_refused(db_url: str, clock: FixedClock, tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_excel_with_a_renamed_sheet_is_refused(
+    db_url: str, clock: FixedClock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     engine = imported(make_engine(db_url), clock)
     path = tmp_path / "so.xlsx"
     assert main(["--database", db_url, "export", "--format", "xlsx", "-o", str(path)]) == 0
@@ -252,8 +321,9 @@ def test_excel_with_a_renamed_sheet_is_refused(db_url: str, clock: FixedClock, t
     assert snapshot(engine) == before
 
 
-def test_excel_cell_errors_name_the_cell(sqlite_engine: Engine, clock: FixedClock, tmp_path: Path,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_excel_cell_errors_name_the_cell(
+    sqlite_engine: Engine, clock: FixedClock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     imported(sqlite_engine, clock)
     path = tmp_path / "so.xlsx"
     assert main(["--database", str(sqlite_engine.url), "export", "--format", "xlsx", "-o", str(path)]) == 0
