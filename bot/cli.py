@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -11,11 +12,14 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from bot.tables import assignment_table, summary_table, use_color
+from bot.tables import assignment_table, render_preview, summary_table, use_color
 from scheduler.clock import clock_from_env, local_today
 from scheduler.db import make_engine
 from scheduler.deadlines import DeadlineError, parse_deadline
+from scheduler.dispatcher import Dispatcher
 from scheduler.importer import import_register, load_register, read_register
+from scheduler.notify import LoggingNotifier
+from scheduler.planner import plan, preview
 from scheduler.queries import UnknownUnitError, find_unit_id, overdue, overdue_summary, tasks, upcoming
 from scheduler.register import RegisterError
 from scheduler.register_tables import write_csv_folder, write_xlsx
@@ -164,6 +168,20 @@ def cmd_upcoming(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_remind(args: argparse.Namespace) -> int:
+    """Show what would be sent today, by person; without --dry-run, plan and send through the log."""
+    engine = _engine(args)
+    clock = clock_from_env(args.today)
+    if args.dry_run:
+        rows = preview(engine, clock)
+        print(render_preview(engine, rows, local_today(clock)))
+        return 0
+    report = plan(engine, clock)
+    sent = asyncio.run(Dispatcher(engine, {"console": LoggingNotifier()}, clock).run_once())
+    print(f"Đã lập {report.planned} lời nhắc, gửi {sent.messages} tin ({sent.rows_sent} lời nhắc).")
+    return 0
+
+
 # --- parser --------------------------------------------------------------------------------------
 
 
@@ -207,6 +225,11 @@ def build_parser() -> argparse.ArgumentParser:
     _query_options(p)
     p.add_argument("--summary", action="store_true", help="đếm theo đơn vị")
     p.set_defaults(func=cmd_overdue)
+
+    p = sub.add_parser("remind", help="lời nhắc của hôm nay, theo từng người")
+    p.add_argument("--dry-run", action="store_true", help="chỉ xem, không ghi và không gửi gì")
+    p.add_argument("--today", help="đứng ở ngày này (YYYY-MM-DD hoặc YYYY-MM-DDTHH:MM)")
+    p.set_defaults(func=cmd_remind)
 
     p = sub.add_parser("upcoming", help="những việc sắp đến hạn")
     _query_options(p)

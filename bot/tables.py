@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
-from typing import TextIO
+from typing import Any, TextIO
 
+from sqlalchemy import Engine, select
+
+from scheduler.models import ASSIGNMENTS, OFFICIALS, TASKS, UNITS
 from scheduler.queries import AssignmentRow, UnitOverdue
 from scheduler.status import STATE_LABELS, State, days_text
 
@@ -87,3 +91,44 @@ def summary_table(items: list[UnitOverdue], today: date, color: bool) -> str:
         for i in items
     ]
     return _render(headings, rows, [RED] * len(rows), color)
+
+
+def render_preview(engine: Engine, rows: list[dict[str, Any]], today: date) -> str:
+    """`remind --dry-run`: per person, the tasks today's message would hold."""
+    if not rows:
+        return f"Hôm nay ({today:%d/%m/%Y}) không có lời nhắc nào cần gửi."
+    with engine.connect() as conn:
+        names = dict(conn.execute(select(OFFICIALS.c.id, OFFICIALS.c.name)).all())
+        ids = {r["assignment_id"] for r in rows}
+        info = {
+            r.id: r
+            for r in conn.execute(
+                select(ASSIGNMENTS.c.id, ASSIGNMENTS.c.due, TASKS.c.code, TASKS.c.title, UNITS.c.name.label("unit"))
+                .join(TASKS, TASKS.c.id == ASSIGNMENTS.c.task_id)
+                .join(UNITS, UNITS.c.id == ASSIGNMENTS.c.unit_id)
+                .where(ASSIGNMENTS.c.id.in_(ids))
+            )
+        }
+    people: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        people[(names[row["official_id"]], row["channel"])].append(row)
+    lines = [f"Lời nhắc ngày {today:%d/%m/%Y} — {len(people)} người, {len(rows)} việc:"]
+    for (name, channel), items in sorted(people.items()):
+        lines.append(f"\n{name} ({channel}):")
+        for row in sorted(items, key=lambda r: info[r["assignment_id"]].due):
+            a = info[row["assignment_id"]]
+            lines.append(
+                f"  #{a.id} {a.code} {_cut(a.title, 50)} — {a.unit} — hạn {a.due:%d/%m/%Y} "
+                f"({days_text(a.due, today)}) [{KIND_LABELS.get(row['kind'], row['kind'])}]"
+            )
+    return "\n".join(lines)
+
+
+KIND_LABELS = {
+    "before_7d": "trước 7 ngày",
+    "before_3d": "trước 3 ngày",
+    "before_1d": "trước 1 ngày",
+    "due_today": "đến hạn",
+    "overdue": "quá hạn",
+    "escalation": "báo lãnh đạo",
+}

@@ -145,6 +145,59 @@ class RegisterMeta(SQLModel, table=True):
     value: dict[str, Any] | list[Any] | str | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
+class ChatLink(SQLModel, table=True):
+    """A chat (Telegram chat id, Zalo user id, console) that speaks for an official; several per official."""
+
+    __tablename__ = "chat_link"
+    __table_args__ = (UniqueConstraint("channel", "chat_id", "official_id", name="uq_chat_link"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    official_id: int = Field(foreign_key="official.id", index=True)
+    channel: str = Field(max_length=16)
+    chat_id: str = Field(max_length=64)
+    is_group: bool = False
+    active: bool = True
+    linked_at: datetime | None = None
+
+
+class ReminderState(StrEnum):
+    """planned → sending → sent | failed; `skipped` when a newer reminder of the same assignment replaced it."""
+
+    planned = "planned"
+    sending = "sending"
+    sent = "sent"
+    failed = "failed"
+    skipped = "skipped"
+
+
+class Reminder(SQLModel, table=True):
+    """An outbox row: one reminder of one assignment for one official on one channel, on one day."""
+
+    __table_args__ = (
+        UniqueConstraint("assignment_id", "official_id", "kind", "planned_for", "channel", name="uq_reminder"),
+        Index("ix_reminder_state_send_after", "state", "send_after"),
+        Index("ix_reminder_official_state", "official_id", "channel", "state"),
+        Index("ix_reminder_message", "channel", "chat_id", "message_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    assignment_id: int = Field(foreign_key="assignment.id", index=True)
+    official_id: int = Field(foreign_key="official.id")
+    channel: str = Field(max_length=16)
+    kind: str = Field(max_length=16)
+    planned_for: date
+    send_after: datetime
+    state: str = Field(default=ReminderState.planned.value, max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    claimed_at: datetime | None = None
+    sent_at: datetime | None = None
+    last_error: str = ""
+    note: str = ""
+    chat_id: str | None = Field(default=None, max_length=64)
+    message_id: str | None = Field(default=None, max_length=64)
+
+
 # Core table handles, for bulk statements where the ORM would be slow (imports of 300,000 rows).
 UNITS: Table = Unit.__table__  # type: ignore[attr-defined]
 GROUPS: Table = UnitGroup.__table__  # type: ignore[attr-defined]
@@ -154,3 +207,5 @@ TASKS: Table = Task.__table__  # type: ignore[attr-defined]
 ASSIGNMENTS: Table = Assignment.__table__  # type: ignore[attr-defined]
 EVENTS: Table = StatusEvent.__table__  # type: ignore[attr-defined]
 META: Table = RegisterMeta.__table__  # type: ignore[attr-defined]
+CHATS: Table = ChatLink.__table__  # type: ignore[attr-defined]
+REMINDERS: Table = Reminder.__table__  # type: ignore[attr-defined]

@@ -17,6 +17,7 @@ from typing import Any
 
 from scheduler.deadlines import DeadlineError, next_occurrence, parse_deadline, validate_rrule
 from scheduler.models import Role
+from scheduler.policy import PolicyError, ReminderPolicy
 
 SECTIONS = ("groups", "units", "officials", "tasks")
 
@@ -282,8 +283,12 @@ def _read_meta(check: _Checker, raw: RawRegister, reg: Register) -> None:
     reminders = raw.meta.get("reminders")
     if reminders is not None and not isinstance(reminders, dict):
         check.problem(None, None, "reminders", "cần một bảng khóa: giá trị, vd. before_days: [7, 3, 1]")
-    else:
-        reg.reminders = reminders
+        return
+    try:
+        ReminderPolicy().with_settings(reminders)
+    except PolicyError as exc:
+        check.problem(None, None, "reminders", str(exc))
+    reg.reminders = reminders
 
 
 def _unique(check: _Checker, section: str, index: int, code: str, seen: dict[str, int], other: set[str]) -> bool:
@@ -405,6 +410,10 @@ def _read_tasks(check: _Checker, raw: RawRegister, reg: Register) -> None:
         if reminders is not None and not isinstance(reminders, dict):
             check.problem("tasks", index, "reminders", "cần một bảng khóa: giá trị, vd. before_days: [3, 1]")
         else:
+            try:
+                ReminderPolicy().with_settings(reminders)
+            except PolicyError as exc:
+                check.problem("tasks", index, "reminders", str(exc))
             spec.reminders = reminders
         _read_deadline(check, index, record, spec)
         if _unique(check, "tasks", index, code, seen, set()):

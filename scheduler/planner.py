@@ -1,0 +1,267 @@
+"""The planner: from assignments, the policy and today, write the reminders that are due into the outbox.
+
+Planning twice plans once (a unique key per assignment × official × kind × day × channel). Only the
+latest occasion of each assignment is planned, so after downtime what was missed goes out once; older
+rows still waiting are marked skipped. A closed assignment's waiting rows are skipped too.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import aliased
+
+from scheduler.clock import Clock, at_local, local_today, to_utc
+from scheduler.deadlines import next_occurrence
+from scheduler.models import (
+    ACTIVE_STATUSES,
+    ASSIGNMENTS,
+    CHATS,
+    MEMBERS,
+    META,
+    OFFICIALS,
+    REMINDERS,
+    TASKS,
+    ReminderState,
+    Role,
+    Status,
+)
+from scheduler.policy import ESCALATION, OVERDUE, ReminderPolicy
+
+UNLINKED = "chưa liên kết"
+
+
+@dataclass
+class PlanReport:
+    occurrences_added: int = 0
+    planned: int = 0
+    skipped: int = 0
+
+
+def register_policy(conn: Connection, base: ReminderPolicy | None = None) -> ReminderPolicy:
+    """The default policy with the register's `reminders:` section applied."""
+    settings = conn.execute(select(META.c.value).where(META.c.key == "reminders")).scalar()
+    return (base or ReminderPolicy()).with_settings(settings if isinstance(settings, dict) else None)
+
+
+def advance_recurrences(conn: Connection, now: datetime) -> int:
+    """Give each recurring task its next occurrence once the current one is closed: one at a time."""
+    latest = (
+        select(ASSIGNMENTS.c.task_id, ASSIGNMENTS.c.unit_id, func.max(ASSIGNMENTS.c.original_due).label("last"))
+        .join(TASKS, TASKS.c.id == ASSIGNMENTS.c.task_id)
+        .where(TASKS.c.rrule.is_not(None))
+        .group_by(ASSIGNMENTS.c.task_id, ASSIGNMENTS.c.unit_id)
+        .subquery()
+    )
+    rows = conn.execute(
+        select(
+            ASSIGNMENTS.c.task_id, ASSIGNMENTS.c.unit_id, ASSIGNMENTS.c.original_due, TASKS.c.rrule, TASKS.c.source_date
+        )
+        .join(
+            latest,
+            and_(
+                latest.c.task_id == ASSIGNMENTS.c.task_id,
+                latest.c.unit_id == ASSIGNMENTS.c.unit_id,
+                latest.c.last == ASSIGNMENTS.c.original_due,
+            ),
+        )
+        .join(TASKS, TASKS.c.id == ASSIGNMENTS.c.task_id)
+        .where(ASSIGNMENTS.c.status.in_((Status.done.value, Status.cancelled.value)))
+    ).all()
+    new_rows = []
+    for task_id, unit_id, last_due, rule, source_date in rows:
+        following = next_occurrence(rule, source_date or last_due, last_due + timedelta(days=1))
+        if following is not None:
+            new_rows.append(
+                {
+                    "task_id": task_id,
+                    "unit_id": unit_id,
+                    "status": Status.open.value,
+                    "percent": 0,
+                    "note": "",
+                    "due": following,
+                    "original_due": following,
+                    "updated_at": now,
+                }
+            )
+    if new_rows:
+        conn.execute(insert(ASSIGNMENTS), new_rows)
+    return len(new_rows)
+
+
+def _recipients(
+    conn: Connection, include_unlinked: bool = False
+) -> tuple[dict[int, list[tuple[int, str]]], dict[int, list[tuple[int, str]]], list[tuple[int, str]]]:
+    """(official, channel) pairs with an active chat: per unit, leaders per unit, and all leaders."""
+    links = conn.execute(select(CHATS.c.official_id, CHATS.c.channel).where(CHATS.c.active.is_(True)).distinct()).all()
+    channels: dict[int, list[str]] = defaultdict(list)
+    for official_id, channel in links:
+        channels[official_id].append(channel)
+    roles = dict(conn.execute(select(OFFICIALS.c.id, OFFICIALS.c.role)).all())
+    if include_unlinked:
+        for official_id in roles:
+            channels.setdefault(official_id, [UNLINKED])
+    by_unit: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    leaders_by_unit: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for official_id, unit_id in conn.execute(select(MEMBERS.c.official_id, MEMBERS.c.unit_id)):
+        for channel in channels.get(official_id, ()):
+            by_unit[unit_id].append((official_id, channel))
+            if roles.get(official_id) == Role.leader.value:
+                leaders_by_unit[unit_id].append((official_id, channel))
+    leaders = [(o, c) for o, chans in channels.items() if roles.get(o) == Role.leader.value for c in chans]
+    return by_unit, leaders_by_unit, leaders
+
+
+def candidates(
+    conn: Connection, today: date, policy: ReminderPolicy, include_unlinked: bool = False
+) -> list[dict[str, Any]]:
+    """The outbox rows today's occasions call for (before removing those already planned)."""
+    by_unit, leaders_by_unit, leaders = _recipients(conn, include_unlinked)
+    if not by_unit and not leaders:
+        return []
+    query = (
+        select(ASSIGNMENTS.c.id, ASSIGNMENTS.c.unit_id, ASSIGNMENTS.c.due, TASKS.c.reminders)
+        .join(TASKS, TASKS.c.id == ASSIGNMENTS.c.task_id)
+        .where(ASSIGNMENTS.c.status.in_(ACTIVE_STATUSES))
+    )
+    rows: list[dict[str, Any]] = []
+    policies: dict[str, ReminderPolicy] = {}
+    for assignment_id, unit_id, due, overrides in conn.execute(query):
+        unit_people = by_unit.get(unit_id, [])
+        if not unit_people and not leaders:
+            continue
+        task_policy = policy
+        if overrides:
+            key = repr(sorted(overrides.items()))
+            task_policy = policies.get(key) or policies.setdefault(key, policy.with_settings(overrides))
+        occasion = task_policy.latest(due, today)
+        if occasion is None:
+            continue
+        send_after = to_utc(at_local(occasion.day, task_policy.send_at))
+        unit_kind = OVERDUE if occasion.kind == ESCALATION else occasion.kind
+        for official_id, channel in unit_people:
+            rows.append(
+                {
+                    "assignment_id": assignment_id,
+                    "official_id": official_id,
+                    "channel": channel,
+                    "kind": unit_kind,
+                    "planned_for": occasion.day,
+                    "send_after": send_after,
+                }
+            )
+        if occasion.kind == ESCALATION:
+            for official_id, channel in leaders_by_unit.get(unit_id) or leaders:
+                rows.append(
+                    {
+                        "assignment_id": assignment_id,
+                        "official_id": official_id,
+                        "channel": channel,
+                        "kind": ESCALATION,
+                        "planned_for": occasion.day,
+                        "send_after": send_after,
+                    }
+                )
+    return rows
+
+
+def _insert_ignoring_duplicates(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    dialect = conn.dialect.name
+    maker = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = maker(REMINDERS).on_conflict_do_nothing()
+    for start in range(0, len(rows), 5000):
+        conn.execute(statement, rows[start : start + 5000])
+
+
+def plan(engine: Engine, clock: Clock, policy: ReminderPolicy | None = None) -> PlanReport:
+    """One planning pass; safe to run every minute and from several processes."""
+    report = PlanReport()
+    now = clock.now()
+    today = local_today(clock)
+    with engine.begin() as conn:
+        report.occurrences_added = advance_recurrences(conn, now)
+        active_policy = register_policy(conn, policy)
+        wanted = candidates(conn, today, active_policy)
+        if wanted:
+            since = min(r["planned_for"] for r in wanted)  # no candidate key is older than this
+            existing = set(
+                conn.execute(
+                    select(
+                        REMINDERS.c.assignment_id,
+                        REMINDERS.c.official_id,
+                        REMINDERS.c.kind,
+                        REMINDERS.c.planned_for,
+                        REMINDERS.c.channel,
+                    ).where(REMINDERS.c.planned_for >= since)
+                ).tuples()
+            )
+            fresh = [
+                r
+                for r in wanted
+                if (r["assignment_id"], r["official_id"], r["kind"], r["planned_for"], r["channel"]) not in existing
+            ]
+            for row in fresh:
+                row.update(state=ReminderState.planned.value, attempts=0, last_error="")
+            if fresh:
+                _insert_ignoring_duplicates(conn, fresh)
+            report.planned = len(fresh)
+        report.skipped = _skip_stale(conn)
+    return report
+
+
+def preview(engine: Engine, clock: Clock) -> list[dict[str, Any]]:
+    """What today's plan would send, for everyone (linked or not), without writing anything."""
+    with engine.connect() as conn:
+        wanted = candidates(conn, local_today(clock), register_policy(conn), include_unlinked=True)
+        if not wanted:
+            return []
+        sent = set(
+            conn.execute(
+                select(
+                    REMINDERS.c.assignment_id, REMINDERS.c.official_id, REMINDERS.c.kind, REMINDERS.c.planned_for
+                ).where(
+                    REMINDERS.c.planned_for >= min(r["planned_for"] for r in wanted),
+                    REMINDERS.c.state.in_((ReminderState.sent.value, ReminderState.sending.value)),
+                )
+            ).tuples()
+        )
+    return [r for r in wanted if (r["assignment_id"], r["official_id"], r["kind"], r["planned_for"]) not in sent]
+
+
+def _skip_stale(conn: Connection) -> int:
+    """Waiting rows of closed assignments, and rows a newer occasion of the same assignment replaced."""
+    closed = (
+        update(REMINDERS)
+        .where(
+            REMINDERS.c.state == ReminderState.planned.value,
+            REMINDERS.c.assignment_id.in_(
+                select(ASSIGNMENTS.c.id).where(ASSIGNMENTS.c.status.not_in(ACTIVE_STATUSES)).scalar_subquery()
+            ),
+        )
+        .values(state=ReminderState.skipped.value, last_error="việc đã xong hoặc đã hủy")
+    )
+    count = conn.execute(closed).rowcount or 0
+    newer = aliased(REMINDERS)
+    superseded = (
+        update(REMINDERS)
+        .where(
+            REMINDERS.c.state == ReminderState.planned.value,
+            select(newer.c.id)
+            .where(
+                newer.c.assignment_id == REMINDERS.c.assignment_id,
+                newer.c.official_id == REMINDERS.c.official_id,
+                newer.c.channel == REMINDERS.c.channel,
+                newer.c.planned_for > REMINDERS.c.planned_for,
+            )
+            .exists(),
+        )
+        .values(state=ReminderState.skipped.value, last_error="đã có lời nhắc mới hơn")
+    )
+    count += conn.execute(superseded).rowcount or 0
+    return count

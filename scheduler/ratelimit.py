@@ -1,0 +1,60 @@
+"""Telegram's limits, kept before sending: 30 messages a second in all, 1 a second to one chat,
+20 a minute to one group. Waiting here costs less than a 429 that pauses everything."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable
+
+
+class RateLimiter:
+    """Sliding windows per chat and overall; `acquire` waits until a send fits all of them."""
+
+    def __init__(
+        self,
+        per_second: int = 30,
+        per_chat_second: int = 1,
+        per_group_minute: int = 20,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.per_second = per_second
+        self.per_chat_second = per_chat_second
+        self.per_group_minute = per_group_minute
+        self._now = monotonic
+        self._all: deque[float] = deque()
+        self._chats: dict[str, deque[float]] = {}
+        self._lock = asyncio.Lock()
+        self._paused_until = 0.0
+
+    def pause(self, seconds: float) -> None:
+        """Obey a 429's retry_after for everyone: Telegram counts the bot, not the chat."""
+        self._paused_until = max(self._paused_until, self._now() + seconds)
+
+    def _wait_needed(self, chat_id: str, is_group: bool) -> float:
+        now = self._now()
+        wait = max(0.0, self._paused_until - now)
+        while self._all and now - self._all[0] >= 1.0:
+            self._all.popleft()
+        if len(self._all) >= self.per_second:
+            wait = max(wait, 1.0 - (now - self._all[0]))
+        window, limit = (60.0, self.per_group_minute) if is_group else (1.0, self.per_chat_second)
+        history = self._chats.setdefault(chat_id, deque())
+        while history and now - history[0] >= window:
+            history.popleft()
+        if len(history) >= limit:
+            wait = max(wait, window - (now - history[0]))
+        return wait
+
+    async def acquire(self, chat_id: str, is_group: bool = False) -> None:
+        """Wait for a free slot, then take it."""
+        async with self._lock:
+            while (wait := self._wait_needed(chat_id, is_group)) > 0:
+                await asyncio.sleep(wait)
+            now = self._now()
+            self._all.append(now)
+            self._chats[chat_id].append(now)
+            if len(self._chats) > 50_000:  # forget idle chats
+                for key in [k for k, v in self._chats.items() if not v or now - v[-1] > 60.0]:
+                    del self._chats[key]
