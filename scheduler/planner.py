@@ -191,7 +191,8 @@ def plan(engine: Engine, clock: Clock, policy: ReminderPolicy | None = None) -> 
         if wanted:
             since = min(r["planned_for"] for r in wanted)  # no candidate key is older than this
             existing = set(
-                conn.execute(
+                tuple(row)
+                for row in conn.execute(
                     select(
                         REMINDERS.c.assignment_id,
                         REMINDERS.c.official_id,
@@ -199,7 +200,7 @@ def plan(engine: Engine, clock: Clock, policy: ReminderPolicy | None = None) -> 
                         REMINDERS.c.planned_for,
                         REMINDERS.c.channel,
                     ).where(REMINDERS.c.planned_for >= since)
-                ).tuples()
+                )
             )
             fresh = [
                 r
@@ -222,14 +223,15 @@ def preview(engine: Engine, clock: Clock) -> list[dict[str, Any]]:
         if not wanted:
             return []
         sent = set(
-            conn.execute(
+            tuple(row)
+            for row in conn.execute(
                 select(
                     REMINDERS.c.assignment_id, REMINDERS.c.official_id, REMINDERS.c.kind, REMINDERS.c.planned_for
                 ).where(
                     REMINDERS.c.planned_for >= min(r["planned_for"] for r in wanted),
                     REMINDERS.c.state.in_((ReminderState.sent.value, ReminderState.sending.value)),
                 )
-            ).tuples()
+            )
         )
     return [r for r in wanted if (r["assignment_id"], r["official_id"], r["kind"], r["planned_for"]) not in sent]
 
