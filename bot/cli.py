@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -18,6 +19,8 @@ from scheduler.db import make_engine
 from scheduler.deadlines import DeadlineError, parse_deadline
 from scheduler.dispatcher import Dispatcher
 from scheduler.importer import import_register, load_register, read_register
+from scheduler.invites import InviteError, create_invite
+from scheduler.links import UnknownOfficialError, find_official_id
 from scheduler.notify import LoggingNotifier
 from scheduler.planner import plan, preview
 from scheduler.queries import UnknownUnitError, find_unit_id, overdue, overdue_summary, tasks, upcoming
@@ -182,6 +185,35 @@ def cmd_remind(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The console demo on the Thường Xuân register: no token, no set-up."""
+    from bot.demo import run_demo
+
+    return run_demo(args.today, args.as_name)
+
+
+def cmd_invite(args: argparse.Namespace) -> int:
+    """Print a single-use link code for an official (valid 7 days)."""
+    engine = _engine(args)
+    try:
+        official_id = find_official_id(engine, args.official)
+        code = create_invite(engine, official_id, clock_from_env(None), args.role)
+    except (UnknownOfficialError, InviteError) as exc:
+        raise CliError(str(exc)) from None
+    bot = os.environ.get("NHACVIEC_TELEGRAM_BOT", "nhacviec_bot")
+    print(f"Mã mời (dùng một lần, hạn 7 ngày): {code}")
+    print(f"Telegram: https://t.me/{bot}?start={code}")
+    print(f"Zalo: gửi cho bot tin nhắn: /start {code}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the clock and the channels until stopped."""
+    from bot.app import run_app
+
+    return run_app(args)
+
+
 # --- parser --------------------------------------------------------------------------------------
 
 
@@ -230,6 +262,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="chỉ xem, không ghi và không gửi gì")
     p.add_argument("--today", help="đứng ở ngày này (YYYY-MM-DD hoặc YYYY-MM-DDTHH:MM)")
     p.set_defaults(func=cmd_remind)
+
+    p = sub.add_parser("demo", help="chạy thử trên màn hình (SQLite, không cần token)")
+    p.add_argument("--today", type=_iso_date, default=date(2022, 4, 8), help="ngày bắt đầu (mặc định 2022-04-08)")
+    p.add_argument("--as", dest="as_name", default="chanh-vp-ubnd", help="xem điện thoại của cán bộ này")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("invite", help="tạo mã mời liên kết chat cho một cán bộ")
+    p.add_argument("--official", required=True, help="mã hoặc họ tên cán bộ")
+    p.add_argument("--role", choices=("member", "head", "leader", "admin"), help="vai trò trao kèm mã")
+    p.set_defaults(func=cmd_invite)
+
+    p = sub.add_parser("run", help="chạy bot: đồng hồ nhắc việc và các kênh")
+    p.add_argument(
+        "--channel",
+        choices=("auto", "telegram", "log"),
+        default="auto",
+        help="auto: Telegram nếu có NHACVIEC_TELEGRAM_TOKEN, không thì ghi nhật ký",
+    )
+    p.add_argument("--webhook", help="URL công khai để Telegram gọi (mặc định: long polling)")
+    p.add_argument("--listen", default="0.0.0.0:8443", help="địa chỉ nghe webhook (host:port)")
+    p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("upcoming", help="những việc sắp đến hạn")
     _query_options(p)

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert, select, update
 from sqlmodel import Session
 
 from scheduler.clock import Clock
-from scheduler.models import Assignment, Status, StatusEvent
+from scheduler.models import (
+    ACTIVE_STATUSES,
+    ASSIGNMENTS,
+    EVENTS,
+    EXTENSIONS,
+    OFFICIALS,
+    Assignment,
+    Status,
+    StatusEvent,
+)
 
 
 class AssignmentNotFoundError(LookupError):
@@ -67,4 +77,179 @@ def change_status(
         session.add(assignment)
         session.add(event)
         session.commit()
-        return event
+    if status in (Status.done, Status.cancelled):
+        from scheduler.planner import advance_recurrences  # the next occurrence of a recurring task, now
+
+        with engine.begin() as conn:
+            advance_recurrences(conn, now)
+    return event
+
+
+class ExtensionError(ValueError):
+    """An extension request or decision that cannot be made; the message says why."""
+
+
+def request_extension(
+    engine: Engine,
+    assignment_id: int,
+    official_id: int,
+    new_due: date,
+    reason: str,
+    clock: Clock,
+    channel: str = "",
+    chat_id: str = "",
+) -> int:
+    """Record a request; the due date moves only when a leader approves it."""
+    now = clock.now()
+    with engine.begin() as conn:
+        row = conn.execute(
+            select(ASSIGNMENTS.c.due, ASSIGNMENTS.c.status).where(ASSIGNMENTS.c.id == assignment_id)
+        ).first()
+        if row is None:
+            raise AssignmentNotFoundError(f"không có việc số {assignment_id}")
+        if row.status not in ACTIVE_STATUSES:
+            raise ExtensionError("việc này đã xong hoặc đã hủy, không cần gia hạn")
+        if new_due <= row.due:
+            raise ExtensionError(f"ngày xin gia hạn ({new_due:%d/%m/%Y}) phải sau hạn hiện tại ({row.due:%d/%m/%Y})")
+        request_id = conn.execute(
+            insert(EXTENSIONS).values(
+                assignment_id=assignment_id,
+                requested_by=official_id,
+                requested_due=new_due,
+                reason=reason,
+                state="pending",
+                created_at=now,
+                channel=channel,
+                chat_id=chat_id,
+            )
+        ).inserted_primary_key[0]
+        conn.execute(
+            insert(EVENTS).values(
+                assignment_id=assignment_id,
+                at=now,
+                kind="extension_requested",
+                actor_official_id=official_id,
+                actor="",
+                channel=channel,
+                old_due=row.due,
+                new_due=new_due,
+                note=reason,
+            )
+        )
+    return int(request_id)
+
+
+@dataclass(frozen=True)
+class Decision:
+    request_id: int
+    assignment_id: int
+    approved: bool
+    old_due: date
+    new_due: date
+    requested_by: int
+    channel: str
+    chat_id: str
+
+
+def decide_extension(
+    engine: Engine,
+    request_id: int,
+    leader_id: int,
+    approve: bool,
+    clock: Clock,
+    channel: str = "",
+    message_id: str | None = None,
+) -> Decision:
+    """Approve (the due date moves; the original deadline stays) or refuse; decided once."""
+    now = clock.now()
+    with engine.begin() as conn:
+        request = conn.execute(select(EXTENSIONS).where(EXTENSIONS.c.id == request_id)).mappings().first()
+        if request is None:
+            raise ExtensionError(f"không có yêu cầu gia hạn số {request_id}")
+        if request["state"] != "pending":
+            raise ExtensionError("yêu cầu này đã được quyết định rồi")
+        decided = conn.execute(
+            update(EXTENSIONS)
+            .where(EXTENSIONS.c.id == request_id, EXTENSIONS.c.state == "pending")
+            .values(state="approved" if approve else "refused", decided_by=leader_id, decided_at=now)
+        )
+        if decided.rowcount != 1:
+            raise ExtensionError("yêu cầu này vừa được quyết định")
+        old_due = conn.execute(
+            select(ASSIGNMENTS.c.due).where(ASSIGNMENTS.c.id == request["assignment_id"])
+        ).scalar_one()
+        new_due = request["requested_due"] if approve else old_due
+        if approve:
+            conn.execute(
+                update(ASSIGNMENTS)
+                .where(ASSIGNMENTS.c.id == request["assignment_id"])
+                .values(due=new_due, updated_at=now)
+            )
+        conn.execute(
+            insert(EVENTS).values(
+                assignment_id=request["assignment_id"],
+                at=now,
+                kind="extension_approved" if approve else "extension_refused",
+                actor_official_id=leader_id,
+                actor="",
+                channel=channel,
+                message_id=message_id,
+                old_due=old_due,
+                new_due=new_due,
+                note=request["reason"],
+            )
+        )
+    return Decision(
+        request_id,
+        request["assignment_id"],
+        approve,
+        old_due,
+        new_due,
+        request["requested_by"],
+        request["channel"],
+        request["chat_id"],
+    )
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    at: datetime
+    kind: str
+    who: str
+    channel: str
+    old_status: str | None
+    new_status: str | None
+    old_due: date | None
+    new_due: date | None
+    percent: int | None
+    note: str
+
+
+def history(engine: Engine, assignment_id: int) -> list[HistoryLine]:
+    """Every recorded change of an assignment, oldest first."""
+    with engine.connect() as conn:
+        rows = (
+            conn.execute(
+                select(EVENTS, OFFICIALS.c.name.label("official"))
+                .outerjoin(OFFICIALS, OFFICIALS.c.id == EVENTS.c.actor_official_id)
+                .where(EVENTS.c.assignment_id == assignment_id)
+                .order_by(EVENTS.c.at, EVENTS.c.id)
+            )
+            .mappings()
+            .all()
+        )
+    return [
+        HistoryLine(
+            r["at"],
+            r["kind"],
+            r["official"] or r["actor"],
+            r["channel"],
+            r["old_status"],
+            r["new_status"],
+            r["old_due"],
+            r["new_due"],
+            r["percent"],
+            r["note"],
+        )
+        for r in rows
+    ]

@@ -6,7 +6,7 @@ derived from these facts and a day (see `scheduler.status`), never stored.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
 
@@ -198,6 +198,60 @@ class Reminder(SQLModel, table=True):
     message_id: str | None = Field(default=None, max_length=64)
 
 
+class Invite(SQLModel, table=True):
+    """A single-use, expiring code that links a chat to an official; only its hash is stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    official_id: int = Field(foreign_key="official.id", index=True)
+    code_hash: str = Field(unique=True, max_length=64)
+    role: str | None = Field(default=None, max_length=16)
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+    used_by_chat: str | None = Field(default=None, max_length=96)
+
+
+class ExtensionRequest(SQLModel, table=True):
+    """A request to move a deadline; leaders decide. The assignment keeps its original deadline."""
+
+    __tablename__ = "extension_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    assignment_id: int = Field(foreign_key="assignment.id", index=True)
+    requested_by: int = Field(foreign_key="official.id")
+    requested_due: date
+    reason: str = ""
+    state: str = Field(default="pending", max_length=16)
+    created_at: datetime
+    decided_by: int | None = Field(default=None, foreign_key="official.id")
+    decided_at: datetime | None = None
+    channel: str = Field(default="", max_length=16)
+    chat_id: str = Field(default="", max_length=64)
+
+
+class OfficialSetting(SQLModel, table=True):
+    """Personal settings: the morning digest time, leave (muted until), language."""
+
+    __tablename__ = "official_setting"
+
+    official_id: int = Field(foreign_key="official.id", primary_key=True)
+    digest_at: time | None = None
+    muted_until: date | None = None
+    language: str = Field(default="vi", max_length=8)
+
+
+class ChatState(SQLModel, table=True):
+    """A question the bot is waiting on in one chat (e.g. the reason for an extension); /huy clears it."""
+
+    __tablename__ = "chat_state"
+
+    channel: str = Field(primary_key=True, max_length=16)
+    chat_id: str = Field(primary_key=True, max_length=64)
+    waiting_for: str = Field(max_length=32)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime
+
+
 # Core table handles, for bulk statements where the ORM would be slow (imports of 300,000 rows).
 UNITS: Table = Unit.__table__  # type: ignore[attr-defined]
 GROUPS: Table = UnitGroup.__table__  # type: ignore[attr-defined]
@@ -209,3 +263,7 @@ EVENTS: Table = StatusEvent.__table__  # type: ignore[attr-defined]
 META: Table = RegisterMeta.__table__  # type: ignore[attr-defined]
 CHATS: Table = ChatLink.__table__  # type: ignore[attr-defined]
 REMINDERS: Table = Reminder.__table__  # type: ignore[attr-defined]
+INVITES: Table = Invite.__table__  # type: ignore[attr-defined]
+EXTENSIONS: Table = ExtensionRequest.__table__  # type: ignore[attr-defined]
+SETTINGS: Table = OfficialSetting.__table__  # type: ignore[attr-defined]
+CHAT_STATES: Table = ChatState.__table__  # type: ignore[attr-defined]

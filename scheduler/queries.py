@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -100,11 +101,34 @@ def find_unit_id(engine: Engine, text: str) -> int:
     raise UnknownUnitError(f"không có đơn vị {text!r}{hint}")
 
 
-def tasks(engine: Engine, today: date, unit_id: int | None = None, state: str | None = None) -> list[AssignmentRow]:
-    """Assignments, soonest first; `state` filters by stored status or derived state (e.g. overdue)."""
-    query = _base()
+def _in_units(query: Select, unit_id: int | None, unit_ids: Collection[int] | None) -> Select:
     if unit_id is not None:
         query = query.where(ASSIGNMENTS.c.unit_id == unit_id)
+    if unit_ids is not None:
+        query = query.where(ASSIGNMENTS.c.unit_id.in_(list(unit_ids)))
+    return query
+
+
+def assignment_row(engine: Engine, assignment_id: int) -> AssignmentRow | None:
+    """One assignment with its task and unit; None if there is no such id."""
+    rows = _rows(engine, _base().where(ASSIGNMENTS.c.id == assignment_id))
+    return rows[0] if rows else None
+
+
+def unit_of(engine: Engine, assignment_id: int) -> int | None:
+    with engine.connect() as conn:
+        return conn.execute(select(ASSIGNMENTS.c.unit_id).where(ASSIGNMENTS.c.id == assignment_id)).scalar()
+
+
+def tasks(
+    engine: Engine,
+    today: date,
+    unit_id: int | None = None,
+    state: str | None = None,
+    unit_ids: Collection[int] | None = None,
+) -> list[AssignmentRow]:
+    """Assignments, soonest first; `state` filters by stored status or derived state (e.g. overdue)."""
+    query = _in_units(_base(), unit_id, unit_ids)
     if state in ("open", "in_progress", "done", "cancelled"):
         query = query.where(ASSIGNMENTS.c.status == state)
     elif state in ("active", None):
@@ -115,24 +139,24 @@ def tasks(engine: Engine, today: date, unit_id: int | None = None, state: str | 
     return [r for r in rows if r.state(today).value == state]
 
 
-def overdue(engine: Engine, today: date, unit_id: int | None = None) -> list[AssignmentRow]:
+def overdue(
+    engine: Engine, today: date, unit_id: int | None = None, unit_ids: Collection[int] | None = None
+) -> list[AssignmentRow]:
     """Open or in-progress assignments whose due date has passed, oldest first."""
     query = _base().where(ASSIGNMENTS.c.status.in_(ACTIVE_STATUSES), ASSIGNMENTS.c.due < today)
-    if unit_id is not None:
-        query = query.where(ASSIGNMENTS.c.unit_id == unit_id)
-    return _rows(engine, query)
+    return _rows(engine, _in_units(query, unit_id, unit_ids))
 
 
-def upcoming(engine: Engine, today: date, days: int = 7, unit_id: int | None = None) -> list[AssignmentRow]:
+def upcoming(
+    engine: Engine, today: date, days: int = 7, unit_id: int | None = None, unit_ids: Collection[int] | None = None
+) -> list[AssignmentRow]:
     """Open or in-progress assignments due from today through `days` days ahead."""
     query = _base().where(
         ASSIGNMENTS.c.status.in_(ACTIVE_STATUSES),
         ASSIGNMENTS.c.due >= today,
         ASSIGNMENTS.c.due <= today + timedelta(days=days),
     )
-    if unit_id is not None:
-        query = query.where(ASSIGNMENTS.c.unit_id == unit_id)
-    return _rows(engine, query)
+    return _rows(engine, _in_units(query, unit_id, unit_ids))
 
 
 @dataclass(frozen=True)

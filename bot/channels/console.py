@@ -1,0 +1,67 @@
+"""The console channel: the phone in a terminal, and the in-memory fake that end-to-end tests read.
+
+Buttons show as numbered choices; typing the number presses the button.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.texts import CONSOLE, Button, Message, render_delivery
+from scheduler.notify import Delivery
+
+CHANNEL = "console"
+
+
+@dataclass
+class Shown:
+    """A message as it reached a console chat, with its id (for replies) and numbered buttons."""
+
+    message_id: str
+    chat_id: str
+    text: str
+    buttons: list[Button] = field(default_factory=list)
+    is_reminder: bool = False
+
+
+class ConsoleChannel:
+    """Keeps each chat's messages; prints those of the chat being watched."""
+
+    channel = CHANNEL
+
+    def __init__(self, write: Callable[[str], None] = print) -> None:
+        self.write = write
+        self.inbox: dict[str, list[Shown]] = defaultdict(list)
+        self.watching: str | None = None
+        self._next_id = 0
+
+    def show(self, chat_id: str, message: Message, is_reminder: bool = False) -> Shown:
+        """Put a message into a chat; print it if that chat is on screen."""
+        self._next_id += 1
+        flat = [b for row in message.buttons for b in row]
+        shown = Shown(str(self._next_id), chat_id, message.text, flat, is_reminder)
+        self.inbox[chat_id].append(shown)
+        if chat_id == self.watching:
+            self.write(self.render(shown))
+        return shown
+
+    def render(self, shown: Shown) -> str:
+        lines = [f"┌─ nhắc việc (tin #{shown.message_id})"]
+        lines += [f"│ {line}" for line in shown.text.split("\n")]
+        if shown.buttons:
+            choices = "  ".join(f"[{n}] {b.label}" for n, b in enumerate(shown.buttons, start=1))
+            lines.append(f"│ {choices}")
+        lines.append("└─")
+        return "\n".join(lines)
+
+    def last_with_buttons(self, chat_id: str) -> Shown | None:
+        return next((s for s in reversed(self.inbox[chat_id]) if s.buttons), None)
+
+    def last_reminder(self, chat_id: str) -> Shown | None:
+        return next((s for s in reversed(self.inbox[chat_id]) if s.is_reminder), None)
+
+    async def deliver(self, delivery: Delivery) -> str:
+        """The reminders' Notifier: a digest lands in the person's console chat."""
+        return self.show(delivery.chat_id, render_delivery(delivery, CONSOLE), is_reminder=True).message_id

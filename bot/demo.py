@@ -1,0 +1,170 @@
+"""`nhacviec demo`: the Thường Xuân register in a fresh SQLite file, the clock on 8 April 2022, and the
+console as the phone. A newcomer sees the morning reminders and answers them, with no token at all."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import tempfile
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from bot.channels.console import CHANNEL, ConsoleChannel
+from bot.core import Conversation, Incoming
+from bot.texts import Message
+from scheduler.clock import LOCAL_TZ, FixedClock, local_now
+from scheduler.db import make_engine
+from scheduler.dispatcher import Dispatcher
+from scheduler.importer import import_register, load_register
+from scheduler.links import UnknownOfficialError, find_official_id, link_chat
+from scheduler.models import OFFICIALS
+from scheduler.planner import plan
+from scheduler.ratelimit import RateLimiter
+from scheduler.workdays import is_working_day
+
+REGISTER = Path(__file__).resolve().parent.parent / "data" / "register.yaml"
+MORNING = time(7, 31)
+INTRO = """Nhắc việc — bản chạy thử trên sổ quý 2/2022 của Đảng ủy thị trấn Thường Xuân.
+Đồng hồ đứng ở ngày {today}; đang xem điện thoại của đồng chí {name}.
+Gõ như trên điện thoại: "xong", "đang làm 50%", "xin gia hạn đến 15/6 vì …", /viec, /quahan, /help.
+Gõ số để bấm nút. Lệnh của bản chạy thử: /as <tên hoặc mã cán bộ> · /day +1 (sang ngày) · /people · /quit"""
+
+
+def chat_of(code: str) -> str:
+    return f"console:{code}"
+
+
+class Demo:
+    """The demo session: a register, a clock, a console; driven line by line."""
+
+    def __init__(self, engine: Engine, clock: FixedClock, console: ConsoleChannel, as_code: str) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.console = console
+        self.conversation = Conversation(engine, clock)
+        self.dispatcher = Dispatcher(
+            engine, {CHANNEL: console}, clock, limiter=RateLimiter(per_second=1000, per_chat_second=1000)
+        )
+        self.code = as_code
+        self.console.watching = chat_of(as_code)
+
+    @classmethod
+    def create(cls, folder: Path, today: date, as_name: str, write: Callable[[str], None] = print) -> Demo:
+        clock = FixedClock(datetime.combine(today, MORNING, tzinfo=LOCAL_TZ))
+        engine = make_engine(f"sqlite:///{folder / 'demo.sqlite3'}")
+        import_register(engine, load_register(REGISTER), clock)
+        with engine.connect() as conn:
+            officials = conn.execute(select(OFFICIALS.c.id, OFFICIALS.c.code)).all()
+        for official_id, code in officials:  # in the demo everyone is linked; real chats use invites
+            link_chat(engine, official_id, CHANNEL, chat_of(code), clock)
+        code = cls._code(engine, as_name)
+        return cls(engine, clock, ConsoleChannel(write), code)
+
+    @staticmethod
+    def _code(engine: Engine, name: str) -> str:
+        official_id = find_official_id(engine, name)
+        with engine.connect() as conn:
+            return str(conn.execute(select(OFFICIALS.c.code).where(OFFICIALS.c.id == official_id)).scalar_one())
+
+    def name(self) -> str:
+        with self.engine.connect() as conn:
+            return str(conn.execute(select(OFFICIALS.c.name).where(OFFICIALS.c.code == self.code)).scalar_one())
+
+    def tick(self) -> None:
+        """The morning tick: plan, then deliver into the console chats."""
+        plan(self.engine, self.clock)
+        asyncio.run(self.dispatcher.run_once())
+
+    def morning(self) -> None:
+        today = local_now(self.clock).date()
+        note = "" if is_working_day(today) else " (ngày nghỉ: không gửi lời nhắc)"
+        self.console.write(f"\n═══ {today:%d/%m/%Y}, 07:31{note} ═══")
+        self.tick()
+
+    def handle_line(self, line: str) -> bool:
+        """One typed line; False when the user wants to leave."""
+        text = line.strip()
+        if not text:
+            return True
+        if text in ("/quit", "/thoat", "/exit"):
+            return False
+        if text.startswith("/as "):
+            return self._switch(text[4:].strip())
+        if text == "/people":
+            self._people()
+            return True
+        day = re.fullmatch(r"/day\s*\+?(\d{1,3})", text)
+        if day:
+            for _ in range(int(day[1])):
+                now = local_now(self.clock)
+                self.clock.set(datetime.combine(now.date() + timedelta(days=1), MORNING, tzinfo=LOCAL_TZ))
+                self.morning()
+            return True
+        chat = chat_of(self.code)
+        button = None
+        reply_to = None
+        if re.fullmatch(r"\d{1,2}", text):
+            shown = self.console.last_with_buttons(chat)
+            if shown and 1 <= int(text) <= len(shown.buttons):
+                button = shown.buttons[int(text) - 1].data
+        if button is None:
+            last = self.console.last_reminder(chat)
+            reply_to = last.message_id if last else None
+        self.clock.advance(timedelta(minutes=1))
+        answers = self.conversation.handle(
+            Incoming(CHANNEL, chat, text="" if button else text, button=button, reply_to=reply_to)
+        )
+        self._route(answers, chat)
+        return True
+
+    def _route(self, answers: list[Message], chat: str) -> None:
+        for message in answers:
+            target = message.chat_id or chat
+            if message.channel not in (None, CHANNEL):
+                self.console.write(f"(tin gửi qua {message.channel} tới {target}: bỏ qua trong bản chạy thử)")
+                continue
+            self.console.show(target, message)
+            if target != chat:
+                self.console.write(f"(đã gửi một tin tới {target.removeprefix('console:')}; gõ /as để xem)")
+
+    def _switch(self, who: str) -> bool:
+        try:
+            self.code = self._code(self.engine, who)
+        except UnknownOfficialError as exc:
+            self.console.write(f"Lỗi: {exc}. Gõ /people để xem danh sách.")
+            return True
+        chat = chat_of(self.code)
+        self.console.watching = chat
+        self.console.write(f"\n— Đang xem điện thoại của đồng chí {self.name()} —")
+        for shown in self.console.inbox[chat][-3:]:
+            self.console.write(self.console.render(shown))
+        return True
+
+    def _people(self) -> None:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(OFFICIALS.c.code, OFFICIALS.c.name, OFFICIALS.c.title)).all()
+        for code, name, title in rows:
+            self.console.write(f"  {code:<22} {name:<16} {title}")
+
+
+def run_demo(
+    today: date, as_name: str, read: Callable[[str], str] = input, write: Callable[[str], None] = print
+) -> int:
+    """The interactive loop; ends on /quit or at the end of input."""
+    with tempfile.TemporaryDirectory(prefix="nhacviec-demo-") as folder:
+        demo = Demo.create(Path(folder), today, as_name, write)
+        write(INTRO.format(today=f"{today:%d/%m/%Y}", name=demo.name()))
+        demo.morning()
+        while True:
+            try:
+                line = read(f"\n{demo.name()} › ")
+            except (EOFError, KeyboardInterrupt):
+                write("")
+                break
+            if not demo.handle_line(line):
+                break
+        demo.engine.dispose()
+    return 0

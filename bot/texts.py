@@ -1,0 +1,206 @@
+"""Everything a person reads, in Vietnamese with full diacritics, and how a message fits its channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from scheduler.clock import LOCAL_TZ
+from scheduler.notify import Delivery, DigestItem
+from scheduler.policy import ESCALATION
+from scheduler.queries import AssignmentRow
+from scheduler.status import STATE_LABELS, State, days_text
+
+WEEKDAYS = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
+MAX_BUTTON_TASKS = 10  # a digest longer than this gets typed answers for the rest
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a channel can show: the core adapts its messages to it."""
+
+    name: str
+    buttons: bool
+    reply_to: bool
+    max_length: int
+
+
+TELEGRAM = Capabilities("telegram", buttons=True, reply_to=True, max_length=4096)
+ZALO = Capabilities("zalo", buttons=False, reply_to=False, max_length=2000)
+CONSOLE = Capabilities("console", buttons=True, reply_to=True, max_length=100_000)
+CAPABILITIES = {c.name: c for c in (TELEGRAM, ZALO, CONSOLE)}
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str  # at most 64 bytes (Telegram's limit)
+
+
+@dataclass
+class Message:
+    """A message to send: text, optional button rows, and where it goes (None: the chat that spoke)."""
+
+    text: str
+    buttons: list[list[Button]] = field(default_factory=list)
+    channel: str | None = None
+    chat_id: str | None = None
+    reply_to: str | None = None
+
+
+def day(d: date) -> str:
+    return f"{d:%d/%m/%Y}"
+
+
+def day_with_weekday(d: date) -> str:
+    return f"{WEEKDAYS[d.weekday()]} {d:%d/%m/%Y}"
+
+
+def moment(at: datetime) -> str:
+    local = at.astimezone(LOCAL_TZ)
+    return f"{local:%H:%M} ngày {local:%d/%m/%Y}"
+
+
+def short(text: str, width: int = 90) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def task_buttons(assignment_id: int, numbered: bool = False) -> list[Button]:
+    suffix = f" #{assignment_id}" if numbered else ""
+    return [
+        Button(f"✅ Xong{suffix}", f"d:{assignment_id}"),
+        Button("⏳ Đang làm", f"p:{assignment_id}"),
+        Button("📅 Xin gia hạn", f"e:{assignment_id}"),
+        Button("⏰ Nhắc lại sau", f"s:{assignment_id}"),
+    ]
+
+
+def typed_answers(assignment_id: int) -> str:
+    return f"Trả lời: xong {assignment_id} · đang làm {assignment_id} 50% · gia hạn {assignment_id} 15/6 vì …"
+
+
+def _item_line(number: int, item: DigestItem, today: date) -> str:
+    extended = f" (đã gia hạn từ {item.original_due:%d/%m})" if item.due != item.original_due else ""
+    progress = f" · đang làm {item.percent}%" if item.status == "in_progress" else ""
+    return (
+        f"{number}. #{item.assignment_id} {short(item.title)}\n"
+        f"   {item.unit_name} · hạn {day_with_weekday(item.due)}{extended} · {days_text(item.due, today)}{progress}"
+    )
+
+
+def render_delivery(delivery: Delivery, caps: Capabilities) -> Message:
+    """A morning digest (or an admin notice) shaped for the channel."""
+    if delivery.notice:
+        return Message(f"⚠️ {delivery.notice}")
+    today = delivery.today
+    own = [i for i in delivery.items if i.kind != ESCALATION]
+    escalated = [i for i in delivery.items if i.kind == ESCALATION]
+    lines = [f"☀️ Chào đồng chí {delivery.official_name}. Việc cần chú ý ngày {day(today)}:"]
+    for number, item in enumerate(own, start=1):
+        lines.append(_item_line(number, item, today))
+    if escalated:
+        lines.append("\n⚠️ Báo cáo lãnh đạo — đơn vị đã quá hạn, đã nhắc 3 lần chưa có kết quả:")
+        for number, item in enumerate(escalated, start=len(own) + 1):
+            lines.append(_item_line(number, item, today))
+    buttons: list[list[Button]] = []
+    if own:
+        if caps.buttons:
+            single = len(own) == 1
+            buttons = [task_buttons(i.assignment_id, numbered=not single) for i in own[:MAX_BUTTON_TASKS]]
+            lines.append(
+                '\nBấm nút dưới đây, hoặc trả lời tin này: "xong", "đang làm 50%", "xin gia hạn đến 15/6 vì …".'
+            )
+        else:
+            first = own[0].assignment_id
+            if len(own) == 1:
+                lines.append("\nTrả lời: xong · đang làm 50% · gia hạn 15/6 vì …")
+            else:
+                lines.append("\n" + typed_answers(first))
+    return Message("\n".join(lines), buttons)
+
+
+def task_list(rows: list[AssignmentRow], today: date, title: str, group_by_unit: bool = False, limit: int = 40) -> str:
+    """A readable list for a phone: soonest first, or grouped by unit with days overdue."""
+    if not rows:
+        return f"{title}\nKhông có việc nào."
+    lines = [title]
+    if group_by_unit:
+        by_unit: dict[str, list[AssignmentRow]] = {}
+        for row in rows:
+            by_unit.setdefault(row.unit_name, []).append(row)
+        ordered = sorted(by_unit.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        shown = 0
+        for number, (unit, items) in enumerate(ordered):
+            if shown >= limit:
+                rest = sum(len(v) for _, v in ordered[number:])
+                lines.append(
+                    f"\n… và {rest} việc nữa ở {len(ordered) - number} đơn vị khác. "
+                    "Gõ /quahan <tên đơn vị> để xem từng đơn vị."
+                )
+                break
+            lines.append(f"\n▪ {unit} ({len(items)} việc)")
+            for row in items[: max(1, limit - shown)]:
+                lines.append(f"  #{row.id} {short(row.title, 70)} — hạn {day(row.due)}, {days_text(row.due, today)}")
+                shown += 1
+        return "\n".join(lines)
+    for row in rows[:limit]:
+        state = row.state(today)
+        label = STATE_LABELS[state]
+        if state == State.in_progress and row.percent:
+            label += f" {row.percent}%"
+        lines.append(
+            f"#{row.id} {short(row.title, 70)}\n   {row.unit_name} · hạn {day(row.due)} · "
+            f"{days_text(row.due, today)} · {label}"
+        )
+    if len(rows) > limit:
+        lines.append(f"… và {len(rows) - limit} việc nữa.")
+    return "\n".join(lines)
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Cut a long text on line boundaries so each part fits the channel."""
+    if len(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        parts.append(current)
+    return parts
+
+
+HELP = """Nhắc việc — các lệnh:
+/viec (/tasks) — việc của đơn vị tôi, hạn gần nhất trước
+/sapden [số ngày] (/upcoming) — việc sắp đến hạn
+/quahan (/overdue) — việc đã quá hạn
+/xong <số> [ghi chú] (/done) — báo đã xong
+/tiendo <số> <phần trăm> [ghi chú] (/progress) — báo tiến độ
+/giahan <số> <ngày> <lý do> (/extend) — xin gia hạn
+/lichsu <số> (/history) — lịch sử một việc
+/baocao (/report) — tổng hợp theo đơn vị (lãnh đạo)
+/caidat — giờ nhận tin, nghỉ phép (/nghiphep đến 20/5)
+/huy — hủy câu hỏi đang chờ
+/whoami — tôi là ai trong sổ
+Có thể trả lời thẳng vào tin nhắc: "xong", "đang làm 50%", "xin gia hạn đến 15/6 vì …"."""
+
+UNLINKED = (
+    "Chào đồng chí. Cuộc trò chuyện này chưa được liên kết với sổ nhắc việc.\n"
+    "Hãy gửi /start <mã mời> (mã do Văn phòng Đảng ủy cấp, dùng một lần, hạn 7 ngày)."
+)
+
+UNCLEAR = (
+    'Tôi chưa hiểu ý đồng chí, nên chưa ghi gì. Tôi hiểu các câu như: "xong", "xong 12", '
+    '"đang làm 50%", "xin gia hạn đến 15/6 vì …", hoặc các lệnh trong /help.'
+)
