@@ -111,7 +111,7 @@ def request_extension(
             raise ExtensionError("việc này đã xong hoặc đã hủy, không cần gia hạn")
         if new_due <= row.due:
             raise ExtensionError(f"ngày xin gia hạn ({new_due:%d/%m/%Y}) phải sau hạn hiện tại ({row.due:%d/%m/%Y})")
-        request_id = conn.execute(
+        inserted = conn.execute(
             insert(EXTENSIONS).values(
                 assignment_id=assignment_id,
                 requested_by=official_id,
@@ -122,7 +122,9 @@ def request_extension(
                 channel=channel,
                 chat_id=chat_id,
             )
-        ).inserted_primary_key[0]
+        ).inserted_primary_key
+        assert inserted is not None
+        request_id = int(inserted[0])
         conn.execute(
             insert(EVENTS).values(
                 assignment_id=assignment_id,
@@ -136,7 +138,7 @@ def request_extension(
                 note=reason,
             )
         )
-    return int(request_id)
+    return request_id
 
 
 @dataclass(frozen=True)

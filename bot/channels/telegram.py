@@ -1,0 +1,200 @@
+"""The Telegram channel, on python-telegram-bot: a thin adapter around the conversation core.
+
+It turns updates into `Incoming`, sends the core's answers (split at 4,096 characters, buttons on the
+last part), delivers reminders as the dispatcher's `Notifier`, and maps Telegram's failures onto the
+dispatcher's rules: blocked or unknown chats are permanent, a migrated group follows its new id,
+429 carries its retry_after, timeouts and 5xx are transient.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Message as TgMessage
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from tornado.httpserver import HTTPServer
+from tornado.web import Application as WebApplication
+from tornado.web import RequestHandler
+
+from bot.core import COMMANDS, Conversation, Incoming
+from bot.texts import TELEGRAM, Message, render_delivery, split_text
+from scheduler.notify import Delivery, DeliveryError
+
+CHANNEL = "telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+log = logging.getLogger("nhacviec.telegram")
+
+# Sends an answer that belongs to another channel (e.g. an extension request to a leader on Zalo).
+Forward = Callable[[Message], Awaitable[None]]
+
+
+def _markup(message: Message) -> InlineKeyboardMarkup | None:
+    if not message.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in message.buttons]
+    )
+
+
+def _seconds(value: int | float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def delivery_error(exc: TelegramError) -> DeliveryError:
+    """Telegram's exceptions in the dispatcher's terms. BadRequest is a NetworkError: check it first."""
+    if isinstance(exc, RetryAfter):
+        return DeliveryError(f"Telegram 429: chờ {exc.retry_after}", retry_after=_seconds(exc.retry_after))
+    if isinstance(exc, ChatMigrated):
+        return DeliveryError("nhóm đã chuyển thành siêu nhóm", migrate_to=str(exc.new_chat_id))
+    if isinstance(exc, Forbidden):
+        return DeliveryError(f"bot bị chặn hoặc bị mời ra khỏi nhóm ({exc.message})", permanent=True)
+    if isinstance(exc, BadRequest):
+        return DeliveryError(f"Telegram từ chối: {exc.message}", permanent=True)
+    if isinstance(exc, TimedOut | NetworkError):
+        return DeliveryError(f"lỗi mạng hoặc máy chủ Telegram: {exc.message}")
+    return DeliveryError(f"lỗi Telegram: {exc}")
+
+
+class TelegramChannel:
+    """Sends messages and reminders through a PTB application's bot."""
+
+    channel = CHANNEL
+
+    def __init__(self, application: Application, conversation: Conversation, forward: Forward | None = None) -> None:
+        self.application = application
+        self.conversation = conversation
+        self.forward = forward
+        application.add_handler(CallbackQueryHandler(self.on_button))
+        application.add_handler(MessageHandler(filters.TEXT | filters.COMMAND, self.on_message))
+        application.add_error_handler(self.on_error)
+
+    async def send(self, chat_id: str, message: Message, reply_to: int | None = None) -> TgMessage:
+        """Send one answer, in parts if it is longer than Telegram allows."""
+        parts = split_text(message.text, TELEGRAM.max_length)
+        sent: TgMessage | None = None
+        for number, part in enumerate(parts, start=1):
+            last = number == len(parts)
+            sent = await self.application.bot.send_message(
+                chat_id=chat_id,
+                text=part,
+                reply_markup=_markup(message) if last else None,
+                reply_to_message_id=reply_to if number == 1 else None,
+            )
+        assert sent is not None
+        return sent
+
+    async def deliver(self, delivery: Delivery) -> str:
+        """The reminders' Notifier."""
+        try:
+            sent = await self.send(delivery.chat_id, render_delivery(delivery, TELEGRAM))
+        except TelegramError as exc:
+            raise delivery_error(exc) from exc
+        return str(sent.message_id)
+
+    async def _answer(self, incoming: Incoming, chat_id: str) -> None:
+        answers = await asyncio.to_thread(self.conversation.handle, incoming)
+        for message in answers:
+            if message.channel not in (None, CHANNEL):
+                if self.forward is not None:
+                    await self.forward(message)
+                continue
+            try:
+                await self.send(message.chat_id or chat_id, message)
+            except TelegramError as exc:
+                log.warning("could not send an answer to %s: %s", message.chat_id or chat_id, exc)
+
+    async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A typed message or command: to the core, and its answers back."""
+        msg = update.effective_message
+        chat = update.effective_chat
+        if msg is None or chat is None or msg.text is None:
+            return
+        reply_to = str(msg.reply_to_message.message_id) if msg.reply_to_message else None
+        incoming = Incoming(
+            CHANNEL,
+            str(chat.id),
+            text=msg.text,
+            reply_to=reply_to,
+            message_id=str(msg.message_id),
+            is_group=chat.type != "private",
+        )
+        await self._answer(incoming, str(chat.id))
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A pressed button: always answered, then handled like a message."""
+        query = update.callback_query
+        if query is None:
+            return
+        await query.answer()
+        chat = update.effective_chat
+        if chat is None or not query.data:
+            return
+        message_id = str(query.message.message_id) if query.message else None
+        incoming = Incoming(
+            CHANNEL,
+            str(chat.id),
+            button=query.data,
+            reply_to=message_id,
+            message_id=message_id,
+            is_group=chat.type != "private",
+        )
+        await self._answer(incoming, str(chat.id))
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The one error handler: log first, then tell the person something went wrong."""
+        log.error("update failed", exc_info=context.error)
+        if isinstance(update, Update) and update.effective_chat is not None:
+            with contextlib.suppress(TelegramError):
+                await self.application.bot.send_message(
+                    update.effective_chat.id, "Xin lỗi, có lỗi khi xử lý tin này. Xin thử lại sau."
+                )
+
+    async def register_commands(self) -> None:
+        """The command menu, in Vietnamese."""
+        await self.application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS.items()])
+
+
+def build_application(token: str, base_url: str | None = None) -> Application:
+    """A PTB application; `base_url` points it at another Bot API server (a local one in tests)."""
+    builder = ApplicationBuilder().token(token)
+    if base_url:
+        root = base_url.rstrip("/")
+        builder = builder.base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")
+    return builder.build()
+
+
+class _WebhookHandler(RequestHandler):
+    """Receives Telegram's POSTs; the secret token header is compared in constant time."""
+
+    def initialize(self, application: Application, secret: str) -> None:  # type: ignore[override]
+        self.bot_app = application
+        self.secret = secret
+
+    async def post(self) -> None:
+        given = self.request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+            log.warning("webhook request with a wrong secret token from %s", self.request.remote_ip)
+            self.set_status(403)
+            return
+        try:
+            data = json.loads(self.request.body)
+            update = Update.de_json(data, self.bot_app.bot)
+        except (ValueError, TypeError, KeyError):
+            self.set_status(400)
+            return
+        await self.bot_app.update_queue.put(update)
+        self.set_status(200)
+
+
+def webhook_server(application: Application, secret: str, path: str = "/telegram") -> HTTPServer:
+    """A small HTTP server for webhook mode; start it with `.listen(port, address)`."""
+    web = WebApplication([(path, _WebhookHandler, {"application": application, "secret": secret})])
+    return HTTPServer(web)
