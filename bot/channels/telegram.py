@@ -13,6 +13,7 @@ import contextlib
 import hmac
 import json
 import logging
+import warnings
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -51,7 +52,10 @@ def _seconds(value: int | float | timedelta) -> float:
 def delivery_error(exc: TelegramError) -> DeliveryError:
     """Telegram's exceptions in the dispatcher's terms. BadRequest is a NetworkError: check it first."""
     if isinstance(exc, RetryAfter):
-        return DeliveryError(f"Telegram 429: chờ {exc.retry_after}", retry_after=_seconds(exc.retry_after))
+        with warnings.catch_warnings():  # int or timedelta depending on PTB_TIMEDELTA: both are handled
+            warnings.simplefilter("ignore")
+            wait = _seconds(exc.retry_after)
+        return DeliveryError(f"Telegram 429: chờ {wait:.0f} giây", retry_after=wait)
     if isinstance(exc, ChatMigrated):
         return DeliveryError("nhóm đã chuyển thành siêu nhóm", migrate_to=str(exc.new_chat_id))
     if isinstance(exc, Forbidden):
@@ -174,8 +178,8 @@ def build_application(token: str, base_url: str | None = None) -> Application:
 class _WebhookHandler(RequestHandler):
     """Receives Telegram's POSTs; the secret token header is compared in constant time."""
 
-    def initialize(self, application: Application, secret: str) -> None:  # type: ignore[override]
-        self.bot_app = application
+    def initialize(self, bot_application: Application, secret: str) -> None:  # type: ignore[override]
+        self.bot_app = bot_application
         self.secret = secret
 
     async def post(self) -> None:
@@ -196,5 +200,5 @@ class _WebhookHandler(RequestHandler):
 
 def webhook_server(application: Application, secret: str, path: str = "/telegram") -> HTTPServer:
     """A small HTTP server for webhook mode; start it with `.listen(port, address)`."""
-    web = WebApplication([(path, _WebhookHandler, {"application": application, "secret": secret})])
+    web = WebApplication([(path, _WebhookHandler, {"bot_application": application, "secret": secret})])
     return HTTPServer(web)

@@ -1,0 +1,225 @@
+"""A fake Telegram Bot API server on 127.0.0.1, answering in the Bot API's exact shapes.
+
+python-telegram-bot talks to it over real HTTP (`ApplicationBuilder().base_url(...)`). It records what
+was sent, queues updates for getUpdates, fails on demand (429 with retry_after, 502, 403), and can
+enforce Telegram's limits (30 messages a second, 1 a second per chat) by answering 429 when broken.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+TOKEN = "123456:TEST-fake-token-for-tests-only"
+BOT_USER = {
+    "id": 123456,
+    "is_bot": True,
+    "first_name": "Nhắc việc",
+    "username": "nhacviec_test_bot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+
+
+class FakeBotApi:
+    """Start with `with FakeBotApi() as api:`; `api.base_url` goes to PTB's base_url."""
+
+    def __init__(self, enforce_limits: bool = False) -> None:
+        self.enforce_limits = enforce_limits
+        self.lock = threading.Lock()
+        self.sent: list[dict[str, Any]] = []
+        self.calls: list[str] = []
+        self.failures: deque[tuple[int, dict[str, Any]]] = deque()
+        self.updates: deque[dict[str, Any]] = deque()
+        self.webhook: dict[str, Any] = {}
+        self.too_many = 0
+        self._message_id = 1000
+        self._update_id = 0
+        self._all: deque[float] = deque()
+        self._per_chat: dict[str, float] = {}
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> FakeBotApi:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    # --- test helpers ----------------------------------------------------------------------------
+
+    def fail_next(self, count: int, status: int, retry_after: int | None = None, description: str = "") -> None:
+        """The next `count` sendMessage calls fail with this status."""
+        body: dict[str, Any] = {
+            "ok": False,
+            "error_code": status,
+            "description": description
+            or {
+                429: "Too Many Requests: retry after 1",
+                502: "Bad Gateway",
+                403: "Forbidden: bot was blocked by the user",
+                400: "Bad Request: chat not found",
+            }.get(status, "error"),
+        }
+        if retry_after is not None:
+            body["parameters"] = {"retry_after": retry_after}
+        for _ in range(count):
+            self.failures.append((status, body))
+
+    def messages_to(self, chat_id: int | str) -> list[dict[str, Any]]:
+        return [m for m in self.sent if str(m["chat_id"]) == str(chat_id)]
+
+    def next_update_id(self) -> int:
+        self._update_id += 1
+        return self._update_id
+
+    def text_update(
+        self, chat_id: int, text: str, reply_to: int | None = None, chat_type: str = "private"
+    ) -> dict[str, Any]:
+        """An update as Telegram sends it when a person types."""
+        self._message_id += 1
+        user = {"id": chat_id, "is_bot": False, "first_name": f"Người dùng {chat_id}", "language_code": "vi"}
+        message: dict[str, Any] = {
+            "message_id": self._message_id,
+            "date": int(time.time()),
+            "from": user,
+            "chat": {"id": chat_id, "type": chat_type, "first_name": user["first_name"]},
+            "text": text,
+        }
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        if reply_to is not None:
+            original = next((m for m in self.sent if m["message_id"] == reply_to), None)
+            message["reply_to_message"] = {
+                "message_id": reply_to,
+                "date": int(time.time()),
+                "from": BOT_USER,
+                "chat": message["chat"],
+                "text": original["text"] if original else "",
+            }
+        return {"update_id": self.next_update_id(), "message": message}
+
+    def button_update(self, chat_id: int, data: str, message_id: int) -> dict[str, Any]:
+        """An update as Telegram sends it when a person presses an inline button."""
+        user = {"id": chat_id, "is_bot": False, "first_name": f"Người dùng {chat_id}"}
+        return {
+            "update_id": self.next_update_id(),
+            "callback_query": {
+                "id": f"cq{self._update_id}",
+                "from": user,
+                "chat_instance": f"ci{chat_id}",
+                "data": data,
+                "message": {
+                    "message_id": message_id,
+                    "date": int(time.time()),
+                    "from": BOT_USER,
+                    "chat": {"id": chat_id, "type": "private"},
+                    "text": "…",
+                },
+            },
+        }
+
+    # --- the server ------------------------------------------------------------------------------
+
+    def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        with self.lock:
+            self.calls.append(method)
+            if method == "getMe":
+                return 200, {"ok": True, "result": BOT_USER}
+            if method in ("setMyCommands", "deleteWebhook", "answerCallbackQuery", "setWebhook"):
+                if method == "setWebhook":
+                    self.webhook = params
+                return 200, {"ok": True, "result": True}
+            if method == "getUpdates":
+                result = list(self.updates)
+                self.updates.clear()
+                return 200, {"ok": True, "result": result}
+            if method in ("sendMessage", "editMessageText"):
+                if self.failures:
+                    return self.failures.popleft()
+                if self.enforce_limits and method == "sendMessage":
+                    refused = self._over_limit(str(params.get("chat_id")))
+                    if refused:
+                        self.too_many += 1
+                        return 429, {
+                            "ok": False,
+                            "error_code": 429,
+                            "description": "Too Many Requests: retry after 1",
+                            "parameters": {"retry_after": 1},
+                        }
+                self._message_id += 1
+                record = {**params, "message_id": self._message_id, "method": method}
+                self.sent.append(record)
+                chat = {"id": int(params["chat_id"]), "type": "private"}
+                return 200, {
+                    "ok": True,
+                    "result": {
+                        "message_id": self._message_id,
+                        "date": int(time.time()),
+                        "chat": chat,
+                        "from": BOT_USER,
+                        "text": params.get("text", ""),
+                    },
+                }
+            return 404, {"ok": False, "error_code": 404, "description": f"Not Found: method {method}"}
+
+    def _over_limit(self, chat_id: str) -> bool:
+        now = time.monotonic()
+        while self._all and now - self._all[0] >= 1.0:
+            self._all.popleft()
+        if len(self._all) >= 30 or now - self._per_chat.get(chat_id, -10.0) < 1.0:
+            return True
+        self._all.append(now)
+        self._per_chat[chat_id] = now
+        return False
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:  # keep test output quiet
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                length = int(self.headers.get("Content-Length", 0))
+                raw = self.rfile.read(length).decode()
+                kind = self.headers.get("Content-Type", "")
+                if "json" in kind:
+                    params = json.loads(raw or "{}")
+                else:
+                    params = {k: _maybe_json(v[0]) for k, v in parse_qs(raw).items()}
+                parts = self.path.strip("/").split("/")
+                if len(parts) != 2 or parts[0] != f"bot{TOKEN}":
+                    status, body = 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+                else:
+                    status, body = api._answer(parts[1], params)
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        return Handler
+
+
+def _maybe_json(value: str) -> Any:
+    if value[:1] in "{[" or value.lstrip("-").isdigit():
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
