@@ -4,6 +4,7 @@ console as the phone. A newcomer sees the morning reminders and answers them, wi
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import tempfile
 from collections.abc import Callable
@@ -25,7 +26,14 @@ from scheduler.planner import plan
 from scheduler.ratelimit import RateLimiter
 from scheduler.workdays import is_working_day
 
-REGISTER = Path(__file__).resolve().parent.parent / "data" / "register.yaml"
+def register_path() -> Path:
+    """The Thường Xuân register: NHACVIEC_REGISTER, ./data/register.yaml, or the one beside the source."""
+    for candidate in (os.environ.get("NHACVIEC_REGISTER"), "data/register.yaml"):
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    return Path(__file__).resolve().parent.parent / "data" / "register.yaml"
+
+
 MORNING = time(7, 31)
 INTRO = """Nhắc việc — bản chạy thử trên sổ quý 2/2022 của Đảng ủy thị trấn Thường Xuân.
 Đồng hồ đứng ở ngày {today}; đang xem điện thoại của đồng chí {name}.
@@ -55,7 +63,7 @@ class Demo:
     def create(cls, folder: Path, today: date, as_name: str, write: Callable[[str], None] = print) -> Demo:
         clock = FixedClock(datetime.combine(today, MORNING, tzinfo=LOCAL_TZ))
         engine = make_engine(f"sqlite:///{folder / 'demo.sqlite3'}")
-        import_register(engine, load_register(REGISTER), clock)
+        import_register(engine, load_register(register_path()), clock)
         with engine.connect() as conn:
             officials = conn.execute(select(OFFICIALS.c.id, OFFICIALS.c.code)).all()
         for official_id, code in officials:  # in the demo everyone is linked; real chats use invites
