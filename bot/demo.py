@@ -26,6 +26,7 @@ from scheduler.planner import plan
 from scheduler.ratelimit import RateLimiter
 from scheduler.workdays import is_working_day
 
+
 def register_path() -> Path:
     """The Thường Xuân register: NHACVIEC_REGISTER, ./data/register.yaml, or the one beside the source."""
     for candidate in (os.environ.get("NHACVIEC_REGISTER"), "data/register.yaml"):
