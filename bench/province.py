@@ -31,8 +31,10 @@ def _q(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def write_province_register(path: Path, seed: int = 2022) -> dict[str, int]:
-    """Write the register and return its counts."""
+def write_province_register(path: Path, seed: int = 2022, units: int = UNITS, officials: int = OFFICIALS,
+                            tasks: int = TASKS, units_per_task: int = UNITS_PER_TASK,
+                            due: date | None = None) -> dict[str, int]:
+    """Write the register and return its counts; `due` gives every task that one deadline."""
     rng = random.Random(seed)
     lines = [
         "title: Sổ nhắc việc cấp tỉnh (sinh tự động để đo hiệu năng)",
@@ -42,24 +44,24 @@ def write_province_register(path: Path, seed: int = 2022) -> dict[str, int]:
         "  - {code: cac-chi-bo, name: Các chi bộ}",
         "units:",
     ]
-    for i in range(UNITS):
+    for i in range(units):
         group = ", groups: [cac-chi-bo]" if i % 10 == 0 else ""
         lines.append(f"  - {{code: u{i:05d}, name: {_q(f'Đơn vị số {i} của tỉnh')}, kind: xa{group}}}")
     lines.append("officials:")
-    for i in range(OFFICIALS):
+    for i in range(officials):
         role = "leader" if i % 500 == 0 else ("head" if i % 5 == 0 else "member")
-        lines.append(f"  - {{code: o{i:05d}, name: {_q(f'Cán bộ {i}')}, role: {role}, units: [u{i % UNITS:05d}]}}")
+        lines.append(f"  - {{code: o{i:05d}, name: {_q(f'Cán bộ {i}')}, role: {role}, units: [u{i % units:05d}]}}")
     lines.append("tasks:")
-    for i in range(TASKS):
-        due = DOC_DATE + timedelta(days=rng.randint(-30, 240))
-        phrase = rng.choice(PHRASES)(due)
-        leads = ", ".join(f"u{(i * 7 + k * 1009) % UNITS:05d}" for k in range(UNITS_PER_TASK))
+    for i in range(tasks):
+        day = due or DOC_DATE + timedelta(days=rng.randint(-30, 240))
+        phrase = rng.choice(PHRASES)(day) if due is None else f"ngày {day.day}/{day.month}/{day.year}"
+        leads = ", ".join(f"u{(i * 7 + k * 1009) % units:05d}" for k in range(units_per_task))
         lines.append(
             f"  - {{code: t{i:06d}, title: {_q(f'Nhiệm vụ số {i}: tổ chức hội nghị, báo cáo kết quả')}, "
             f"deadline: {_q(phrase)}, lead: [{leads}]}}"
         )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return {"units": UNITS, "officials": OFFICIALS, "tasks": TASKS, "assignments": TASKS * UNITS_PER_TASK}
+    return {"units": units, "officials": officials, "tasks": tasks, "assignments": tasks * units_per_task}
 
 
 def phrases(count: int, seed: int = 7) -> list[str]:

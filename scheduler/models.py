@@ -91,7 +91,7 @@ class Task(SQLModel, table=True):
     lead: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     coordinating: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     note: str = ""
-    reminders: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    reminders: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
 
 
 class Assignment(SQLModel, table=True):

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, insert, select, update
+from sqlalchemy import Connection, Engine, String, and_, cast, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
@@ -27,6 +27,7 @@ from scheduler.models import (
     META,
     OFFICIALS,
     REMINDERS,
+    SETTINGS,
     TASKS,
     ReminderState,
     Role,
@@ -95,10 +96,27 @@ def advance_recurrences(conn: Connection, now: datetime) -> int:
     return len(new_rows)
 
 
-def _recipients(
-    conn: Connection, include_unlinked: bool = False
-) -> tuple[dict[int, list[tuple[int, str]]], dict[int, list[tuple[int, str]]], list[tuple[int, str]]]:
-    """(official, channel) pairs with an active chat: per unit, leaders per unit, and all leaders."""
+@dataclass
+class Recipients:
+    """Who hears about a unit: its linked officials (minus those on leave), and the leaders."""
+
+    by_unit: dict[int, list[tuple[int, str]]]
+    leaders_by_unit: dict[int, list[tuple[int, str]]]
+    leaders: list[tuple[int, str]]
+    on_leave_units: set[int]
+    digest_at: dict[int, time]
+
+    def for_unit(self, unit_id: int) -> list[tuple[int, str]]:
+        """The unit's officials; while all of them are on leave, its leaders, so no unit goes silent."""
+        people = self.by_unit.get(unit_id)
+        if people:
+            return people
+        if unit_id in self.on_leave_units:
+            return self.leaders_by_unit.get(unit_id) or self.leaders
+        return []
+
+
+def _recipients(conn: Connection, today: date, include_unlinked: bool = False) -> Recipients:
     links = conn.execute(select(CHATS.c.official_id, CHATS.c.channel).where(CHATS.c.active.is_(True)).distinct()).all()
     channels: dict[int, list[str]] = defaultdict(list)
     for official_id, channel in links:
@@ -107,67 +125,76 @@ def _recipients(
     if include_unlinked:
         for official_id in roles:
             channels.setdefault(official_id, [UNLINKED])
-    by_unit: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    leaders_by_unit: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    settings = conn.execute(select(SETTINGS.c.official_id, SETTINGS.c.muted_until, SETTINGS.c.digest_at)).all()
+    on_leave = {o for o, muted, _ in settings if muted is not None and muted >= today}
+    digest_at = {o: at for o, _, at in settings if at is not None}
+    found = Recipients(defaultdict(list), defaultdict(list), [], set(), digest_at)
     for official_id, unit_id in conn.execute(select(MEMBERS.c.official_id, MEMBERS.c.unit_id)):
+        if official_id in on_leave:
+            found.on_leave_units.add(unit_id)
+            continue
         for channel in channels.get(official_id, ()):
-            by_unit[unit_id].append((official_id, channel))
+            found.by_unit[unit_id].append((official_id, channel))
             if roles.get(official_id) == Role.leader.value:
-                leaders_by_unit[unit_id].append((official_id, channel))
-    leaders = [(o, c) for o, chans in channels.items() if roles.get(o) == Role.leader.value for c in chans]
-    return by_unit, leaders_by_unit, leaders
+                found.leaders_by_unit[unit_id].append((official_id, channel))
+    found.leaders = [
+        (o, c)
+        for o, chans in channels.items()
+        if roles.get(o) == Role.leader.value and o not in on_leave
+        for c in chans
+    ]
+    return found
 
 
 def candidates(
     conn: Connection, today: date, policy: ReminderPolicy, include_unlinked: bool = False
 ) -> list[dict[str, Any]]:
     """The outbox rows today's occasions call for (before removing those already planned)."""
-    by_unit, leaders_by_unit, leaders = _recipients(conn, include_unlinked)
-    if not by_unit and not leaders:
+    people = _recipients(conn, today, include_unlinked)
+    if not people.by_unit and not people.leaders:
         return []
-    query = (
-        select(ASSIGNMENTS.c.id, ASSIGNMENTS.c.unit_id, ASSIGNMENTS.c.due, TASKS.c.reminders)
-        .join(TASKS, TASKS.c.id == ASSIGNMENTS.c.task_id)
-        .where(ASSIGNMENTS.c.status.in_(ACTIVE_STATUSES))
-    )
+    overrides = {
+        task_id: policy.with_settings(settings)
+        for task_id, settings in conn.execute(
+            select(TASKS.c.id, TASKS.c.reminders).where(TASKS.c.reminders.is_not(None))
+        )
+        if settings
+    }
+    # Dates come back as ISO text and are parsed once per distinct value: 100,000 rows, a few hundred days.
+    query = select(
+        ASSIGNMENTS.c.id, ASSIGNMENTS.c.unit_id, cast(ASSIGNMENTS.c.due, String), ASSIGNMENTS.c.task_id
+    ).where(ASSIGNMENTS.c.status.in_(ACTIVE_STATUSES))
+    days: dict[str, date] = {}
     rows: list[dict[str, Any]] = []
-    policies: dict[str, ReminderPolicy] = {}
-    for assignment_id, unit_id, due, overrides in conn.execute(query):
-        unit_people = by_unit.get(unit_id, [])
-        if not unit_people and not leaders:
+    send_times: dict[tuple[date, time], datetime] = {}
+    for assignment_id, unit_id, due_text, task_id in conn.execute(query).all():
+        due = days.get(due_text) or days.setdefault(due_text, date.fromisoformat(due_text[:10]))
+        unit_people = people.for_unit(unit_id)
+        escalating_to = people.leaders_by_unit.get(unit_id) or people.leaders
+        if not unit_people and not escalating_to:
             continue
-        task_policy = policy
-        if overrides:
-            key = repr(sorted(overrides.items()))
-            task_policy = policies.get(key) or policies.setdefault(key, policy.with_settings(overrides))
+        task_policy = overrides.get(task_id, policy)
         occasion = task_policy.latest(due, today)
         if occasion is None:
             continue
-        send_after = to_utc(at_local(occasion.day, task_policy.send_at))
         unit_kind = OVERDUE if occasion.kind == ESCALATION else occasion.kind
-        for official_id, channel in unit_people:
+        targets = [(o, c, unit_kind) for o, c in unit_people]
+        if occasion.kind == ESCALATION:
+            targets += [(o, c, ESCALATION) for o, c in escalating_to]
+        for official_id, channel, kind in targets:
+            at = people.digest_at.get(official_id, task_policy.send_at)
+            key = (occasion.day, at)
+            send_after = send_times.get(key) or send_times.setdefault(key, to_utc(at_local(occasion.day, at)))
             rows.append(
                 {
                     "assignment_id": assignment_id,
                     "official_id": official_id,
                     "channel": channel,
-                    "kind": unit_kind,
+                    "kind": kind,
                     "planned_for": occasion.day,
                     "send_after": send_after,
                 }
             )
-        if occasion.kind == ESCALATION:
-            for official_id, channel in leaders_by_unit.get(unit_id) or leaders:
-                rows.append(
-                    {
-                        "assignment_id": assignment_id,
-                        "official_id": official_id,
-                        "channel": channel,
-                        "kind": ESCALATION,
-                        "planned_for": occasion.day,
-                        "send_after": send_after,
-                    }
-                )
     return rows
 
 
@@ -190,22 +217,23 @@ def plan(engine: Engine, clock: Clock, policy: ReminderPolicy | None = None) -> 
         wanted = candidates(conn, today, active_policy)
         if wanted:
             since = min(r["planned_for"] for r in wanted)  # no candidate key is older than this
-            existing = set(
+            existing = {
                 tuple(row)
                 for row in conn.execute(
                     select(
                         REMINDERS.c.assignment_id,
                         REMINDERS.c.official_id,
                         REMINDERS.c.kind,
-                        REMINDERS.c.planned_for,
+                        cast(REMINDERS.c.planned_for, String),
                         REMINDERS.c.channel,
                     ).where(REMINDERS.c.planned_for >= since)
-                )
-            )
+                ).all()
+            }
             fresh = [
                 r
                 for r in wanted
-                if (r["assignment_id"], r["official_id"], r["kind"], r["planned_for"], r["channel"]) not in existing
+                if (r["assignment_id"], r["official_id"], r["kind"], r["planned_for"].isoformat(), r["channel"])
+                not in existing
             ]
             for row in fresh:
                 row.update(state=ReminderState.planned.value, attempts=0, last_error="")

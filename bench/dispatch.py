@@ -1,0 +1,182 @@
+"""Benchmark the reminders (issue 3).
+
+    python bench/dispatch.py rate     10,000 reminders to 10,000 chats through a fake Bot API that enforces
+                                      Telegram's limits (429 when broken): messages/s sustained, 429 count
+    python bench/dispatch.py plan     a planning tick over 100,000 open assignments on SQLite: time, memory
+    python bench/dispatch.py pg-two   two dispatcher processes on PostgreSQL deliver 10,000 reminders:
+                                      duplicates (needs NHACVIEC_BENCH_PG_URL or NHACVIEC_TEST_DATABASE_URL)
+    python bench/dispatch.py          all of them
+
+Everything runs on 127.0.0.1; the fake server is the one the tests use.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, insert, make_url, select, text  # noqa: E402
+
+from bench.province import write_province_register  # noqa: E402
+from scheduler.clock import LOCAL_TZ, FixedClock  # noqa: E402
+from scheduler.db import make_engine  # noqa: E402
+from scheduler.importer import import_register, load_register  # noqa: E402
+from scheduler.models import CHATS, OFFICIALS  # noqa: E402
+from scheduler.planner import plan  # noqa: E402
+
+MORNING = datetime(2022, 4, 22, 7, 31, tzinfo=LOCAL_TZ)
+
+
+def prepare(url: str, folder: Path, people: int, channel: str = "telegram") -> None:
+    """`people` officials, each alone in a unit with one task due that day, each linked to a chat."""
+    path = folder / "register.yaml"
+    write_province_register(path, units=people, officials=people, tasks=people, units_per_task=1,
+                            due=MORNING.date())
+    engine = make_engine(url)
+    clock = FixedClock(MORNING)
+    import_register(engine, load_register(path), clock)
+    with engine.begin() as conn:
+        ids = conn.execute(select(OFFICIALS.c.id)).scalars().all()
+        conn.execute(insert(CHATS), [{"official_id": i, "channel": channel, "chat_id": str(100_000 + i),
+                                      "is_group": False, "active": True, "linked_at": clock.now()} for i in ids])
+    report = plan(engine, clock)
+    engine.dispose()
+    print(f"  prepared {people:,} officials, {report.planned:,} reminders planned")
+
+
+DISPATCH_CHILD = """
+import asyncio, sys
+from datetime import datetime
+from bot.channels.telegram import TelegramChannel, build_application
+from bot.core import Conversation
+from scheduler.clock import LOCAL_TZ, FixedClock
+from scheduler.db import make_engine
+from scheduler.dispatcher import Dispatcher
+from scheduler.ratelimit import RateLimiter
+from tests.fake_telegram import TOKEN
+
+async def main(url, base_url, per_second):
+    clock = FixedClock(datetime(2022, 4, 22, 7, 31, tzinfo=LOCAL_TZ))
+    engine = make_engine(url)
+    app = build_application(TOKEN, base_url)
+    await app.initialize()
+    channel = TelegramChannel(app, Conversation(engine, clock))
+    limiter = RateLimiter(per_second=per_second, per_chat_second=1)
+    dispatcher = Dispatcher(engine, {"telegram": channel}, clock, limiter=limiter)
+    while True:
+        report = await dispatcher.run_once()
+        if report.messages == 0 and report.retried == 0:
+            break
+    await app.shutdown()
+
+asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3])))
+"""
+
+
+def run_dispatchers(url: str, base_url: str, processes: int, per_second: int) -> float:
+    start = time.perf_counter()
+    children = [subprocess.Popen([sys.executable, "-c", DISPATCH_CHILD, url, base_url, str(per_second)], cwd=ROOT)
+                for _ in range(processes)]
+    for child in children:
+        if child.wait() != 0:
+            raise SystemExit("a dispatcher process failed")
+    return time.perf_counter() - start
+
+
+def bench_rate(people: int = 10_000) -> None:
+    from tests.fake_telegram import FakeBotApi
+
+    print(f"rate: {people:,} reminders to {people:,} chats, the fake server enforcing 30/s and 1/s per chat")
+    with tempfile.TemporaryDirectory() as folder, FakeBotApi(enforce_limits=True) as api:
+        url = f"sqlite:///{Path(folder) / 'rate.sqlite3'}"
+        prepare(url, Path(folder), people)
+        elapsed = run_dispatchers(url, api.base_url, 1, per_second=30)
+        chats = Counter(str(m["chat_id"]) for m in api.sent)
+        print(f"  delivered {len(api.sent):,} messages to {len(chats):,} chats in {elapsed:.1f} s "
+              f"(incl. start-up) = {len(api.sent) / elapsed:.1f} messages/s")
+        print(f"  429 answers from the server: {api.too_many}; repeated chats: "
+              f"{sum(1 for c in chats.values() if c > 1)}  (targets: ≥ 28/s, zero 429)")
+
+
+def bench_plan(assignments: int = 100_000) -> None:
+    print(f"plan: one planning tick over {assignments:,} open assignments on SQLite")
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'plan.sqlite3'}"
+        path = Path(folder) / "register.yaml"
+        write_province_register(path, units=3_000, officials=15_000, tasks=assignments // 2, units_per_task=2)
+        engine = make_engine(url)
+        clock = FixedClock(MORNING)
+        import_register(engine, load_register(path), clock)
+        with engine.begin() as conn:
+            ids = conn.execute(select(OFFICIALS.c.id)).scalars().all()
+            conn.execute(insert(CHATS), [{"official_id": i, "channel": "telegram", "chat_id": str(i),
+                                          "is_group": False, "active": True, "linked_at": clock.now()} for i in ids])
+        engine.dispose()
+        child = """
+import resource, sys, time
+from datetime import datetime
+from scheduler.clock import LOCAL_TZ, FixedClock
+from scheduler.db import make_engine
+from scheduler.planner import plan
+engine = make_engine(sys.argv[1])
+clock = FixedClock(datetime(2022, 4, 22, 7, 31, tzinfo=LOCAL_TZ))
+for label in ("first tick of the day (writes the morning's rows)", "next tick (steady state)"):
+    start = time.perf_counter()
+    report = plan(engine, clock)
+    print(f"  {label}: {time.perf_counter() - start:.2f} s, {report.planned:,} rows planned")
+print(f"  planner process peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+      "  (targets: < 1 s, < 300 MB)")
+"""
+        subprocess.run([sys.executable, "-c", child, url], cwd=ROOT, check=True)
+
+
+def bench_pg_two(people: int = 10_000) -> None:
+    from tests.fake_telegram import FakeBotApi
+
+    pg = os.environ.get("NHACVIEC_BENCH_PG_URL") or os.environ.get("NHACVIEC_TEST_DATABASE_URL")
+    if not pg:
+        print("pg-two: skipped (set NHACVIEC_BENCH_PG_URL=postgresql+psycopg://…)")
+        return
+    print(f"pg-two: two dispatcher processes on PostgreSQL, {people:,} reminders")
+    name = f"nv_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(pg, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(pg).set(database=name).render_as_string(hide_password=False)
+    try:
+        with tempfile.TemporaryDirectory() as folder, FakeBotApi() as api:
+            prepare(url, Path(folder), people)
+            elapsed = run_dispatchers(url, api.base_url, 2, per_second=200)
+            chats = Counter(str(m["chat_id"]) for m in api.sent)
+            print(f"  delivered {len(api.sent):,} messages to {len(chats):,} chats in {elapsed:.1f} s; "
+                  f"duplicates: {sum(c - 1 for c in chats.values())}; missing: {people - len(chats)}"
+                  "  (target: zero duplicates)")
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def main() -> None:
+    which = sys.argv[1] if len(sys.argv) > 1 else "all"
+    if which in ("plan", "all"):
+        bench_plan()
+    if which in ("pg-two", "all"):
+        bench_pg_two()
+    if which in ("rate", "all"):
+        bench_rate()
+    print(f"bench process peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
