@@ -55,33 +55,44 @@ _EXTEND = re.compile(
     r"^(?:xin\s+|đề nghị\s+)?(?:gia hạn|lùi hạn|dời hạn|extend)\s+(?:việc\s+|#)?(?:(?P<id>\d+)\s+)?"
     r"(?:đến\s+|tới\s+|to\s+|sang\s+)?(?P<rest>.+)$"
 )
-_REASON = re.compile(r"\s*(?:,|;|\bvì\b|\bdo\b|\blý do\b|\bbecause\b|\bsince\b)\s*")
+_REASON = re.compile(r"\s*(?:,|;|\bvì\b|\bdo\b|\blý do\b|\bbecause\b|\bsince\b)\s*", re.IGNORECASE)
 
 
 def _clean(text: str) -> str:
-    text = unicodedata.normalize("NFC", text).strip().lower()
+    """Single spaces, NFC, no closing punctuation; case is kept (notes keep the writer's capitals)."""
+    text = unicodedata.normalize("NFC", text).strip()
     return re.sub(r"\s+", " ", text).strip(" .!")
+
+
+def _original(original: str, words: str, match: re.Match[str], group: str) -> str:
+    """The matched group in the writer's own case (lower() keeps the length of Vietnamese text)."""
+    if len(original) != len(words) or match.start(group) < 0:
+        return match[group] or ""
+    return original[match.start(group) : match.end(group)]
 
 
 def parse_reply(text: str, today: date) -> Reply:
     """What a person meant by a reply; `today` reads dates without a year (the next such date)."""
-    words = _clean(text)
+    original = _clean(text)
+    words = original.lower()
     if not words:
         return Unclear("tin nhắn trống")
     match = _EXTEND.match(words)
     if match:
-        return _extension(match, today)
+        return _extension(match, _original(original, words, match, "rest"), today)
     match = _PROGRESS.match(words)
     if match:
         percent = int(match["pct"])
         if percent > 100:
             return Unclear(f"tiến độ {percent}% vượt quá 100%")
-        return Progress(int(match["id"]) if match["id"] else None, percent, _note(match["rest"]))
+        return Progress(
+            int(match["id"]) if match["id"] else None, percent, _note(_original(original, words, match, "rest"))
+        )
     if _NEGATION.search(words):
         return Unclear("câu có chữ 'chưa'/'không' nên không ghi là xong")
     match = _DONE.match(words)
     if match:
-        return Done(int(match["id"]) if match["id"] else None, _note(match["rest"]))
+        return Done(int(match["id"]) if match["id"] else None, _note(_original(original, words, match, "rest")))
     if _DONE_ANYWHERE.search(words):
         return Done(None, "")
     return Unclear()
@@ -93,11 +104,10 @@ _POLITE = re.compile(r"^(?:rồi|ạ|nhé|nha|ạ nhé|rồi ạ|rồi nhé|rồ
 def _note(rest: str) -> str:
     """What follows the answer, unless it is only politeness ("rồi ạ")."""
     note = rest.strip(" ,.-:")
-    return "" if _POLITE.match(note) else note
+    return "" if _POLITE.match(note.lower()) else note
 
 
-def _extension(match: re.Match[str], today: date) -> Reply:
-    rest = match["rest"]
+def _extension(match: re.Match[str], rest: str, today: date) -> Reply:
     parts = _REASON.split(rest, maxsplit=1)
     phrase = parts[0].strip()
     reason = parts[1].strip() if len(parts) > 1 else ""
