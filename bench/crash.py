@@ -64,8 +64,9 @@ asyncio.run(main(sys.argv[1], sys.argv[2], float(sys.argv[3])))
 def remaining(url: str) -> int:
     engine = make_engine(url)
     with engine.connect() as conn:
-        count = conn.execute(select(func.count()).select_from(REMINDERS).where(
-            REMINDERS.c.state.in_(("planned", "sending")))).scalar_one()
+        count = conn.execute(
+            select(func.count()).select_from(REMINDERS).where(REMINDERS.c.state.in_(("planned", "sending")))
+        ).scalar_one()
     engine.dispose()
     return int(count)
 
@@ -86,8 +87,11 @@ def main() -> None:
         start = time.perf_counter()
         kills = 0
         while True:
-            child = subprocess.Popen([sys.executable, "-c", CHILD, url, api.base_url, str(epoch)], cwd=ROOT,
-                                     env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            child = subprocess.Popen(
+                [sys.executable, "-c", CHILD, url, api.base_url, str(epoch)],
+                cwd=ROOT,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
             if kills < args.kills:
                 time.sleep(rng.uniform(0.8, 2.5))  # start-up takes ~0.7 s; kill somewhere in the sending
                 os.kill(child.pid, signal.SIGKILL)
@@ -105,8 +109,10 @@ def main() -> None:
         lost = args.reminders - len(per_chat)
         repeated = sum(c - 1 for c in per_chat.values())
         print(f"crash: {args.reminders:,} reminders, {kills} SIGKILLs at random moments, {elapsed:.0f} s in all")
-        print(f"  delivered to {len(per_chat):,} chats; lost {lost}; repeated {repeated} "
-              f"(target: 0 lost, at most {kills} repeated); still waiting in the outbox: {remaining(url)}")
+        print(
+            f"  delivered to {len(per_chat):,} chats; lost {lost}; repeated {repeated} "
+            f"(target: 0 lost, at most {kills} repeated); still waiting in the outbox: {remaining(url)}"
+        )
 
 
 if __name__ == "__main__":

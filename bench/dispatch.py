@@ -41,15 +41,26 @@ MORNING = datetime(2022, 4, 22, 7, 31, tzinfo=LOCAL_TZ)
 def prepare(url: str, folder: Path, people: int, channel: str = "telegram") -> None:
     """`people` officials, each alone in a unit with one task due that day, each linked to a chat."""
     path = folder / "register.yaml"
-    write_province_register(path, units=people, officials=people, tasks=people, units_per_task=1,
-                            due=MORNING.date())
+    write_province_register(path, units=people, officials=people, tasks=people, units_per_task=1, due=MORNING.date())
     engine = make_engine(url)
     clock = FixedClock(MORNING)
     import_register(engine, load_register(path), clock)
     with engine.begin() as conn:
         ids = conn.execute(select(OFFICIALS.c.id)).scalars().all()
-        conn.execute(insert(CHATS), [{"official_id": i, "channel": channel, "chat_id": str(100_000 + i),
-                                      "is_group": False, "active": True, "linked_at": clock.now()} for i in ids])
+        conn.execute(
+            insert(CHATS),
+            [
+                {
+                    "official_id": i,
+                    "channel": channel,
+                    "chat_id": str(100_000 + i),
+                    "is_group": False,
+                    "active": True,
+                    "linked_at": clock.now(),
+                }
+                for i in ids
+            ],
+        )
     report = plan(engine, clock)
     engine.dispose()
     print(f"  prepared {people:,} officials, {report.planned:,} reminders planned")
@@ -86,8 +97,10 @@ asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3])))
 
 def run_dispatchers(url: str, base_url: str, processes: int, per_second: int) -> float:
     start = time.perf_counter()
-    children = [subprocess.Popen([sys.executable, "-c", DISPATCH_CHILD, url, base_url, str(per_second)], cwd=ROOT)
-                for _ in range(processes)]
+    children = [
+        subprocess.Popen([sys.executable, "-c", DISPATCH_CHILD, url, base_url, str(per_second)], cwd=ROOT)
+        for _ in range(processes)
+    ]
     for child in children:
         if child.wait() != 0:
             raise SystemExit("a dispatcher process failed")
@@ -103,10 +116,14 @@ def bench_rate(people: int = 10_000) -> None:
         prepare(url, Path(folder), people)
         elapsed = run_dispatchers(url, api.base_url, 1, per_second=30)
         chats = Counter(str(m["chat_id"]) for m in api.sent)
-        print(f"  delivered {len(api.sent):,} messages to {len(chats):,} chats in {elapsed:.1f} s "
-              f"(incl. start-up) = {len(api.sent) / elapsed:.1f} messages/s")
-        print(f"  429 answers from the server: {api.too_many}; repeated chats: "
-              f"{sum(1 for c in chats.values() if c > 1)}  (targets: ≥ 28/s, zero 429)")
+        print(
+            f"  delivered {len(api.sent):,} messages to {len(chats):,} chats in {elapsed:.1f} s "
+            f"(incl. start-up) = {len(api.sent) / elapsed:.1f} messages/s"
+        )
+        print(
+            f"  429 answers from the server: {api.too_many}; repeated chats: "
+            f"{sum(1 for c in chats.values() if c > 1)}  (targets: ≥ 28/s, zero 429)"
+        )
 
 
 def bench_plan(assignments: int = 100_000) -> None:
@@ -120,8 +137,20 @@ def bench_plan(assignments: int = 100_000) -> None:
         import_register(engine, load_register(path), clock)
         with engine.begin() as conn:
             ids = conn.execute(select(OFFICIALS.c.id)).scalars().all()
-            conn.execute(insert(CHATS), [{"official_id": i, "channel": "telegram", "chat_id": str(i),
-                                          "is_group": False, "active": True, "linked_at": clock.now()} for i in ids])
+            conn.execute(
+                insert(CHATS),
+                [
+                    {
+                        "official_id": i,
+                        "channel": "telegram",
+                        "chat_id": str(i),
+                        "is_group": False,
+                        "active": True,
+                        "linked_at": clock.now(),
+                    }
+                    for i in ids
+                ],
+            )
         engine.dispose()
         child = """
 import resource, sys, time
@@ -159,9 +188,11 @@ def bench_pg_two(people: int = 10_000) -> None:
             prepare(url, Path(folder), people)
             elapsed = run_dispatchers(url, api.base_url, 2, per_second=200)
             chats = Counter(str(m["chat_id"]) for m in api.sent)
-            print(f"  delivered {len(api.sent):,} messages to {len(chats):,} chats in {elapsed:.1f} s; "
-                  f"duplicates: {sum(c - 1 for c in chats.values())}; missing: {people - len(chats)}"
-                  "  (target: zero duplicates)")
+            print(
+                f"  delivered {len(api.sent):,} messages to {len(chats):,} chats in {elapsed:.1f} s; "
+                f"duplicates: {sum(c - 1 for c in chats.values())}; missing: {people - len(chats)}"
+                "  (target: zero duplicates)"
+            )
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -31,9 +31,15 @@ def _q(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def write_province_register(path: Path, seed: int = 2022, units: int = UNITS, officials: int = OFFICIALS,
-                            tasks: int = TASKS, units_per_task: int = UNITS_PER_TASK,
-                            due: date | None = None) -> dict[str, int]:
+def write_province_register(
+    path: Path,
+    seed: int = 2022,
+    units: int = UNITS,
+    officials: int = OFFICIALS,
+    tasks: int = TASKS,
+    units_per_task: int = UNITS_PER_TASK,
+    due: date | None = None,
+) -> dict[str, int]:
     """Write the register and return its counts; `due` gives every task that one deadline."""
     rng = random.Random(seed)
     lines = [

@@ -52,6 +52,7 @@ from scheduler.queries import (
     assignment_row,
     find_unit_id,
     overdue,
+    overdue_summary,
     tasks,
     upcoming,
 )
@@ -206,10 +207,17 @@ class Conversation:
         return [Message(texts.task_list(rows, today, f"📋 Việc của đơn vị đồng chí ({len(rows)} việc chưa xong):"))]
 
     def overdue(self, msg: Incoming, person: Person, args: str) -> list[Message]:
-        """Overdue: leaders see every unit, grouped; members their own units."""
+        """Overdue: leaders see every unit, grouped (summarised when long); members their own units."""
         today = local_today(self.clock)
         scope = None if person.sees_everything else person.unit_ids
         unit_id = self._unit_arg(args) if args and person.sees_everything else None
+        if args and person.sees_everything and unit_id is None:
+            return [Message(f"Không tìm thấy đơn vị {args!r}. Gõ tên hoặc mã đơn vị, vd. /quahan ubnd")]
+        if scope is None and unit_id is None:
+            summary = overdue_summary(self.engine, today)
+            total = sum(u.count for u in summary)
+            if total > texts.LIST_LIMIT:
+                return [Message(texts.overdue_summary(summary, today))]
         rows = overdue(self.engine, today, unit_id=unit_id, unit_ids=scope)
         units = len({r.unit_name for r in rows})
         title = f"⏰ Quá hạn ngày {texts.day(today)}: {len(rows)} việc ở {units} đơn vị"

@@ -8,11 +8,13 @@ from datetime import date, datetime
 from scheduler.clock import LOCAL_TZ
 from scheduler.notify import Delivery, DigestItem
 from scheduler.policy import ESCALATION
-from scheduler.queries import AssignmentRow
+from scheduler.queries import AssignmentRow, UnitOverdue
 from scheduler.status import STATE_LABELS, State, days_text
 
 WEEKDAYS = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
 MAX_BUTTON_TASKS = 10  # a digest longer than this gets typed answers for the rest
+LIST_LIMIT = 40  # longer lists are summarised per unit, so that they stay readable on a phone
+SUMMARY_UNITS = 15
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,19 @@ def task_list(rows: list[AssignmentRow], today: date, title: str, group_by_unit:
         )
     if len(rows) > limit:
         lines.append(f"… và {len(rows) - limit} việc nữa.")
+    return "\n".join(lines)
+
+
+def overdue_summary(summary: list[UnitOverdue], today: date) -> str:
+    """Many overdue tasks: the units most behind, with counts, instead of a list nobody reads on a phone."""
+    total = sum(u.count for u in summary)
+    lines = [f"⏰ Quá hạn ngày {day(today)}: {total} việc ở {len(summary)} đơn vị. Các đơn vị chậm nhất:"]
+    for unit in summary[:SUMMARY_UNITS]:
+        lines.append(f"▪ {unit.unit_name}: {unit.count} việc, lâu nhất {days_text(unit.oldest_due, today)}")
+    rest = summary[SUMMARY_UNITS:]
+    if rest:
+        lines.append(f"… và {len(rest)} đơn vị khác ({sum(u.count for u in rest)} việc).")
+    lines.append("Gõ /quahan <tên đơn vị> để xem từng việc.")
     return "\n".join(lines)
 
 

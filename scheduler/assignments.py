@@ -19,6 +19,7 @@ from scheduler.models import (
     Status,
     StatusEvent,
 )
+from scheduler.planner import advance_recurrences
 
 
 class AssignmentNotFoundError(LookupError):
@@ -63,6 +64,7 @@ def change_status(
             percent=percent,
             note=note,
         )
+        event_task_id = assignment.task_id
         assignment.status = status.value
         if percent is not None:
             assignment.percent = percent
@@ -77,11 +79,9 @@ def change_status(
         session.add(assignment)
         session.add(event)
         session.commit()
-    if status in (Status.done, Status.cancelled):
-        from scheduler.planner import advance_recurrences  # the next occurrence of a recurring task, now
-
+    if status in (Status.done, Status.cancelled):  # a recurring task's next occurrence appears at once
         with engine.begin() as conn:
-            advance_recurrences(conn, now)
+            advance_recurrences(conn, now, event_task_id)
     return event
 
 

@@ -51,12 +51,17 @@ def register_policy(conn: Connection, base: ReminderPolicy | None = None) -> Rem
     return (base or ReminderPolicy()).with_settings(settings if isinstance(settings, dict) else None)
 
 
-def advance_recurrences(conn: Connection, now: datetime) -> int:
-    """Give each recurring task its next occurrence once the current one is closed: one at a time."""
+def advance_recurrences(conn: Connection, now: datetime, task_id: int | None = None) -> int:
+    """Give each recurring task (or just `task_id`) its next occurrence once the current one is closed."""
+    recurring = select(TASKS.c.id).where(TASKS.c.rrule.is_not(None))
+    if task_id is not None:
+        recurring = recurring.where(TASKS.c.id == task_id)
+    task_ids = conn.execute(recurring).scalars().all()
+    if not task_ids:
+        return 0
     latest = (
         select(ASSIGNMENTS.c.task_id, ASSIGNMENTS.c.unit_id, func.max(ASSIGNMENTS.c.original_due).label("last"))
-        .join(TASKS, TASKS.c.id == ASSIGNMENTS.c.task_id)
-        .where(TASKS.c.rrule.is_not(None))
+        .where(ASSIGNMENTS.c.task_id.in_(task_ids))
         .group_by(ASSIGNMENTS.c.task_id, ASSIGNMENTS.c.unit_id)
         .subquery()
     )

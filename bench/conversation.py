@@ -1,0 +1,110 @@
+"""Benchmark the conversation (issue 4) on the province-scale register (3,000 units, 300,000 assignments).
+
+    python bench/conversation.py
+
+A reply "xong 123" handled end to end — python-telegram-bot's Application receives the update, the core
+closes the task in the database, the confirmation goes back over HTTP to a fake Bot API on 127.0.0.1 —
+target < 50 ms at p95; a leader's /quahan over 3,000 units, summarised for a phone — target < 300 ms.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import insert, select  # noqa: E402
+from telegram import Update  # noqa: E402
+
+from bench.province import write_province_register  # noqa: E402
+from bot.channels.telegram import TelegramChannel, build_application  # noqa: E402
+from bot.core import Conversation  # noqa: E402
+from scheduler.clock import LOCAL_TZ, FixedClock  # noqa: E402
+from scheduler.db import make_engine  # noqa: E402
+from scheduler.importer import import_register, load_register  # noqa: E402
+from scheduler.models import ASSIGNMENTS, CHATS, MEMBERS, OFFICIALS  # noqa: E402
+from tests.fake_telegram import TOKEN, FakeBotApi  # noqa: E402
+
+
+def p95(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=20)[-1]
+
+
+async def run(folder: Path) -> None:
+    path = folder / "province.yaml"
+    counts = write_province_register(path)
+    engine = make_engine(f"sqlite:///{folder / 'province.sqlite3'}")
+    clock = FixedClock(datetime(2022, 6, 1, 9, 0, tzinfo=LOCAL_TZ))
+    import_register(engine, load_register(path), clock)
+    print(f"province register loaded: {counts}")
+    with engine.begin() as conn:
+        officials = conn.execute(select(OFFICIALS.c.id, OFFICIALS.c.role)).all()
+        conn.execute(
+            insert(CHATS),
+            [
+                {
+                    "official_id": i,
+                    "channel": "telegram",
+                    "chat_id": str(500_000 + i),
+                    "is_group": False,
+                    "active": True,
+                    "linked_at": clock.now(),
+                }
+                for i, _ in officials
+            ],
+        )
+        open_by_official = conn.execute(
+            select(MEMBERS.c.official_id, ASSIGNMENTS.c.id)
+            .join(ASSIGNMENTS, ASSIGNMENTS.c.unit_id == MEMBERS.c.unit_id)
+            .where(ASSIGNMENTS.c.status == "open")
+        ).all()
+    leader = next(i for i, role in officials if role == "leader")
+    rng = random.Random(3)
+    picks: dict[int, int] = {}
+    for official_id, assignment_id in rng.sample(open_by_official, 2000):
+        picks.setdefault(assignment_id, official_id)
+    with FakeBotApi() as api:
+        application = build_application(TOKEN, api.base_url)
+        await application.initialize()
+        TelegramChannel(application, Conversation(engine, clock))  # registers its handlers
+        replies: list[float] = []
+        for assignment_id, official_id in list(picks.items())[:400]:
+            chat = 500_000 + official_id
+            update = Update.de_json(api.text_update(chat, f"xong {assignment_id}"), application.bot)
+            before = len(api.sent)
+            start = time.perf_counter()
+            await application.process_update(update)
+            replies.append((time.perf_counter() - start) * 1000)
+            assert len(api.sent) == before + 1 and "Đã ghi nhận" in api.sent[-1]["text"], api.sent[-1]["text"]
+        print(
+            f"reply 'xong <số>' end to end over HTTP: p50 {statistics.median(replies):.1f} ms, "
+            f"p95 {p95(replies):.1f} ms over {len(replies)} replies  (target < 50 ms p95)"
+        )
+        overdue: list[float] = []
+        for _ in range(20):
+            update = Update.de_json(api.text_update(500_000 + leader, "/quahan"), application.bot)
+            start = time.perf_counter()
+            await application.process_update(update)
+            overdue.append((time.perf_counter() - start) * 1000)
+        answer = api.sent[-1]["text"]
+        print(
+            f"leader /quahan over 3,000 units: p50 {statistics.median(overdue):.0f} ms, "
+            f"p95 {p95(overdue):.0f} ms; answer {len(answer)} characters, {answer.count(chr(10)) + 1} lines "
+            "(target < 300 ms)"
+        )
+        print("  " + answer.splitlines()[0])
+        await application.shutdown()
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    with tempfile.TemporaryDirectory() as folder:
+        asyncio.run(run(Path(folder)))
