@@ -61,7 +61,14 @@ class FakeBotApi:
 
     # --- test helpers ----------------------------------------------------------------------------
 
-    def fail_next(self, count: int, status: int, retry_after: int | None = None, description: str = "") -> None:
+    def fail_next(
+        self,
+        count: int,
+        status: int,
+        retry_after: int | None = None,
+        description: str = "",
+        migrate_to: int | None = None,
+    ) -> None:
         """The next `count` sendMessage calls fail with this status."""
         body: dict[str, Any] = {
             "ok": False,
@@ -76,6 +83,9 @@ class FakeBotApi:
         }
         if retry_after is not None:
             body["parameters"] = {"retry_after": retry_after}
+        if migrate_to is not None:
+            body["description"] = "Bad Request: group chat was upgraded to a supergroup chat"
+            body["parameters"] = {"migrate_to_chat_id": migrate_to}
         for _ in range(count):
             self.failures.append((status, body))
 

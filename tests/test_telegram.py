@@ -302,3 +302,30 @@ def test_the_token_never_reaches_a_log(caplog: pytest.LogCaptureFixture) -> None
     finally:
         logger.removeHandler(handler)
     assert records == ["POST https://api.telegram.org/bot***/sendMessage failed"]
+
+
+async def test_a_group_that_became_a_supergroup_is_followed_to_its_new_id(telegram, api, engine, clock) -> None:
+    await link(telegram, api, engine, clock, "cong-chuc-dia-chinh", LAND)
+    api.fail_next(1, 400, migrate_to=-1009003)
+    await morning(engine, clock, telegram, date(2022, 4, 22))
+    assert [m["text"][:2] for m in api.messages_to(-1009003)] == ["☀️"]
+    with engine.connect() as conn:
+        assert conn.execute(select(CHATS.c.chat_id)).scalar_one() == "-1009003"
+
+
+async def test_long_polling_answers_updates_from_get_updates(telegram, api) -> None:
+    application = telegram.application
+    api.updates.append(api.text_update(STRANGER, "/help"))
+    await application.start()
+    assert application.updater is not None
+    await application.updater.start_polling(poll_interval=0.05)
+    try:
+        for _ in range(100):
+            if api.messages_to(STRANGER):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await application.updater.stop()
+        await application.stop()
+    assert "chưa được liên kết" in api.messages_to(STRANGER)[0]["text"]
+    assert "getUpdates" in api.calls and "deleteWebhook" in api.calls

@@ -1,0 +1,121 @@
+"""Invites, the dry run, the ticking clock and the console demo, as a keeper and a newcomer meet them."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import subprocess
+import sys
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, select
+
+from bot.cli import main
+from scheduler.clock import LOCAL_TZ, FixedClock
+from scheduler.dispatcher import Dispatcher
+from scheduler.importer import import_register, load_register
+from scheduler.invites import InviteError, redeem_invite
+from scheduler.links import find_official_id, link_chat
+from scheduler.models import INVITES, REMINDERS
+from scheduler.notify import LoggingNotifier
+from scheduler.ratelimit import RateLimiter
+from scheduler.ticker import Ticker
+from tests.conftest import REGISTER, ROOT
+
+
+@pytest.fixture
+def loaded(engine: Engine, clock: FixedClock) -> Engine:
+    import_register(engine, load_register(REGISTER), clock)
+    return engine
+
+
+def test_invite_prints_a_single_use_code_and_its_link_stored_only_hashed(
+    loaded: Engine, clock: FixedClock, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NHACVIEC_TELEGRAM_BOT", "nhacviec_thuongxuan_bot")
+    url = loaded.url.render_as_string(hide_password=False)
+    assert main(["--database", url, "invite", "--official", "Bùi Thị K"]) == 0
+    out = capsys.readouterr().out
+    code = re.search(r"start=(\S+)", out)
+    assert code and f"https://t.me/nhacviec_thuongxuan_bot?start={code[1]}" in out
+    with loaded.connect() as conn:
+        stored = conn.execute(select(INVITES.c.code_hash)).scalar_one()
+    assert code[1] not in stored and len(stored) == 64  # a SHA-256, never the code
+    official = redeem_invite(loaded, code[1], "telegram", "555", clock)
+    assert official == find_official_id(loaded, "ct-cong-doan")
+    with pytest.raises(InviteError, match="đã được dùng"):
+        redeem_invite(loaded, code[1], "telegram", "666", clock)
+
+
+def test_invite_expires_after_seven_days(
+    loaded: Engine, clock: FixedClock, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NHACVIEC_NOW", "2022-04-08T08:00")
+    url = loaded.url.render_as_string(hide_password=False)
+    assert main(["--database", url, "invite", "--official", "ct-cong-doan", "--role", "head"]) == 0
+    code = re.search(r"start=(\S+)", capsys.readouterr().out)
+    assert code
+    late = FixedClock(clock.now() + timedelta(days=7, minutes=1))
+    with pytest.raises(InviteError, match="hết hạn"):
+        redeem_invite(loaded, code[1], "telegram", "555", late)
+    assert redeem_invite(loaded, code[1], "telegram", "555", clock) == find_official_id(loaded, "ct-cong-doan")
+
+
+def test_invite_for_an_unknown_official_is_a_clear_error(loaded: Engine, capsys: pytest.CaptureFixture[str]) -> None:
+    url = loaded.url.render_as_string(hide_password=False)
+    assert main(["--database", url, "invite", "--official", "Không Có Ai"]) == 2
+    assert "không có cán bộ 'Không Có Ai'" in capsys.readouterr().err
+
+
+def test_remind_dry_run_prints_by_person_and_writes_nothing(loaded: Engine, capsys: pytest.CaptureFixture[str]) -> None:
+    url = loaded.url.render_as_string(hide_password=False)
+    assert main(["--database", url, "remind", "--dry-run", "--today", "2022-04-29"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Lời nhắc ngày 29/04/2022")
+    block = out.split("Bùi Thị K (chưa liên kết):")[1].split("\n\n")[0]
+    assert block.count("[đến hạn]") == 4  # Công đoàn's four April tasks, due Saturday 30/4, a holiday
+    with loaded.connect() as conn:
+        assert conn.execute(select(REMINDERS.c.id)).first() is None
+
+
+def test_the_ticker_ticks_at_start_up_and_stops_after_the_current_tick(loaded: Engine, clock: FixedClock) -> None:
+    link_chat(loaded, find_official_id(loaded, "chanh-vp-ubnd"), "console", "e", clock)
+    clock.set(datetime(2022, 4, 8, 7, 31, tzinfo=LOCAL_TZ))
+    notifier = LoggingNotifier()
+    limiter = RateLimiter(per_second=1000, per_chat_second=1000)
+    ticker = Ticker(loaded, Dispatcher(loaded, {"console": notifier}, clock, limiter=limiter), clock, 3600)
+
+    async def run() -> None:
+        ticker.start()
+        for _ in range(100):
+            if notifier.delivered:
+                break
+            await asyncio.sleep(0.05)
+        await ticker.stop()
+
+    asyncio.run(run())
+    assert [d.official_name for d in notifier.delivered] == ["Hoàng Văn E"]  # the flag ceremony, due 11/4
+
+
+def test_demo_shows_the_mornings_reminder_and_takes_an_answer() -> None:
+    typed = "xong\n/viec\n/as ct-cong-doan\n/day +14\n1\n/day +1\n/quit\n"
+    run = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "demo"],
+        input=typed,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
+    assert "Chào đồng chí Hoàng Văn E. Việc cần chú ý ngày 08/04/2022" in out
+    assert "[1] ✅ Xong" in out
+    assert "✅ Đã ghi nhận: #" in out and "Giao ban, chào cờ" in out
+    assert "Đang xem điện thoại của đồng chí Bùi Thị K" in out
+    assert "═══ 22/04/2022, 07:31 ═══" in out and "còn 8 ngày" in out  # 14 mornings later, Friday 22/4
+    assert "═══ 23/04/2022, 07:31 (ngày nghỉ: không gửi lời nhắc) ═══" in out
+    pressed = out.split("═══ 22/04/2022")[1].split("═══ 23/04/2022")[0]
+    assert "✅ Đã ghi nhận: #10 Hoàn thiện báo cáo tổng kết năm 2021" in pressed  # "1" pressed the first ✅ Xong
