@@ -199,14 +199,19 @@ class Dispatcher:
             is_group=bool(link.is_group),
         )
 
+    def _build(self, claim: Claim) -> Delivery | None:
+        with self.engine.connect() as conn:
+            return self.build(conn, claim)
+
     # --- sending ---------------------------------------------------------------------------------
 
     async def send(self, claim: Claim, report: DispatchReport) -> None:
         """Send one claim; retry transient failures with back-off; record the outcome."""
-        with self.engine.connect() as conn:
-            delivery = self.build(conn, claim)
+        delivery = await asyncio.to_thread(self._build, claim)
         if delivery is None:
-            self._finish(claim, ReminderState.failed, error="không còn cuộc trò chuyện nào được liên kết")
+            await asyncio.to_thread(
+                self._finish, claim, ReminderState.failed, error="không còn cuộc trò chuyện nào được liên kết"
+            )
             report.failed += len(claim.ids)
             return
         notifier = self.notifiers[claim.channel]
@@ -220,8 +225,10 @@ class Dispatcher:
             except Exception as exc:  # a channel bug must not stop the other messages
                 log.exception("channel %s failed unexpectedly", claim.channel)
                 error = DeliveryError(f"{type(exc).__name__}: {exc}")
-            else:
-                self._finish(claim, ReminderState.sent, chat_id=delivery.chat_id, message_id=message_id)
+            else:  # database work runs off the event loop, so that sends keep their pace
+                await asyncio.to_thread(
+                    self._finish, claim, ReminderState.sent, chat_id=delivery.chat_id, message_id=message_id
+                )
                 report.messages += 1
                 report.rows_sent += len(claim.ids)
                 return
@@ -344,7 +351,7 @@ class Dispatcher:
             return report
         running: set[asyncio.Task[None]] = set()
         while True:
-            claim = self.claim_next()
+            claim = await asyncio.to_thread(self.claim_next)
             if claim is None:
                 break
             if len(running) >= self.concurrency:

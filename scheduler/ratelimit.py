@@ -46,6 +46,8 @@ class RateLimiter:
             self._all.popleft()
         if len(self._all) >= self.per_second:
             wait = max(wait, second - (now - self._all[0]))
+        if self._all:  # even pacing: no bursts for the network to squeeze together
+            wait = max(wait, second / self.per_second - (now - self._all[-1]))
         window, limit = (60.0 + self.margin, self.per_group_minute) if is_group else (second, self.per_chat_second)
         history = self._chats.setdefault(chat_id, deque())
         while history and now - history[0] >= window:
