@@ -171,7 +171,7 @@ class FakeBotApi:
                             "parameters": {"retry_after": 1},
                         }
                 self._message_id += 1
-                record = {**params, "message_id": self._message_id, "method": method}
+                record = {**params, "message_id": self._message_id, "method": method, "at": time.monotonic()}
                 self.sent.append(record)
                 chat = {"id": int(params["chat_id"]), "type": "private"}
                 return 200, {

@@ -18,13 +18,13 @@ class FakeTime:
         self.now += seconds
 
 
-def limiter(clock: FakeTime) -> RateLimiter:
-    return RateLimiter(monotonic=clock.monotonic, sleep=clock.sleep, margin=0.0)
+def limiter(clock: FakeTime, margin: float = 0.0) -> RateLimiter:
+    return RateLimiter(monotonic=clock.monotonic, sleep=clock.sleep, margin=margin)
 
 
 def test_at_most_30_messages_in_any_second() -> None:
     clock = FakeTime()
-    rate = limiter(clock)
+    rate = limiter(clock, margin=0.05)  # as in production: 30 per 1.05 s, evenly paced
     stamps = []
 
     async def run() -> None:
@@ -34,7 +34,8 @@ def test_at_most_30_messages_in_any_second() -> None:
 
     asyncio.run(run())
     assert all(sum(1 for t in stamps if start <= t < start + 1.0) <= 30 for start in stamps)
-    assert stamps[-1] >= 3.0  # 95 messages need a little over three seconds
+    assert 3.0 <= stamps[-1] <= 3.4  # 95 messages need a little over three seconds
+    assert min(b - a for a, b in zip(stamps, stamps[1:], strict=False)) >= 0.034  # no bursts
 
 
 def test_one_message_a_second_to_one_chat_and_20_a_minute_to_a_group() -> None:
