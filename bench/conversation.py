@@ -21,16 +21,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert, select  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 from telegram import Update  # noqa: E402
 
+from bench.dispatch import link_everyone  # noqa: E402
 from bench.province import write_province_register  # noqa: E402
 from bot.channels.telegram import TelegramChannel, build_application  # noqa: E402
 from bot.core import Conversation  # noqa: E402
 from scheduler.clock import LOCAL_TZ, FixedClock  # noqa: E402
 from scheduler.db import make_engine  # noqa: E402
 from scheduler.importer import import_register, load_register  # noqa: E402
-from scheduler.models import ASSIGNMENTS, CHATS, MEMBERS, OFFICIALS  # noqa: E402
+from scheduler.models import ASSIGNMENTS, MEMBERS, OFFICIALS  # noqa: E402
 from tests.fake_telegram import TOKEN, FakeBotApi  # noqa: E402
 
 
@@ -45,22 +46,9 @@ async def run(folder: Path) -> None:
     clock = FixedClock(datetime(2022, 6, 1, 9, 0, tzinfo=LOCAL_TZ))
     import_register(engine, load_register(path), clock)
     print(f"province register loaded: {counts}")
-    with engine.begin() as conn:
+    link_everyone(engine, clock, "telegram", 500_000)
+    with engine.connect() as conn:
         officials = conn.execute(select(OFFICIALS.c.id, OFFICIALS.c.role)).all()
-        conn.execute(
-            insert(CHATS),
-            [
-                {
-                    "official_id": i,
-                    "channel": "telegram",
-                    "chat_id": str(500_000 + i),
-                    "is_group": False,
-                    "active": True,
-                    "linked_at": clock.now(),
-                }
-                for i, _ in officials
-            ],
-        )
         open_by_official = conn.execute(
             select(MEMBERS.c.official_id, ASSIGNMENTS.c.id)
             .join(ASSIGNMENTS, ASSIGNMENTS.c.unit_id == MEMBERS.c.unit_id)

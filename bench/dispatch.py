@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, insert, make_url, select, text  # noqa: E402
+from sqlalchemy import Engine, create_engine, insert, make_url, select, text  # noqa: E402
 
 from bench.province import write_province_register  # noqa: E402
 from scheduler.clock import LOCAL_TZ, FixedClock  # noqa: E402
@@ -38,13 +38,8 @@ from scheduler.planner import plan  # noqa: E402
 MORNING = datetime(2022, 4, 22, 7, 31, tzinfo=LOCAL_TZ)
 
 
-def prepare(url: str, folder: Path, people: int, channel: str = "telegram") -> None:
-    """`people` officials, each alone in a unit with one task due that day, each linked to a chat."""
-    path = folder / "register.yaml"
-    write_province_register(path, units=people, officials=people, tasks=people, units_per_task=1, due=MORNING.date())
-    engine = make_engine(url)
-    clock = FixedClock(MORNING)
-    import_register(engine, load_register(path), clock)
+def link_everyone(engine: Engine, clock: FixedClock, channel: str, first_chat: int) -> None:
+    """Every official gets a chat of their own on `channel`."""
     with engine.begin() as conn:
         ids = conn.execute(select(OFFICIALS.c.id)).scalars().all()
         conn.execute(
@@ -53,7 +48,7 @@ def prepare(url: str, folder: Path, people: int, channel: str = "telegram") -> N
                 {
                     "official_id": i,
                     "channel": channel,
-                    "chat_id": str(100_000 + i),
+                    "chat_id": str(first_chat + i),
                     "is_group": False,
                     "active": True,
                     "linked_at": clock.now(),
@@ -61,6 +56,16 @@ def prepare(url: str, folder: Path, people: int, channel: str = "telegram") -> N
                 for i in ids
             ],
         )
+
+
+def prepare(url: str, folder: Path, people: int, channel: str = "telegram") -> None:
+    """`people` officials, each alone in a unit with one task due that day, each linked to a chat."""
+    path = folder / "register.yaml"
+    write_province_register(path, units=people, officials=people, tasks=people, units_per_task=1, due=MORNING.date())
+    engine = make_engine(url)
+    clock = FixedClock(MORNING)
+    import_register(engine, load_register(path), clock)
+    link_everyone(engine, clock, channel, 100_000)
     report = plan(engine, clock)
     engine.dispose()
     print(f"  prepared {people:,} officials, {report.planned:,} reminders planned")
@@ -135,22 +140,7 @@ def bench_plan(assignments: int = 100_000) -> None:
         engine = make_engine(url)
         clock = FixedClock(MORNING)
         import_register(engine, load_register(path), clock)
-        with engine.begin() as conn:
-            ids = conn.execute(select(OFFICIALS.c.id)).scalars().all()
-            conn.execute(
-                insert(CHATS),
-                [
-                    {
-                        "official_id": i,
-                        "channel": "telegram",
-                        "chat_id": str(i),
-                        "is_group": False,
-                        "active": True,
-                        "linked_at": clock.now(),
-                    }
-                    for i in ids
-                ],
-            )
+        link_everyone(engine, clock, "telegram", 0)
         engine.dispose()
         child = """
 import resource, sys, time

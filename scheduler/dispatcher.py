@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -360,30 +359,3 @@ class Dispatcher:
         if running:
             await asyncio.gather(*running)
         return report
-
-
-def waiting_by_person(engine: Engine, clock: Clock) -> dict[str, list[str]]:
-    """What the outbox holds for today, by person (for `nhacviec remind --dry-run`)."""
-    today = local_today(clock)
-    out: dict[str, list[str]] = defaultdict(list)
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(
-                OFFICIALS.c.name,
-                REMINDERS.c.channel,
-                REMINDERS.c.kind,
-                TASKS.c.code,
-                UNITS.c.name,
-                ASSIGNMENTS.c.due,
-                ASSIGNMENTS.c.id,
-            )
-            .join(OFFICIALS, OFFICIALS.c.id == REMINDERS.c.official_id)
-            .join(ASSIGNMENTS, ASSIGNMENTS.c.id == REMINDERS.c.assignment_id)
-            .join(TASKS, TASKS.c.id == ASSIGNMENTS.c.task_id)
-            .join(UNITS, UNITS.c.id == ASSIGNMENTS.c.unit_id)
-            .where(REMINDERS.c.state == ReminderState.planned.value, REMINDERS.c.planned_for <= today)
-            .order_by(OFFICIALS.c.name, ASSIGNMENTS.c.due)
-        ).all()
-    for name, channel, kind, code, unit, due, a_id in rows:
-        out[f"{name} ({channel})"].append(f"[{kind}] #{a_id} {code} — {unit} — hạn {due:%d/%m/%Y}")
-    return dict(out)
