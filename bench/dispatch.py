@@ -121,9 +121,12 @@ def bench_rate(people: int = 10_000) -> None:
         prepare(url, Path(folder), people)
         elapsed = run_dispatchers(url, api.base_url, 1, per_second=30)
         chats = Counter(str(m["chat_id"]) for m in api.sent)
+        arrivals = sorted(m["at"] for m in api.sent)
+        per_second = Counter(int(t - arrivals[0]) for t in arrivals)
+        print(f"  delivered {len(api.sent):,} messages to {len(chats):,} chats; {elapsed:.1f} s with start-up")
         print(
-            f"  delivered {len(api.sent):,} messages to {len(chats):,} chats in {elapsed:.1f} s "
-            f"(incl. start-up) = {len(api.sent) / elapsed:.1f} messages/s"
+            f"  sustained: {(len(arrivals) - 1) / (arrivals[-1] - arrivals[0]):.2f} messages/s from first to last "
+            f"arrival; busiest second {max(per_second.values())} messages"
         )
         print(
             f"  429 answers from the server: {api.too_many}; repeated chats: "

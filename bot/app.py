@@ -8,14 +8,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
 import signal
+from collections.abc import Awaitable, Callable
+
+from telegram.ext import Application
+from tornado.httpserver import HTTPServer
 
 from bot.channels.telegram import CHANNEL as TELEGRAM_CHANNEL
 from bot.channels.telegram import TelegramChannel, build_application, webhook_server
+from bot.channels.zalo import CHANNEL as ZALO_CHANNEL
+from bot.channels.zalo import DEFAULT_API_URL as ZALO_DEFAULT_URL
+from bot.channels.zalo import ZaloChannel, ZaloClient, zalo_webhook_server
 from bot.core import Conversation
+from bot.texts import Message
 from scheduler.clock import SystemClock
 from scheduler.db import make_engine
 from scheduler.dispatcher import Dispatcher
@@ -53,23 +62,38 @@ def configure_logging(*secrets_: str) -> None:
 
 
 async def serve(args: argparse.Namespace) -> None:
-    token = os.environ.get("NHACVIEC_TELEGRAM_TOKEN", "")
-    channel = args.channel
-    if channel == "auto":
-        channel = "telegram" if token else "log"
-    if channel == "telegram" and not token:
-        raise SystemExit("Thiếu NHACVIEC_TELEGRAM_TOKEN. Đặt biến môi trường này (token từ @BotFather).")
+    """Start the chosen channels and the ticker; stop cleanly on SIGTERM or Ctrl-C."""
+    telegram_token = os.environ.get("NHACVIEC_TELEGRAM_TOKEN", "")
+    zalo_token = os.environ.get("NHACVIEC_ZALO_TOKEN", "")
+    wanted = {args.channel}
+    if args.channel == "auto":
+        wanted = {name for name, token in (("telegram", telegram_token), ("zalo", zalo_token)) if token} or {"log"}
+    elif args.channel == "all":
+        wanted = {"telegram", "zalo"}
+    for name, token, variable in (
+        ("telegram", telegram_token, "NHACVIEC_TELEGRAM_TOKEN"),
+        ("zalo", zalo_token, "NHACVIEC_ZALO_TOKEN"),
+    ):
+        if name in wanted and not token:
+            raise SystemExit(f"Thiếu {variable}. Đặt biến môi trường này trước khi chạy kênh {name}.")
     clock = SystemClock()
     engine = make_engine(args.database)
     notifiers: dict[str, Notifier] = {}
-    application = None
-    server = None
-    if channel == "telegram":
-        application = build_application(token, os.environ.get("NHACVIEC_TELEGRAM_API_URL"))
+    senders: dict[str, TelegramChannel | ZaloChannel] = {}
+    stop = asyncio.Event()
+    closers: list[Callable[[], Awaitable[None]]] = []
+
+    async def forward(message: Message) -> None:
+        """An answer for another channel (an extension request to a leader who uses Zalo, say)."""
+        target = senders.get(message.channel or "")
+        if target is not None and message.chat_id:
+            await target.send(message.chat_id, message)
+
+    if "telegram" in wanted:
+        application = build_application(telegram_token, os.environ.get("NHACVIEC_TELEGRAM_API_URL"))
         await application.initialize()
-        username = application.bot.username
-        telegram = TelegramChannel(application, Conversation(engine, clock, username))
-        notifiers[TELEGRAM_CHANNEL] = telegram
+        telegram = TelegramChannel(application, Conversation(engine, clock, application.bot.username), forward)
+        notifiers[TELEGRAM_CHANNEL] = senders[TELEGRAM_CHANNEL] = telegram
         await telegram.register_commands()
         await application.start()
         if args.webhook:
@@ -79,34 +103,75 @@ async def serve(args: argparse.Namespace) -> None:
             server.listen(int(port), host or "0.0.0.0")
             await application.bot.set_webhook(args.webhook, secret_token=secret)
             log.info("Telegram webhook mode on %s", args.listen)
+            closers.append(lambda: _stop_server(server))
         else:
             assert application.updater is not None
             await application.bot.delete_webhook()
             await application.updater.start_polling()
-            log.info("Telegram long polling as @%s", username)
-    else:
+            log.info("Telegram long polling as @%s", application.bot.username)
+        closers.append(lambda: _stop_telegram(application))
+    if "zalo" in wanted:
+        client = ZaloClient(zalo_token, os.environ.get("NHACVIEC_ZALO_API_URL") or ZALO_DEFAULT_URL)
+        zalo = ZaloChannel(client, Conversation(engine, clock), forward)
+        notifiers[ZALO_CHANNEL] = senders[ZALO_CHANNEL] = zalo
+        if args.zalo_webhook:
+            secret = os.environ.get("NHACVIEC_ZALO_WEBHOOK_SECRET") or secrets.token_urlsafe(32)
+            host, _, port = args.zalo_listen.rpartition(":")
+            zalo_server = zalo_webhook_server(zalo, secret)
+            zalo_server.listen(int(port), host or "0.0.0.0")
+            await client.call("setWebhook", {"url": args.zalo_webhook, "secret_token": secret})
+            log.info("Zalo webhook mode on %s", args.zalo_listen)
+            closers.append(lambda: _stop_server(zalo_server))
+        else:
+            await client.call("deleteWebhook")
+            polling = asyncio.create_task(zalo.poll(stop))
+            closers.append(lambda: _wait(polling))
+            log.info("Zalo long polling")
+        closers.append(client.close)
+    if "log" in wanted:
         notifiers["console"] = LoggingNotifier("console")
-        log.warning("Không có token Telegram: lời nhắc chỉ ghi vào nhật ký. Muốn thử trên màn hình: nhacviec demo")
+        log.warning("Không có token: lời nhắc chỉ ghi vào nhật ký. Muốn thử trên màn hình: nhacviec demo")
     ticker = Ticker(engine, Dispatcher(engine, notifiers, clock), clock)
     ticker.start()
-    stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     log.info("stopping: letting the current tick finish")
     await ticker.stop()
-    if server is not None:
-        server.stop()
-    if application is not None:
-        if application.updater is not None and application.updater.running:
-            await application.updater.stop()
-        await application.stop()
-        await application.shutdown()
+    for close in reversed(closers):
+        await close()
     engine.dispose()
 
 
+async def _stop_server(server: HTTPServer) -> None:
+    server.stop()
+
+
+async def _stop_telegram(application: Application) -> None:
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    await application.stop()
+    await application.shutdown()
+
+
+async def _wait(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
 def run_app(args: argparse.Namespace) -> int:
-    configure_logging(os.environ.get("NHACVIEC_TELEGRAM_TOKEN", ""), os.environ.get("NHACVIEC_WEBHOOK_SECRET", ""))
+    configure_logging(
+        *(
+            os.environ.get(name, "")
+            for name in (
+                "NHACVIEC_TELEGRAM_TOKEN",
+                "NHACVIEC_WEBHOOK_SECRET",
+                "NHACVIEC_ZALO_TOKEN",
+                "NHACVIEC_ZALO_WEBHOOK_SECRET",
+            )
+        )
+    )
     asyncio.run(serve(args))
     return 0

@@ -281,7 +281,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="auto: Telegram nếu có NHACVIEC_TELEGRAM_TOKEN, không thì ghi nhật ký",
     )
     p.add_argument("--webhook", help="URL công khai để Telegram gọi (mặc định: long polling)")
-    p.add_argument("--listen", default="0.0.0.0:8443", help="địa chỉ nghe webhook (host:port)")
+    p.add_argument("--listen", default="0.0.0.0:8443", help="địa chỉ nghe webhook Telegram (host:port)")
+    p.add_argument("--zalo-webhook", help="URL công khai để Zalo gọi (mặc định: long polling)")
+    p.add_argument("--zalo-listen", default="0.0.0.0:8444", help="địa chỉ nghe webhook Zalo (host:port)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("upcoming", help="những việc sắp đến hạn")

@@ -87,6 +87,7 @@ COMMANDS = {  # the command menu, in Vietnamese
     "baocao": "Tổng hợp theo đơn vị (lãnh đạo)",
     "caidat": "Cài đặt: giờ nhận tin, nghỉ phép",
     "huy": "Hủy câu hỏi đang chờ",
+    "kenh": "Chọn kênh nhận nhắc: telegram, zalo, cả hai",
     "help": "Hướng dẫn",
 }
 RECENT_REMINDER = timedelta(days=3)
@@ -182,6 +183,7 @@ class Conversation:
             "cancel": self.cancel,
             "settings": self.settings,
             "leave": self.leave,
+            "channel": self.channel,
         }
         handler = handlers.get(ALIASES.get(command, command))
         if handler is None:
@@ -343,6 +345,32 @@ class Conversation:
                 "sẽ gửi cho các cán bộ khác của đơn vị (hoặc lãnh đạo nếu đơn vị không còn ai)."
             )
         ]
+
+    def channel(self, msg: Incoming, person: Person, args: str) -> list[Message]:
+        """/kenh telegram|zalo|ca-hai — where reminders go when linked on both."""
+        choice = args.strip().lower().replace(" ", "-")
+        wanted = {"telegram": "telegram", "zalo": "zalo", "ca-hai": "", "cả-hai": "", "both": ""}.get(choice)
+        with self.engine.connect() as conn:
+            linked = sorted(
+                set(
+                    conn.execute(
+                        select(CHATS.c.channel).where(CHATS.c.official_id == person.id, CHATS.c.active.is_(True))
+                    ).scalars()
+                )
+            )
+        if wanted is None:
+            current = self._setting(person.id).get("channels") or "cả hai"
+            return [
+                Message(
+                    f"Đang nhận lời nhắc qua: {current} (đã liên kết: {', '.join(linked)}).\n"
+                    "Đổi: /kenh telegram · /kenh zalo · /kenh ca-hai"
+                )
+            ]
+        if wanted and wanted not in linked:
+            return [Message(f"Đồng chí chưa liên kết {wanted}. Hãy gửi mã mời tới bot trên {wanted} trước.")]
+        self._save_setting(person.id, channels=wanted)
+        where = wanted or "mọi kênh đã liên kết"
+        return [Message(f"Từ nay lời nhắc gửi qua {where}.")]
 
     # --- the actions ---------------------------------------------------------------------------
 

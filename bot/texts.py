@@ -206,6 +206,7 @@ HELP = """Nhắc việc — các lệnh:
 /lichsu <số> (/history) — lịch sử một việc
 /baocao (/report) — tổng hợp theo đơn vị (lãnh đạo)
 /caidat — giờ nhận tin, nghỉ phép (/nghiphep đến 20/5)
+/kenh telegram|zalo|ca-hai — chọn nơi nhận lời nhắc
 /huy — hủy câu hỏi đang chờ
 /whoami — tôi là ai trong sổ
 Có thể trả lời thẳng vào tin nhắc: "xong", "đang làm 50%", "xin gia hạn đến 15/6 vì …"."""

@@ -238,7 +238,7 @@ class Dispatcher:
             if error.permanent:
                 break
             report.retried += 1
-            if error.retry_after:
+            if error.retry_after and error.pause_all:
                 self.limiter.pause(error.retry_after)
             if attempt < QUICK_RETRIES:
                 await asyncio.sleep(error.retry_after or backoff(attempt + 1, self.quick_retry_base, 30.0))

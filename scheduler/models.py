@@ -238,6 +238,7 @@ class OfficialSetting(SQLModel, table=True):
     digest_at: time | None = None
     muted_until: date | None = None
     language: str = Field(default="vi", max_length=8)
+    channels: str = Field(default="", max_length=32)  # "telegram", "zalo", or "" for every linked channel
 
 
 class ChatState(SQLModel, table=True):

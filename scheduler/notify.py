@@ -51,12 +51,14 @@ class Delivery:
 class DeliveryError(Exception):
     """A failed send. Permanent (blocked, chat not found) unlinks the chat; transient is retried.
 
-    `retry_after` (seconds) comes from a 429; `migrate_to` from a group that became a supergroup.
+    `retry_after` (seconds) comes from a 429; `pause_all` when the limit is the bot's, not the chat's
+    (Telegram); `migrate_to` from a group that became a supergroup.
     """
 
     reason: str
     permanent: bool = False
     retry_after: float | None = None
+    pause_all: bool = False
     migrate_to: str | None = None
     details: dict[str, str] = field(default_factory=dict)
 

@@ -130,9 +130,14 @@ def _recipients(conn: Connection, today: date, include_unlinked: bool = False) -
     if include_unlinked:
         for official_id in roles:
             channels.setdefault(official_id, [UNLINKED])
-    settings = conn.execute(select(SETTINGS.c.official_id, SETTINGS.c.muted_until, SETTINGS.c.digest_at)).all()
-    on_leave = {o for o, muted, _ in settings if muted is not None and muted >= today}
-    digest_at = {o: at for o, _, at in settings if at is not None}
+    settings = conn.execute(
+        select(SETTINGS.c.official_id, SETTINGS.c.muted_until, SETTINGS.c.digest_at, SETTINGS.c.channels)
+    ).all()
+    on_leave = {o for o, muted, _, _ in settings if muted is not None and muted >= today}
+    digest_at = {o: at for o, _, at, _ in settings if at is not None}
+    for official_id, _, _, preferred in settings:  # /kenh: where an official linked twice wants reminders
+        if preferred and any(c == preferred for c in channels.get(official_id, ())):
+            channels[official_id] = [preferred]
     found = Recipients(defaultdict(list), defaultdict(list), [], set(), digest_at)
     for official_id, unit_id in conn.execute(select(MEMBERS.c.official_id, MEMBERS.c.unit_id)):
         if official_id in on_leave:

@@ -55,7 +55,7 @@ def delivery_error(exc: TelegramError) -> DeliveryError:
         with warnings.catch_warnings():  # int or timedelta depending on PTB_TIMEDELTA: both are handled
             warnings.simplefilter("ignore")
             wait = _seconds(exc.retry_after)
-        return DeliveryError(f"Telegram 429: chờ {wait:.0f} giây", retry_after=wait)
+        return DeliveryError(f"Telegram 429: chờ {wait:.0f} giây", retry_after=wait, pause_all=True)
     if isinstance(exc, ChatMigrated):
         return DeliveryError("nhóm đã chuyển thành siêu nhóm", migrate_to=str(exc.new_chat_id))
     if isinstance(exc, Forbidden):

@@ -1,0 +1,212 @@
+"""The Zalo channel: a small async client of the Zalo Bot API on httpx, and a thin adapter to the core.
+
+Zalo's API looks like Telegram's but has no buttons and no reply-to, allows 2,000 characters, returns
+one update per poll (or 408 when the long poll ends empty), and may answer HTTP 200 with `ok: false`.
+Buttons are shown as numbered choices; typing the number presses the button.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+from tornado.httpserver import HTTPServer
+from tornado.web import Application as WebApplication
+from tornado.web import RequestHandler
+
+from bot.core import Conversation, Incoming
+from bot.texts import ZALO, Button, Message, render_delivery, split_text
+from scheduler.notify import Delivery, DeliveryError
+
+CHANNEL = "zalo"
+Forward = Callable[[Message], Awaitable[None]]
+DEFAULT_API_URL = "https://bot-api.zaloplatforms.com"
+SECRET_HEADER = "X-Bot-Api-Secret-Token"
+log = logging.getLogger("nhacviec.zalo")
+
+
+class ZaloUnauthorizedError(RuntimeError):
+    """401: the token is wrong. The channel stops; retrying cannot help."""
+
+
+class ZaloClient:
+    """The few Bot API methods we use. Errors become `DeliveryError` with the dispatcher's meaning."""
+
+    def __init__(self, token: str, base_url: str = DEFAULT_API_URL, timeout: float = 40.0) -> None:
+        self._url = f"{base_url.rstrip('/')}/bot{token}"
+        self._http = httpx.AsyncClient(timeout=timeout)
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def call(self, method: str, payload: dict[str, Any] | None = None) -> Any:
+        """POST JSON; return `result`. 408 is an empty long poll (None)."""
+        try:
+            response = await self._http.post(f"{self._url}/{method}", json=payload or {})
+        except httpx.TimeoutException as exc:
+            raise DeliveryError(f"Zalo không trả lời kịp ({type(exc).__name__})") from exc
+        except httpx.HTTPError as exc:
+            raise DeliveryError(f"lỗi mạng tới Zalo ({type(exc).__name__})") from exc
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        code = int(body.get("error_code") or (response.status_code if response.status_code >= 400 else 0))
+        if response.status_code < 400 and body.get("ok"):
+            return body.get("result")
+        description = str(body.get("description") or response.reason_phrase or "lỗi không rõ")
+        if code == 408:
+            return None
+        if code == 401:
+            raise ZaloUnauthorizedError("Zalo từ chối token (401): kiểm tra NHACVIEC_ZALO_TOKEN")
+        if code == 429:
+            retry = body.get("parameters", {}).get("retry_after") if isinstance(body.get("parameters"), dict) else None
+            raise DeliveryError(f"Zalo 429: {description}", retry_after=float(retry or 0.5))
+        if code >= 500 or code == 0:
+            raise DeliveryError(f"máy chủ Zalo lỗi {code}: {description}")
+        raise DeliveryError(f"Zalo từ chối ({code}): {description}", permanent=True)
+
+    async def send_message(self, chat_id: str, text: str) -> str:
+        result = await self.call("sendMessage", {"chat_id": chat_id, "text": text})
+        return str(result.get("message_id")) if isinstance(result, dict) else ""
+
+    async def get_updates(self, timeout: int = 30) -> Any:
+        return await self.call("getUpdates", {"timeout": timeout})
+
+
+def _numbered(message: Message) -> tuple[str, list[Button]]:
+    """Buttons become numbered choices at the end of the text."""
+    flat = [b for row in message.buttons for b in row]
+    if not flat:
+        return message.text, []
+    choices = "\n".join(f"{n}. {b.label}" for n, b in enumerate(flat, start=1))
+    return f"{message.text}\n\nTrả lời bằng số:\n{choices}", flat
+
+
+class ZaloChannel:
+    """Delivers reminders and answers on Zalo through the shared conversation core."""
+
+    channel = CHANNEL
+
+    def __init__(self, client: ZaloClient, conversation: Conversation, forward: Forward | None = None) -> None:
+        self.client = client
+        self.conversation = conversation
+        self.forward = forward
+        self._choices: dict[str, list[Button]] = {}  # the numbered buttons last shown in each chat
+        self._seen: OrderedDict[str, None] = OrderedDict()  # deliveries repeat: event name + message id
+        self._lock = asyncio.Lock()
+
+    async def send(self, chat_id: str, message: Message) -> str:
+        """Send one answer, split at 2,000 characters on line boundaries; returns the last part's id."""
+        text, choices = _numbered(message)
+        self._choices[chat_id] = choices
+        message_id = ""
+        for part in split_text(text, ZALO.max_length):
+            message_id = await self.client.send_message(chat_id, part)
+        return message_id
+
+    async def deliver(self, delivery: Delivery) -> str:
+        """The reminders' Notifier: the digest as text, ending with short typed answers."""
+        return await self.send(delivery.chat_id, render_delivery(delivery, ZALO))
+
+    def _first_time(self, key: str) -> bool:
+        if key in self._seen:
+            return False
+        self._seen[key] = None
+        while len(self._seen) > 10_000:
+            self._seen.popitem(last=False)
+        return True
+
+    async def handle_event(self, event: dict[str, Any]) -> None:
+        """One update (polled or pushed); repeated deliveries are applied once."""
+        if "result" in event and isinstance(event["result"], dict):  # the documented, wrapped shape
+            event = event["result"]
+        message = event.get("message") or {}
+        chat_id = str((message.get("chat") or {}).get("id") or "")
+        if not chat_id:
+            return
+        async with self._lock:
+            if not self._first_time(f"{event.get('event_name')}:{message.get('message_id')}"):
+                log.info("repeated Zalo delivery of %s ignored", message.get("message_id"))
+                return
+        if event.get("event_name") != "message.text.received" or not isinstance(message.get("text"), str):
+            await self.send(chat_id, Message("Nhắc việc chỉ đọc được tin nhắn chữ. Gõ /help để xem cách dùng."))
+            return
+        text = message["text"].strip()
+        button = None
+        choices = self._choices.get(chat_id, [])
+        if text.isdigit() and 1 <= int(text) <= len(choices):
+            button = choices[int(text) - 1].data
+        is_group = str((message.get("chat") or {}).get("chat_type", "PRIVATE")).upper() == "GROUP"
+        incoming = Incoming(
+            CHANNEL,
+            chat_id,
+            text="" if button else text,
+            button=button,
+            message_id=str(message.get("message_id")),
+            is_group=is_group,
+        )
+        answers = await asyncio.to_thread(self.conversation.handle, incoming)
+        for answer in answers:
+            if answer.channel not in (None, CHANNEL):
+                if self.forward is not None:
+                    await self.forward(answer)
+                continue
+            try:
+                await self.send(answer.chat_id or chat_id, answer)
+            except DeliveryError as exc:
+                log.warning("could not answer on Zalo: %s", exc)
+
+    async def poll(self, stop: asyncio.Event, timeout: int = 30) -> None:
+        """Long polling until `stop` is set; 401 stops the channel with a clear log line."""
+        while not stop.is_set():
+            try:
+                update = await self.client.get_updates(timeout)
+            except ZaloUnauthorizedError:
+                log.error("Zalo channel stopped: the token was refused (401). Check NHACVIEC_ZALO_TOKEN.")
+                return
+            except DeliveryError as exc:
+                log.warning("Zalo polling: %s; trying again", exc)
+                await asyncio.sleep(exc.retry_after or 2.0)
+                continue
+            if isinstance(update, dict):
+                try:
+                    await self.handle_event(update)
+                except Exception:
+                    log.exception("a Zalo update failed")
+
+
+class _ZaloWebhook(RequestHandler):
+    """Receives Zalo's POSTs; the secret header is compared in constant time."""
+
+    def initialize(self, zalo: ZaloChannel, secret: str) -> None:  # type: ignore[override]
+        self.zalo = zalo
+        self.secret = secret
+
+    async def post(self) -> None:
+        given = self.request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+            self.set_status(403)
+            return
+        try:
+            event = json.loads(self.request.body)
+        except ValueError:
+            self.set_status(400)
+            return
+        if not isinstance(event, dict):
+            self.set_status(400)
+            return
+        await self.zalo.handle_event(event)
+        self.set_status(200)
+        self.finish(json.dumps({"ok": True}))
+
+
+def zalo_webhook_server(zalo: ZaloChannel, secret: str, path: str = "/zalo") -> HTTPServer:
+    """The webhook endpoint for Zalo; start with `.listen(port, address)`."""
+    return HTTPServer(WebApplication([(path, _ZaloWebhook, {"zalo": zalo, "secret": secret})]))
