@@ -5,6 +5,8 @@
     python bench/dispatch.py plan     a planning tick over 100,000 open assignments on SQLite: time, memory
     python bench/dispatch.py pg-two   two dispatcher processes on PostgreSQL deliver 10,000 reminders:
                                       duplicates (needs NHACVIEC_BENCH_PG_URL or NHACVIEC_TEST_DATABASE_URL)
+    python bench/dispatch.py zalo     10,000 reminders through a fake Zalo server answering 429 to one call in
+                                      three: all delivered once, time per delivered message
     python bench/dispatch.py          all of them
 
 Everything runs on 127.0.0.1; the fake server is the one the tests use.
@@ -100,10 +102,38 @@ asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3])))
 """
 
 
-def run_dispatchers(url: str, base_url: str, processes: int, per_second: int) -> float:
+ZALO_CHILD = """
+import asyncio, sys
+from datetime import datetime
+from bot.channels.zalo import ZaloChannel, ZaloClient
+from bot.core import Conversation
+from scheduler.clock import LOCAL_TZ, FixedClock
+from scheduler.db import make_engine
+from scheduler.dispatcher import Dispatcher
+from scheduler.ratelimit import RateLimiter
+from tests.fake_zalo import TOKEN
+
+async def main(url, base_url, per_second):
+    clock = FixedClock(datetime(2022, 4, 22, 7, 31, tzinfo=LOCAL_TZ))
+    engine = make_engine(url)
+    client = ZaloClient(TOKEN, base_url)
+    channel = ZaloChannel(client, Conversation(engine, clock))
+    limiter = RateLimiter(per_second=per_second, per_chat_second=1)
+    dispatcher = Dispatcher(engine, {"zalo": channel}, clock, limiter=limiter)
+    while True:
+        report = await dispatcher.run_once()
+        if report.messages == 0 and report.retried == 0:
+            break
+    await client.close()
+
+asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3])))
+"""
+
+
+def run_dispatchers(url: str, base_url: str, processes: int, per_second: int, child: str = DISPATCH_CHILD) -> float:
     start = time.perf_counter()
     children = [
-        subprocess.Popen([sys.executable, "-c", DISPATCH_CHILD, url, base_url, str(per_second)], cwd=ROOT)
+        subprocess.Popen([sys.executable, "-c", child, url, base_url, str(per_second)], cwd=ROOT)
         for _ in range(processes)
     ]
     for child in children:
@@ -191,6 +221,28 @@ def bench_pg_two(people: int = 10_000) -> None:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+def bench_zalo(people: int = 10_000) -> None:
+    from tests.fake_zalo import FakeZaloApi
+
+    print(f"zalo: {people:,} reminders through the fake Zalo server, one answer in three a 429")
+    with tempfile.TemporaryDirectory() as folder, FakeZaloApi(one_in_three_429=True) as api:
+        url = f"sqlite:///{Path(folder) / 'zalo.sqlite3'}"
+        prepare(url, Path(folder), people, channel="zalo")
+        elapsed = run_dispatchers(url, api.base_url, 1, per_second=30, child=ZALO_CHILD)
+        chats = Counter(m["chat_id"] for m in api.sent)
+        arrivals = sorted(m["at"] for m in api.sent)
+        span = arrivals[-1] - arrivals[0]
+        print(
+            f"  delivered {len(api.sent):,} messages to {len(chats):,} chats ({people - len(chats)} missing, "
+            f"{sum(c - 1 for c in chats.values())} repeated) after {api.too_many:,} answers 429; "
+            f"{elapsed:.1f} s with start-up"
+        )
+        print(
+            f"  time per delivered message: {span / (len(arrivals) - 1) * 1000:.1f} ms "
+            f"(Telegram, same limiter, no 429: about {1000 / 28.3:.1f} ms)"
+        )
+
+
 def main() -> None:
     which = sys.argv[1] if len(sys.argv) > 1 else "all"
     if which in ("plan", "all"):
@@ -199,6 +251,8 @@ def main() -> None:
         bench_pg_two()
     if which in ("rate", "all"):
         bench_rate()
+    if which in ("zalo", "all"):
+        bench_zalo()
     print(f"bench process peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
