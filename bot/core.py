@@ -54,6 +54,7 @@ from scheduler.queries import (
     overdue,
     overdue_summary,
     tasks,
+    unit_of,
     upcoming,
 )
 from scheduler.stats import unit_report
@@ -376,7 +377,7 @@ class Conversation:
 
     def _visible(self, person: Person, assignment_id: int, acting: bool = False) -> AssignmentRow | Message:
         row = assignment_row(self.engine, assignment_id)
-        unit_id = self._unit_of(assignment_id)
+        unit_id = unit_of(self.engine, assignment_id)
         if row is None or unit_id is None:
             return Message(f"Không có việc số {assignment_id}. Gõ /viec để xem số của các việc.")
         if not person.may_act_on(unit_id):
@@ -386,10 +387,6 @@ class Conversation:
                 "của đơn vị mình; nếu cần, hãy báo lãnh đạo hoặc Văn phòng Đảng ủy."
             )
         return row
-
-    def _unit_of(self, assignment_id: int) -> int | None:
-        with self.engine.connect() as conn:
-            return conn.execute(select(ASSIGNMENTS.c.unit_id).where(ASSIGNMENTS.c.id == assignment_id)).scalar()
 
     def _actor(self, msg: Incoming, person: Person) -> Actor:
         return Actor(person.name, person.id, msg.channel, msg.message_id)
@@ -472,7 +469,7 @@ class Conversation:
             f"Hạn hiện tại {texts.day(row.due)} → xin đến {texts.day(due)}\nLý do: {reason}"
         )
         buttons = [[Button("👍 Đồng ý", f"ok:{request_id}"), Button("👎 Từ chối", f"no:{request_id}")]]
-        for channel, chat_id in self._leader_chats(self._unit_of(assignment_id), person.id):
+        for channel, chat_id in self._leader_chats(unit_of(self.engine, assignment_id), person.id):
             text = (
                 ask
                 if texts.CAPABILITIES.get(channel, texts.TELEGRAM).buttons
@@ -668,7 +665,7 @@ class Conversation:
                 if last is None or last.sent_at < self.clock.now() - RECENT_REMINDER:
                     return []
                 ids = conn.execute(query.where(REMINDERS.c.message_id == last.message_id)).scalars().all()
-        allowed = [i for i in dict.fromkeys(ids) if person.may_act_on(self._unit_of(i) or -1)]
+        allowed = [i for i in dict.fromkeys(ids) if person.may_act_on(unit_of(self.engine, i) or -1)]
         return allowed
 
     def _ask_which(

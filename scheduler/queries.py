@@ -116,6 +116,7 @@ def assignment_row(engine: Engine, assignment_id: int) -> AssignmentRow | None:
 
 
 def unit_of(engine: Engine, assignment_id: int) -> int | None:
+    """The unit an assignment belongs to: what decides who may act on it."""
     with engine.connect() as conn:
         return conn.execute(select(ASSIGNMENTS.c.unit_id).where(ASSIGNMENTS.c.id == assignment_id)).scalar()
 

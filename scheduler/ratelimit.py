@@ -30,6 +30,7 @@ class RateLimiter:
         self._chats: dict[str, deque[float]] = {}
         self._lock = asyncio.Lock()
         self._paused_until = 0.0
+        self._next_slot = 0.0
         # Windows are a little longer than Telegram's, so that network jitter cannot squeeze
         # 31 messages into the server's second: 30 per 1.06 s is still above 28 a second.
         self.margin = margin
@@ -46,8 +47,7 @@ class RateLimiter:
             self._all.popleft()
         if len(self._all) >= self.per_second:
             wait = max(wait, second - (now - self._all[0]))
-        if self._all:  # even pacing: no bursts for the network to squeeze together
-            wait = max(wait, second / self.per_second - (now - self._all[-1]))
+        wait = max(wait, self._next_slot - now)  # even pacing: no bursts for the network to squeeze together
         window, limit = (60.0 + self.margin, self.per_group_minute) if is_group else (second, self.per_chat_second)
         history = self._chats.setdefault(chat_id, deque())
         while history and now - history[0] >= window:
@@ -62,6 +62,10 @@ class RateLimiter:
             while (wait := self._wait_needed(chat_id, is_group)) > 1e-6:  # float noise is not a wait
                 await self._sleep(wait)
             now = self._now()
+            interval = (1.0 + self.margin) / self.per_second
+            # The next slot follows the ideal timeline, so that late wake-ups do not add up to a slower rate,
+            # but never comes sooner than half an interval after this send.
+            self._next_slot = max(self._next_slot + interval, now + interval / 2)
             self._all.append(now)
             self._chats[chat_id].append(now)
             if len(self._chats) > 50_000:  # forget idle chats

@@ -9,10 +9,11 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy import Engine, create_engine, make_url, select, text
 
 from scheduler.clock import LOCAL_TZ, FixedClock
 from scheduler.db import make_engine
+from scheduler.models import ASSIGNMENTS, TASKS, UNITS
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTER = ROOT / "data" / "register.yaml"
@@ -66,3 +67,16 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
 def clock() -> FixedClock:
     """The morning after the conclusion was signed: 08/04/2022 08:00 in Vietnam."""
     return FixedClock(datetime(2022, 4, 8, 8, 0, tzinfo=LOCAL_TZ))
+
+
+def assignment_id(engine: Engine, task: str, unit: str) -> int:
+    """The id of a task's assignment to a unit (its latest occurrence, for a recurring task)."""
+    query = (
+        select(ASSIGNMENTS.c.id)
+        .join(TASKS, TASKS.c.id == ASSIGNMENTS.c.task_id)
+        .join(UNITS, UNITS.c.id == ASSIGNMENTS.c.unit_id)
+        .where(TASKS.c.code == task, UNITS.c.code == unit)
+        .order_by(ASSIGNMENTS.c.due.desc())
+    )
+    with engine.connect() as conn:
+        return int(conn.execute(query).scalars().first() or 0)

@@ -23,11 +23,11 @@ from scheduler.dispatcher import Dispatcher
 from scheduler.importer import import_register, load_register
 from scheduler.invites import create_invite
 from scheduler.links import find_official_id
-from scheduler.models import ASSIGNMENTS, TASKS, UNITS
+from scheduler.models import ASSIGNMENTS
 from scheduler.planner import plan
 from scheduler.ratelimit import RateLimiter
 from tests import fake_telegram, fake_zalo
-from tests.conftest import REGISTER
+from tests.conftest import REGISTER, assignment_id
 
 
 class Phone:
@@ -86,15 +86,7 @@ class World:
         await dispatcher.run_once()
 
     def assignment(self, task: str, unit: str) -> int:
-        with self.engine.connect() as conn:
-            return int(
-                conn.execute(
-                    select(ASSIGNMENTS.c.id)
-                    .join(TASKS, TASKS.c.id == ASSIGNMENTS.c.task_id)
-                    .join(UNITS, UNITS.c.id == ASSIGNMENTS.c.unit_id)
-                    .where(TASKS.c.code == task, UNITS.c.code == unit)
-                ).scalar_one()
-            )
+        return assignment_id(self.engine, task, unit)
 
     def state(self, assignment: int) -> tuple[str, date]:
         with self.engine.connect() as conn:

@@ -9,14 +9,14 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from bot.cli import main
 from scheduler.assignments import Actor, change_status
 from scheduler.clock import LOCAL_TZ, FixedClock
 from scheduler.importer import import_register, load_register
-from scheduler.models import ASSIGNMENTS, TASKS, UNITS, Status
-from tests.conftest import REGISTER, ROOT
+from scheduler.models import Status
+from tests.conftest import REGISTER, ROOT, assignment_id
 
 # Hand-checked from the conclusion: on Monday 2 May 2022 these April deadlines have passed.
 APRIL_OPEN_ON_2_MAY = {
@@ -43,17 +43,6 @@ def register_db(engine: Engine, clock: FixedClock) -> str:
     return str(engine.url.render_as_string(hide_password=False))
 
 
-def _assignment_id(engine: Engine, task: str, unit: str) -> int:
-    query = (
-        select(ASSIGNMENTS.c.id)
-        .join(TASKS, TASKS.c.id == ASSIGNMENTS.c.task_id)
-        .join(UNITS, UNITS.c.id == ASSIGNMENTS.c.unit_id)
-        .where(TASKS.c.code == task, UNITS.c.code == unit)
-    )
-    with engine.connect() as conn:
-        return int(conn.execute(query).scalar_one())
-
-
 def _json(capsys: pytest.CaptureFixture[str], argv: list[str]) -> list[dict[str, object]]:
     assert main(argv) == 0
     return json.loads(capsys.readouterr().out)
@@ -71,7 +60,7 @@ def test_a_task_closed_in_april_is_no_longer_overdue(
     register_db: str, engine: Engine, capsys: pytest.CaptureFixture[str]
 ) -> None:
     closing = FixedClock(datetime(2022, 4, 28, 15, 0, tzinfo=LOCAL_TZ))
-    change_status(engine, _assignment_id(engine, "Q2-13", "to-ra-soat-dat"), Status.done, Actor("Vũ Thị G"), closing)
+    change_status(engine, assignment_id(engine, "Q2-13", "to-ra-soat-dat"), Status.done, Actor("Vũ Thị G"), closing)
     rows = _json(capsys, ["--database", register_db, "overdue", "--today", "2022-05-02", "--json"])
     assert {(r["task"], r["unit"]) for r in rows} == APRIL_OPEN_ON_2_MAY - {("Q2-13", "to-ra-soat-dat")}
     done = _json(
@@ -84,7 +73,7 @@ def test_done_after_the_deadline_is_done_late(
     register_db: str, engine: Engine, capsys: pytest.CaptureFixture[str]
 ) -> None:
     late = FixedClock(datetime(2022, 5, 4, 9, 0, tzinfo=LOCAL_TZ))
-    change_status(engine, _assignment_id(engine, "Q2-05", "cong-doan"), Status.done, Actor("Bùi Thị K"), late)
+    change_status(engine, assignment_id(engine, "Q2-05", "cong-doan"), Status.done, Actor("Bùi Thị K"), late)
     rows = _json(
         capsys, ["--database", register_db, "tasks", "--status", "done_late", "--today", "2022-05-05", "--json"]
     )

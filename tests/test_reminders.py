@@ -15,13 +15,13 @@ from scheduler.clock import LOCAL_TZ, FixedClock
 from scheduler.dispatcher import Dispatcher
 from scheduler.importer import import_register, load_register
 from scheduler.links import link_chat
-from scheduler.models import ASSIGNMENTS, OFFICIALS, REMINDERS, TASKS, UNITS, ReminderState, Status
+from scheduler.models import ASSIGNMENTS, OFFICIALS, REMINDERS, TASKS, ReminderState, Status
 from scheduler.notify import Delivery, LoggingNotifier
 from scheduler.planner import plan
 from scheduler.policy import ReminderPolicy
 from scheduler.ratelimit import RateLimiter
 from scheduler.workdays import is_working_day
-from tests.conftest import REGISTER
+from tests.conftest import REGISTER, assignment_id
 
 Sent = tuple[date, str, str, str, str]  # (day, official, task, unit, kind)
 
@@ -39,18 +39,6 @@ def linked(engine: Engine, clock: FixedClock) -> Engine:
     for official_id, code in officials:
         link_chat(engine, official_id, "console", f"chat-{code}", clock)
     return engine
-
-
-def assignment(engine: Engine, task: str, unit: str) -> int:
-    query = (
-        select(ASSIGNMENTS.c.id)
-        .join(TASKS, TASKS.c.id == ASSIGNMENTS.c.task_id)
-        .join(UNITS, UNITS.c.id == ASSIGNMENTS.c.unit_id)
-        .where(TASKS.c.code == task, UNITS.c.code == unit)
-        .order_by(ASSIGNMENTS.c.due.desc())
-    )
-    with engine.connect() as conn:
-        return int(conn.execute(query).scalars().first() or 0)
 
 
 def flatten(deliveries: list[Delivery]) -> list[Sent]:
@@ -159,7 +147,7 @@ def test_after_the_third_overdue_reminder_the_leaders_are_told(linked: Engine, c
 
 
 def test_a_task_done_gets_no_more_reminders_and_its_waiting_rows_are_dropped(linked: Engine, clock: FixedClock) -> None:
-    target = assignment(linked, "Q2-05", "cong-doan")
+    target = assignment_id(linked, "Q2-05", "cong-doan")
 
     def close_on_the_6th(day: date) -> None:
         if day == date(2022, 5, 6):
@@ -176,10 +164,10 @@ def test_a_task_done_gets_no_more_reminders_and_its_waiting_rows_are_dropped(lin
 
 
 def test_weekly_flag_ceremony_has_one_occurrence_at_a_time(linked: Engine, clock: FixedClock) -> None:
-    first = assignment(linked, "Q2-17", "ubnd")
+    first = assignment_id(linked, "Q2-17", "ubnd")
     clock.set(datetime(2022, 4, 12, 9, 0, tzinfo=LOCAL_TZ))
     plan(linked, clock)
-    assert assignment(linked, "Q2-17", "ubnd") == first  # not done yet: no second occurrence
+    assert assignment_id(linked, "Q2-17", "ubnd") == first  # not done yet: no second occurrence
     change_status(linked, first, Status.done, Actor("Hoàng Văn E"), clock)
     plan(linked, clock)
     with linked.connect() as conn:

@@ -23,10 +23,10 @@ from scheduler.dispatcher import Dispatcher
 from scheduler.importer import import_register, load_register
 from scheduler.invites import create_invite
 from scheduler.links import find_official_id
-from scheduler.models import ASSIGNMENTS, CHATS, EVENTS, REMINDERS, TASKS, UNITS
+from scheduler.models import ASSIGNMENTS, CHATS, EVENTS, REMINDERS
 from scheduler.planner import plan
 from scheduler.ratelimit import RateLimiter
-from tests.conftest import REGISTER
+from tests.conftest import REGISTER, assignment_id
 from tests.fake_telegram import TOKEN, FakeBotApi
 
 # chat ids of the people in these stories
@@ -72,18 +72,6 @@ async def link(
     invite = create_invite(engine, find_official_id(engine, code), clock)
     answer = await say(channel, api, chat, f"/start {invite}")
     assert "Đã liên kết" in answer
-
-
-def assignment_id(engine: Engine, task: str, unit: str) -> int:
-    with engine.connect() as conn:
-        return int(
-            conn.execute(
-                select(ASSIGNMENTS.c.id)
-                .join(TASKS, TASKS.c.id == ASSIGNMENTS.c.task_id)
-                .join(UNITS, UNITS.c.id == ASSIGNMENTS.c.unit_id)
-                .where(TASKS.c.code == task, UNITS.c.code == unit)
-            ).scalar_one()
-        )
 
 
 def status_of(engine: Engine, assignment: int) -> tuple[str, date]:
