@@ -76,6 +76,7 @@ ALIASES = {
     "caidat": "settings",
     "nghiphep": "leave",
     "toila": "whoami",
+    "kenh": "channel",
 }
 COMMANDS = {  # the command menu, in Vietnamese
     "viec": "Việc của đơn vị tôi",

@@ -64,8 +64,8 @@ class RateLimiter:
             now = self._now()
             interval = (1.0 + self.margin) / self.per_second
             # The next slot follows the ideal timeline, so that late wake-ups do not add up to a slower rate,
-            # but never comes sooner than half an interval after this send.
-            self._next_slot = max(self._next_slot + interval, now + interval / 2)
+            # catching up gently: never sooner than 0.9 of an interval after this send.
+            self._next_slot = max(self._next_slot + interval, now + 0.9 * interval)
             self._all.append(now)
             self._chats[chat_id].append(now)
             if len(self._chats) > 50_000:  # forget idle chats

@@ -222,3 +222,25 @@ def test_cancel_forgets_the_question_being_waited_on(engine: Engine, clock: Fixe
     assert asked.startswith("Việc nào ạ?")
     assert talk.handle(Incoming("console", "g", text="/huy"))[0].text == "Đã hủy câu hỏi đang chờ."
     assert "chưa hiểu" in talk.handle(Incoming("console", "g", text="1"))[0].text
+
+
+def test_kenh_chooses_where_reminders_go_for_someone_linked_twice(engine: Engine, clock: FixedClock) -> None:
+    from scheduler.planner import preview
+
+    import_register(engine, load_register(REGISTER), clock)
+    official = find_official_id(engine, "cong-chuc-dia-chinh")
+    link_chat(engine, official, "telegram", "111", clock)
+    link_chat(engine, official, "zalo", "z111", clock)
+    talk = Conversation(engine, clock)
+    clock.set(datetime(2022, 4, 22, 7, 31, tzinfo=LOCAL_TZ))
+
+    def channels() -> set[str]:
+        return {r["channel"] for r in preview(engine, clock) if r["official_id"] == official}
+
+    assert channels() == {"telegram", "zalo"}  # both, by default
+    assert talk.handle(Incoming("telegram", "111", text="/kenh zalo"))[0].text == "Từ nay lời nhắc gửi qua zalo."
+    assert channels() == {"zalo"}
+    talk.handle(Incoming("zalo", "z111", text="/kenh ca-hai"))
+    assert channels() == {"telegram", "zalo"}
+    refused = Conversation(engine, clock).handle(Incoming("console", "nobody", text="/kenh zalo"))[0].text
+    assert "chưa được liên kết" in refused
