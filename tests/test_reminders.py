@@ -14,7 +14,7 @@ from scheduler.assignments import Actor, change_status
 from scheduler.clock import LOCAL_TZ, FixedClock
 from scheduler.dispatcher import Dispatcher
 from scheduler.importer import import_register, load_register
-from scheduler.links import link_chat
+from scheduler.links import find_official_id, link_chat
 from scheduler.models import ASSIGNMENTS, OFFICIALS, REMINDERS, TASKS, ReminderState, Status
 from scheduler.notify import Delivery, LoggingNotifier
 from scheduler.planner import plan
@@ -298,3 +298,21 @@ def test_policy_defaults_match_the_design() -> None:
         ("overdue", date(2022, 6, 1)),
     ]
     assert policy.is_quiet(time(21, 0)) and policy.is_quiet(time(6, 59)) and not policy.is_quiet(time(7, 30))
+
+
+def test_a_task_can_have_its_own_reminder_days(engine: Engine, clock: FixedClock, tmp_path) -> None:
+    text = REGISTER.read_text(encoding="utf-8").replace(
+        "    lead: [to-ra-soat-dat]\n",
+        "    lead: [to-ra-soat-dat]\n    reminders: {before_days: [10], overdue_every: 0}\n",
+        1,
+    )
+    path = tmp_path / "register.yaml"
+    path.write_text(text, encoding="utf-8")
+    import_register(engine, load_register(path), clock)
+    link_chat(engine, find_official_id(engine, "cong-chuc-dia-chinh"), "console", "g", clock)
+    link_chat(engine, find_official_id(engine, "ct-cong-doan"), "console", "k", clock)
+    notifier = simulate(engine, clock, date(2022, 4, 18), date(2022, 5, 10), ticks=(time(7, 31),))
+    land = sorted({(day, kind) for day, who, task, _u, kind in flatten(notifier.delivered) if task == "Q2-13"})
+    assert land == [(date(2022, 4, 20), "before_10d"), (date(2022, 4, 29), "due_today")]  # no overdue ones
+    union = {day for day, _w, task, _u, _k in flatten(notifier.delivered) if task == "Q2-05"}
+    assert date(2022, 4, 22) in union and date(2022, 5, 4) in union  # the others keep the defaults
