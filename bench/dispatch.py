@@ -158,6 +158,11 @@ def bench_rate(people: int = 10_000) -> None:
             f"  sustained: {(len(arrivals) - 1) / (arrivals[-1] - arrivals[0]):.2f} messages/s from first to last "
             f"arrival; busiest second {max(per_second.values())} messages"
         )
+        if api.too_many_at:
+            print(
+                "  429 answers at (s after the first arrival): "
+                + ", ".join(f"{t - arrivals[0]:.2f}" for t in api.too_many_at)
+            )
         print(
             f"  429 answers from the server: {api.too_many}; repeated chats: "
             f"{sum(1 for c in chats.values() if c > 1)}  (targets: ≥ 28/s, zero 429)"

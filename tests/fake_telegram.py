@@ -39,6 +39,7 @@ class FakeBotApi:
         self.updates: deque[dict[str, Any]] = deque()
         self.webhook: dict[str, Any] = {}
         self.too_many = 0
+        self.too_many_at: list[float] = []
         self._message_id = 1000
         self._update_id = 0
         self._all: deque[float] = deque()
@@ -164,6 +165,7 @@ class FakeBotApi:
                     refused = self._over_limit(str(params.get("chat_id")))
                     if refused:
                         self.too_many += 1
+                        self.too_many_at.append(time.monotonic())
                         return 429, {
                             "ok": False,
                             "error_code": 429,
