@@ -27,10 +27,6 @@ class DigestItem:
     status: str
     percent: int
     kind: str
-    overdue_number: int = 0
-
-    def days_left(self, today: date) -> int:
-        return (self.due - today).days
 
 
 @dataclass(frozen=True)

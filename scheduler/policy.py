@@ -20,7 +20,6 @@ BEFORE = "before_{}d"
 DUE_TODAY = "due_today"
 OVERDUE = "overdue"
 ESCALATION = "escalation"
-DIGEST = "digest"
 
 
 class PolicyError(ValueError):
@@ -34,10 +33,6 @@ class Occasion:
     kind: str
     day: date
     overdue_number: int = 0  # 1 for the first overdue reminder, …
-
-    @property
-    def escalates(self) -> bool:
-        return self.kind == ESCALATION
 
 
 @dataclass(frozen=True)

@@ -42,11 +42,6 @@ def state_of(status: str, due: date, done_at: datetime | None, today: date) -> S
     return State.in_progress if status == Status.in_progress else State.open
 
 
-def is_extended(due: date, original_due: date) -> bool:
-    """An approved extension moved the due date; the original deadline is kept for statistics."""
-    return due > original_due
-
-
 def days_text(due: date, today: date) -> str:
     """'còn 3 ngày', 'hôm nay', 'quá 2 ngày' — how far the deadline is, in words."""
     delta = (due - today).days
