@@ -27,6 +27,7 @@ from scheduler.models import (
     TASKS,
     UNITS,
     Status,
+    open_assignment,
 )
 from scheduler.register import (
     GroupSpec,
@@ -219,18 +220,7 @@ def _sync_assignments(
             row = current.get(unit_id)
             if row is None:
                 if first_due is not None:
-                    new_rows.append(
-                        {
-                            "task_id": task_id,
-                            "unit_id": unit_id,
-                            "status": Status.open.value,
-                            "percent": 0,
-                            "note": "",
-                            "due": first_due,
-                            "original_due": first_due,
-                            "updated_at": now,
-                        }
-                    )
+                    new_rows.append(open_assignment(task_id, unit_id, first_due, now))
                     if len(new_rows) >= _BATCH:  # bounded memory on province-scale registers
                         report.assignments_added += len(new_rows)
                         conn.execute(insert(ASSIGNMENTS), new_rows)

@@ -253,6 +253,20 @@ class ChatState(SQLModel, table=True):
     updated_at: datetime
 
 
+def open_assignment(task_id: int, unit_id: int, due: date, now: datetime) -> dict[str, Any]:
+    """The row of a fresh assignment (or occurrence) for bulk inserts: open, due as the register says."""
+    return {
+        "task_id": task_id,
+        "unit_id": unit_id,
+        "status": Status.open.value,
+        "percent": 0,
+        "note": "",
+        "due": due,
+        "original_due": due,
+        "updated_at": now,
+    }
+
+
 # Core table handles, for bulk statements where the ORM would be slow (imports of 300,000 rows).
 UNITS: Table = Unit.__table__  # type: ignore[attr-defined]
 GROUPS: Table = UnitGroup.__table__  # type: ignore[attr-defined]

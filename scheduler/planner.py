@@ -32,6 +32,7 @@ from scheduler.models import (
     ReminderState,
     Role,
     Status,
+    open_assignment,
 )
 from scheduler.policy import ESCALATION, OVERDUE, ReminderPolicy
 
@@ -84,18 +85,7 @@ def advance_recurrences(conn: Connection, now: datetime, task_id: int | None = N
     for task_id, unit_id, last_due, rule, source_date in rows:
         following = next_occurrence(rule, source_date or last_due, last_due + timedelta(days=1))
         if following is not None:
-            new_rows.append(
-                {
-                    "task_id": task_id,
-                    "unit_id": unit_id,
-                    "status": Status.open.value,
-                    "percent": 0,
-                    "note": "",
-                    "due": following,
-                    "original_due": following,
-                    "updated_at": now,
-                }
-            )
+            new_rows.append(open_assignment(task_id, unit_id, following, now))
     if new_rows:
         conn.execute(insert(ASSIGNMENTS), new_rows)
     return len(new_rows)
