@@ -29,21 +29,14 @@ from scheduler.db import make_engine  # noqa: E402
 from scheduler.models import REMINDERS  # noqa: E402
 
 CHILD = """
-import asyncio, sys, time
-from datetime import datetime, timedelta
+import asyncio, sys
+from datetime import timedelta
+from bench.timeline import Timeline
 from bot.channels.telegram import TelegramChannel, build_application
 from bot.core import Conversation
-from scheduler.clock import LOCAL_TZ
 from scheduler.db import make_engine
 from scheduler.dispatcher import Dispatcher
 from tests.fake_telegram import TOKEN
-
-class Timeline:
-    '''Real seconds since the bench started, laid onto a working morning (22/04/2022 08:00).'''
-    def __init__(self, epoch):
-        self.epoch = epoch
-    def now(self):
-        return datetime(2022, 4, 22, 8, 0, tzinfo=LOCAL_TZ) + timedelta(seconds=time.time() - self.epoch)
 
 async def main(url, base_url, epoch):
     clock = Timeline(epoch)
