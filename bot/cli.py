@@ -185,6 +185,51 @@ def cmd_remind(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Statistics of a period by unit, as a table, JSON, an Excel file or a chart."""
+    from bot.reports import report_table
+    from scheduler.charts import stacked_chart
+    from scheduler.report_xlsx import write_report
+    from scheduler.stats import parse_period, period_containing, report_lines, statistics
+
+    engine = _engine(args)
+    today = _today(args)
+    period = parse_period(args.period) if args.period else period_containing(today)
+    stats = statistics(engine, period, today)
+    if args.format in ("xlsx", "png") and not args.output:
+        raise CliError(f"--format {args.format} cần -o <tệp>, vd. -o bao-cao-{period.key}.{args.format}")
+    if args.format == "xlsx":
+        rows = write_report(Path(args.output), stats, report_lines(engine, period, today))
+        print(f"Đã ghi {args.output}: {rows} dòng nhiệm vụ, {len(stats.units)} đơn vị.", file=sys.stderr)
+        return 0
+    if args.format == "png":
+        Path(args.output).write_bytes(stacked_chart(stats).png)
+        print(f"Đã ghi biểu đồ {args.output}.", file=sys.stderr)
+        return 0
+    text = json.dumps(stats.to_json(), ensure_ascii=False, indent=2) if args.format == "json" else report_table(stats)
+    if args.output:
+        Path(args.output).write_text(text + "\n", encoding="utf-8")
+    else:
+        print(text)
+    return 0
+
+
+def cmd_ical(args: argparse.Namespace) -> int:
+    """A unit's open deadlines as an .ics calendar file (the same as /lich in the bot)."""
+    from scheduler.ical import unit_calendar
+
+    engine = _engine(args)
+    unit_id = _unit(engine, args.unit)
+    assert unit_id is not None
+    data = unit_calendar(engine, [unit_id], clock_from_env(None).now(), f"Hạn việc — {args.unit}")
+    if args.output in (None, "-"):
+        sys.stdout.write(data.decode())
+    else:
+        Path(args.output).write_bytes(data)
+        print(f"Đã ghi {args.output}: {data.count(b'BEGIN:VEVENT')} việc chưa xong.", file=sys.stderr)
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """The console demo on the Thường Xuân register: no token, no set-up."""
     from bot.demo import run_demo
@@ -285,6 +330,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--zalo-webhook", help="URL công khai để Zalo gọi (mặc định: long polling)")
     p.add_argument("--zalo-listen", default="0.0.0.0:8444", help="địa chỉ nghe webhook Zalo (host:port)")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("report", help="thống kê tiến độ theo đơn vị: bảng, JSON, Excel hoặc biểu đồ")
+    p.add_argument("--period", help="2022-04 (tháng), 2022-Q2 (quý), 2022 (năm); mặc định quý hiện tại")
+    p.add_argument("--today", help="tính đến ngày này (YYYY-MM-DD); mặc định NHACVIEC_NOW hoặc hôm nay")
+    p.add_argument("--format", choices=("text", "xlsx", "png", "json"), default="text")
+    p.add_argument("-o", "--output", help="tệp kết quả (bắt buộc với xlsx và png)")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("ical", help="tệp lịch .ics các hạn chưa xong của một đơn vị")
+    p.add_argument("--unit", required=True, help="mã, tên hoặc tên khác của đơn vị")
+    p.add_argument("-o", "--output", help="tệp .ics (mặc định: in ra màn hình)")
+    p.set_defaults(func=cmd_ical)
 
     p = sub.add_parser("upcoming", help="những việc sắp đến hạn")
     _query_options(p)

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, delete, insert, select, update
 
 from bot import texts
 from bot.replies import Done, Extend, Progress, Unclear, parse_reply
+from bot.reports import report_message
 from bot.texts import Button, Message
 from scheduler.access import Person, load_person
 from scheduler.assignments import (
@@ -31,6 +32,7 @@ from scheduler.assignments import (
 )
 from scheduler.clock import Clock, at_local, local_now, local_today, to_utc
 from scheduler.deadlines import DeadlineError, parse_deadline
+from scheduler.ical import unit_calendar
 from scheduler.invites import InviteError, redeem_invite
 from scheduler.links import officials_of_chat
 from scheduler.models import (
@@ -57,7 +59,7 @@ from scheduler.queries import (
     unit_of,
     upcoming,
 )
-from scheduler.stats import unit_report
+from scheduler.stats import PeriodError, parse_period, period_containing, statistics
 from scheduler.workdays import next_working_day
 
 log = logging.getLogger("nhacviec.core")
@@ -71,6 +73,7 @@ ALIASES = {
     "giahan": "extend",
     "lichsu": "history",
     "baocao": "report",
+    "lich": "calendar",
     "huy": "cancel",
     "trogiup": "help",
     "caidat": "settings",
@@ -86,7 +89,8 @@ COMMANDS = {  # the command menu, in Vietnamese
     "tiendo": "Báo tiến độ: /tiendo <số> <phần trăm>",
     "giahan": "Xin gia hạn: /giahan <số> <ngày> <lý do>",
     "lichsu": "Lịch sử một việc: /lichsu <số>",
-    "baocao": "Tổng hợp theo đơn vị (lãnh đạo)",
+    "baocao": "Biểu đồ tiến độ theo đơn vị (lãnh đạo)",
+    "lich": "Tệp lịch các hạn việc cho điện thoại",
     "caidat": "Cài đặt: giờ nhận tin, nghỉ phép",
     "huy": "Hủy câu hỏi đang chờ",
     "kenh": "Chọn kênh nhận nhắc: telegram, zalo, cả hai",
@@ -182,6 +186,7 @@ class Conversation:
             "extend": self.extend,
             "history": self.history,
             "report": self.report,
+            "calendar": self.calendar,
             "cancel": self.cancel,
             "settings": self.settings,
             "leave": self.leave,
@@ -284,21 +289,43 @@ class Conversation:
         return [Message("\n".join(lines))]
 
     def report(self, msg: Incoming, person: Person, args: str) -> list[Message]:
-        """Per unit: done, in progress, open, overdue, and the on-time rate (leaders only)."""
+        """/report [period]: the chart per unit, worst first, and a short summary (leaders only)."""
         if not person.sees_everything:
             return [Message("Xin lỗi, /baocao dành cho lãnh đạo. Đồng chí có thể xem việc của đơn vị mình bằng /viec.")]
         today = local_today(self.clock)
-        rows = unit_report(self.engine, today)
-        lines = [
-            f"📊 Tổng hợp ngày {texts.day(today)} (đơn vị chậm nhất trước):",
-            "Đơn vị: xong / đang làm / chưa làm / quá hạn · tỉ lệ đúng hạn",
-        ]
-        for r in rows[:25]:
-            rate = f"{r.on_time_rate:.0%}" if r.on_time_rate is not None else "—"
-            lines.append(f"▪ {r.unit_name}: {r.done} / {r.in_progress} / {r.open} / {r.overdue} · {rate}")
-        if len(rows) > 25:
-            lines.append(f"… và {len(rows) - 25} đơn vị khác.")
-        return [Message("\n".join(lines))]
+        try:
+            period = parse_period(args) if args.strip() else period_containing(today)
+        except PeriodError as exc:
+            return [Message(f"Chưa hiểu: {exc}.")]
+        stats = statistics(self.engine, period, today)
+        return [report_message(stats, texts.CAPABILITIES.get(msg.channel, texts.CONSOLE))]
+
+    def calendar(self, msg: Incoming, person: Person, args: str) -> list[Message]:
+        """/lich [unit]: the unit's open deadlines as an .ics file for the phone's calendar."""
+        unit_ids: list[int] = sorted(person.unit_ids)
+        if args.strip():
+            unit_id = self._unit_arg(args)
+            if unit_id is None:
+                return [Message(f"Không tìm thấy đơn vị “{args.strip()}”.")]
+            if not person.may_act_on(unit_id):
+                return [Message("Xin lỗi, đồng chí chỉ lấy được lịch của đơn vị mình.")]
+            unit_ids = [unit_id]
+        if not unit_ids:
+            return [Message("Đồng chí chưa thuộc đơn vị nào. Gõ /lich <tên đơn vị> để lấy lịch của một đơn vị.")]
+        caps = texts.CAPABILITIES.get(msg.channel, texts.CONSOLE)
+        if not caps.files:
+            return [
+                Message("Kênh này không gửi được tệp lịch. Xin dùng Telegram, hoặc nhờ Văn phòng xuất: nhacviec ical.")
+            ]
+        with self.engine.connect() as conn:
+            names = list(conn.execute(select(UNITS.c.name).where(UNITS.c.id.in_(unit_ids))).scalars())
+        data = unit_calendar(self.engine, unit_ids, self.clock.now(), f"Hạn việc — {', '.join(names)}")
+        count = data.count(b"BEGIN:VEVENT")
+        text = (
+            f"📆 Lịch hạn việc của {', '.join(names)}: {count} việc chưa xong. "
+            "Mở tệp này trên điện thoại để thêm vào lịch; mỗi việc có lời nhắc 8 giờ sáng hôm trước."
+        )
+        return [Message(text, attachment=texts.Attachment("nhac-viec.ics", data))]
 
     def cancel(self, msg: Incoming, person: Person, args: str) -> list[Message]:
         """/huy — forget the question the bot is waiting on."""

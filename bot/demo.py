@@ -24,6 +24,7 @@ from scheduler.links import UnknownOfficialError, find_official_id, link_chat
 from scheduler.models import OFFICIALS
 from scheduler.planner import plan
 from scheduler.ratelimit import RateLimiter
+from scheduler.weekly import WeeklySender
 from scheduler.workdays import is_working_day
 
 
@@ -59,9 +60,12 @@ class Demo:
         )
         self.code = as_code
         self.console.watching = chat_of(as_code)
+        self.weekly = WeeklySender(engine, self.dispatcher, clock)
 
     @classmethod
-    def create(cls, folder: Path, today: date, as_name: str, write: Callable[[str], None] = print) -> Demo:
+    def create(
+        cls, folder: Path, today: date, as_name: str, write: Callable[[str], None] = print, files: Path | None = None
+    ) -> Demo:
         clock = FixedClock(datetime.combine(today, MORNING, tzinfo=LOCAL_TZ))
         engine = make_engine(f"sqlite:///{folder / 'demo.sqlite3'}")
         import_register(engine, load_register(register_path()), clock)
@@ -70,7 +74,7 @@ class Demo:
         for official_id, code in officials:  # in the demo everyone is linked; real chats use invites
             link_chat(engine, official_id, CHANNEL, chat_of(code), clock)
         code = cls._code(engine, as_name)
-        return cls(engine, clock, ConsoleChannel(write), code)
+        return cls(engine, clock, ConsoleChannel(write, files_dir=files or folder / "files"), code)
 
     @staticmethod
     def _code(engine: Engine, name: str) -> str:
@@ -86,6 +90,7 @@ class Demo:
         """The morning tick: plan, then deliver into the console chats."""
         plan(self.engine, self.clock)
         asyncio.run(self.dispatcher.run_once())
+        asyncio.run(self.weekly.run_once())
 
     def morning(self) -> None:
         today = local_now(self.clock).date()
@@ -164,7 +169,8 @@ def run_demo(
 ) -> int:
     """The interactive loop; ends on /quit or at the end of input."""
     with tempfile.TemporaryDirectory(prefix="nhacviec-demo-") as folder:
-        demo = Demo.create(Path(folder), today, as_name, write)
+        files = Path(os.environ.get("NHACVIEC_DATA_DIR", "data")) / "demo-files"
+        demo = Demo.create(Path(folder), today, as_name, write, files)
         write(INTRO.format(today=f"{today:%d/%m/%Y}", name=demo.name()))
         demo.morning()
         while True:

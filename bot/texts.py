@@ -25,11 +25,13 @@ class Capabilities:
     buttons: bool
     reply_to: bool
     max_length: int
+    files: bool = False  # pictures and documents (the chart, the .ics calendar)
+    caption_length: int = 0
 
 
-TELEGRAM = Capabilities("telegram", buttons=True, reply_to=True, max_length=4096)
+TELEGRAM = Capabilities("telegram", buttons=True, reply_to=True, max_length=4096, files=True, caption_length=1024)
 ZALO = Capabilities("zalo", buttons=False, reply_to=False, max_length=2000)
-CONSOLE = Capabilities("console", buttons=True, reply_to=True, max_length=100_000)
+CONSOLE = Capabilities("console", buttons=True, reply_to=True, max_length=100_000, files=True, caption_length=100_000)
 CAPABILITIES = {c.name: c for c in (TELEGRAM, ZALO, CONSOLE)}
 
 
@@ -39,15 +41,25 @@ class Button:
     data: str  # at most 64 bytes (Telegram's limit)
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message: a picture shown inline (the chart) or a document (the .ics calendar)."""
+
+    filename: str
+    data: bytes
+    is_photo: bool = False
+
+
 @dataclass
 class Message:
-    """A message to send: text, optional button rows, and where it goes (None: the chat that spoke)."""
+    """A message to send: text, optional button rows, a file, and where it goes (None: the chat that spoke)."""
 
     text: str
     buttons: list[list[Button]] = field(default_factory=list)
     channel: str | None = None
     chat_id: str | None = None
     reply_to: str | None = None
+    attachment: Attachment | None = None
 
 
 def day(d: date) -> str:
@@ -91,7 +103,11 @@ def _item_line(number: int, item: DigestItem, today: date) -> str:
 
 
 def render_delivery(delivery: Delivery, caps: Capabilities) -> Message:
-    """A morning digest (or an admin notice) shaped for the channel."""
+    """A morning digest (or an admin notice, or the leaders' Monday digest) shaped for the channel."""
+    if delivery.weekly is not None:
+        from bot.reports import weekly_message  # reports builds on this module's helpers
+
+        return weekly_message(delivery, caps)
     if delivery.notice:
         return Message(f"⚠️ {delivery.notice}")
     today = delivery.today
@@ -204,7 +220,8 @@ HELP = """Nhắc việc — các lệnh:
 /tiendo <số> <phần trăm> [ghi chú] (/progress) — báo tiến độ
 /giahan <số> <ngày> <lý do> (/extend) — xin gia hạn
 /lichsu <số> (/history) — lịch sử một việc
-/baocao (/report) — tổng hợp theo đơn vị (lãnh đạo)
+/baocao [kỳ] (/report) — biểu đồ tiến độ theo đơn vị, vd. /baocao 2022-Q2 (lãnh đạo)
+/lich (/calendar) — tệp lịch .ics các hạn của đơn vị, để nhập vào lịch điện thoại
 /caidat — giờ nhận tin, nghỉ phép (/nghiphep đến 20/5)
 /kenh telegram|zalo|ca-hai — chọn nơi nhận lời nhắc
 /huy — hủy câu hỏi đang chờ

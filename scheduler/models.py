@@ -198,6 +198,30 @@ class Reminder(SQLModel, table=True):
     message_id: str | None = Field(default=None, max_length=64)
 
 
+class LeaderDigest(SQLModel, table=True):
+    """The Monday digest of one leader on one channel for one week: an outbox row, sent once."""
+
+    __tablename__ = "leader_digest"
+    __table_args__ = (
+        UniqueConstraint("official_id", "channel", "week_of", name="uq_leader_digest"),
+        Index("ix_leader_digest_state_send_after", "state", "send_after"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    official_id: int = Field(foreign_key="official.id")
+    channel: str = Field(max_length=16)
+    week_of: date  # the Monday of the week
+    send_after: datetime
+    state: str = Field(default=ReminderState.planned.value, max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    claimed_at: datetime | None = None
+    sent_at: datetime | None = None
+    last_error: str = ""
+    chat_id: str | None = Field(default=None, max_length=64)
+    message_id: str | None = Field(default=None, max_length=64)
+
+
 class Invite(SQLModel, table=True):
     """A single-use, expiring code that links a chat to an official; only its hash is stored."""
 
@@ -282,3 +306,4 @@ INVITES: Table = Invite.__table__  # type: ignore[attr-defined]
 EXTENSIONS: Table = ExtensionRequest.__table__  # type: ignore[attr-defined]
 SETTINGS: Table = OfficialSetting.__table__  # type: ignore[attr-defined]
 CHAT_STATES: Table = ChatState.__table__  # type: ignore[attr-defined]
+DIGESTS: Table = LeaderDigest.__table__  # type: ignore[attr-defined]

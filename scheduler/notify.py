@@ -9,7 +9,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from scheduler.weekly import WeeklyReport
 
 log = logging.getLogger("nhacviec.notify")
 
@@ -31,7 +34,7 @@ class DigestItem:
 
 @dataclass(frozen=True)
 class Delivery:
-    """Everything one person gets in one message: a digest of tasks, or a notice for admins."""
+    """Everything one person gets in one message: a digest of tasks, a notice for admins, or the Monday digest."""
 
     channel: str
     chat_id: str
@@ -41,6 +44,7 @@ class Delivery:
     items: tuple[DigestItem, ...] = ()
     notice: str = ""
     is_group: bool = False
+    weekly: WeeklyReport | None = None  # the leaders' Monday digest, with its chart
 
 
 @dataclass

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, String, and_, cast, func, insert, select, update
+from sqlalchemy import Connection, Engine, String, Table, and_, cast, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
@@ -111,7 +111,7 @@ class Recipients:
         return []
 
 
-def _recipients(conn: Connection, today: date, include_unlinked: bool = False) -> Recipients:
+def recipients(conn: Connection, today: date, include_unlinked: bool = False) -> Recipients:
     links = conn.execute(select(CHATS.c.official_id, CHATS.c.channel).where(CHATS.c.active.is_(True)).distinct()).all()
     channels: dict[int, list[str]] = defaultdict(list)
     for official_id, channel in links:
@@ -150,7 +150,7 @@ def candidates(
     conn: Connection, today: date, policy: ReminderPolicy, include_unlinked: bool = False
 ) -> list[dict[str, Any]]:
     """The outbox rows today's occasions call for (before removing those already planned)."""
-    people = _recipients(conn, today, include_unlinked)
+    people = recipients(conn, today, include_unlinked)
     if not people.by_unit and not people.leaders:
         return []
     overrides = {
@@ -198,10 +198,11 @@ def candidates(
     return rows
 
 
-def _insert_ignoring_duplicates(conn: Connection, rows: list[dict[str, Any]]) -> None:
+def insert_ignoring_duplicates(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows, skipping those whose unique key is already there (SQLite and PostgreSQL)."""
     dialect = conn.dialect.name
     maker = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = maker(REMINDERS).on_conflict_do_nothing()
+    statement = maker(table).on_conflict_do_nothing()
     for start in range(0, len(rows), 5000):
         conn.execute(statement, rows[start : start + 5000])
 
@@ -238,7 +239,7 @@ def plan(engine: Engine, clock: Clock, policy: ReminderPolicy | None = None) -> 
             for row in fresh:
                 row.update(state=ReminderState.planned.value, attempts=0, last_error="")
             if fresh:
-                _insert_ignoring_duplicates(conn, fresh)
+                insert_ignoring_duplicates(conn, REMINDERS, fresh)
             report.planned = len(fresh)
         report.skipped = _skip_stale(conn)
     return report

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from scheduler.clock import LOCAL_TZ, Clock
 from scheduler.dispatcher import Dispatcher, DispatchReport
 from scheduler.planner import PlanReport, plan
+from scheduler.weekly import WeeklySender
 
 log = logging.getLogger("nhacviec.ticker")
 
@@ -25,16 +26,20 @@ class Ticker:
     def __init__(self, engine: Engine, dispatcher: Dispatcher, clock: Clock, interval_seconds: int = 60) -> None:
         self.engine = engine
         self.dispatcher = dispatcher
+        self.weekly = WeeklySender(engine, dispatcher, clock)
         self.clock = clock
         self.interval = interval_seconds
         self._lock = asyncio.Lock()
         self._scheduler: AsyncIOScheduler | None = None
 
     async def tick(self) -> tuple[PlanReport, DispatchReport]:
-        """One pass: plan what is due, then send it."""
+        """One pass: plan what is due, send it, then the leaders' Monday digest when its time has come."""
         async with self._lock:
             planned = await asyncio.to_thread(plan, self.engine, self.clock)
             sent = await self.dispatcher.run_once()
+            weekly = await self.weekly.run_once()
+            if weekly.sent or weekly.failed:
+                log.info("tick: %d Monday digests sent, %d failed", weekly.sent, weekly.failed)
             if planned.planned or sent.messages or sent.failed:
                 log.info(
                     "tick: planned %d, sent %d messages (%d reminders), failed %d",

@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from bot.texts import CONSOLE, Button, Message, render_delivery
+from bot.texts import CONSOLE, Attachment, Button, Message, render_delivery
 from scheduler.notify import Delivery
 
 CHANNEL = "console"
@@ -24,6 +25,8 @@ class Shown:
     text: str
     buttons: list[Button] = field(default_factory=list)
     is_reminder: bool = False
+    attachment: Attachment | None = None
+    saved_to: Path | None = None
 
 
 class ConsoleChannel:
@@ -31,8 +34,9 @@ class ConsoleChannel:
 
     channel = CHANNEL
 
-    def __init__(self, write: Callable[[str], None] = print) -> None:
+    def __init__(self, write: Callable[[str], None] = print, files_dir: Path | None = None) -> None:
         self.write = write
+        self.files_dir = files_dir  # where the chart and calendar files land, so a terminal user can open them
         self.inbox: dict[str, list[Shown]] = defaultdict(list)
         self.watching: str | None = None
         self._next_id = 0
@@ -41,7 +45,11 @@ class ConsoleChannel:
         """Put a message into a chat; print it if that chat is on screen."""
         self._next_id += 1
         flat = [b for row in message.buttons for b in row]
-        shown = Shown(str(self._next_id), chat_id, message.text, flat, is_reminder)
+        shown = Shown(str(self._next_id), chat_id, message.text, flat, is_reminder, message.attachment)
+        if message.attachment is not None and self.files_dir is not None:
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            shown.saved_to = self.files_dir / f"{shown.message_id}-{message.attachment.filename}"
+            shown.saved_to.write_bytes(message.attachment.data)
         self.inbox[chat_id].append(shown)
         if chat_id == self.watching:
             self.write(self.render(shown))
@@ -50,6 +58,9 @@ class ConsoleChannel:
     def render(self, shown: Shown) -> str:
         lines = [f"┌─ nhắc việc (tin #{shown.message_id})"]
         lines += [f"│ {line}" for line in shown.text.split("\n")]
+        if shown.attachment is not None:
+            where = f" → {shown.saved_to}" if shown.saved_to else ""
+            lines.append(f"│ 📎 {shown.attachment.filename} ({len(shown.attachment.data):,} byte){where}")
         if shown.buttons:
             choices = "  ".join(f"[{n}] {b.label}" for n, b in enumerate(shown.buttons, start=1))
             lines.append(f"│ {choices}")

@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram import Message as TgMessage
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler, filters
@@ -81,9 +81,16 @@ class TelegramChannel:
         application.add_error_handler(self.on_error)
 
     async def send(self, chat_id: str, message: Message, reply_to: int | None = None) -> TgMessage:
-        """Send one answer, in parts if it is longer than Telegram allows."""
-        parts = split_text(message.text, TELEGRAM.max_length)
+        """Send one answer: its file first (with the text as caption when it fits), then the text in parts."""
+        text = message.text
         sent: TgMessage | None = None
+        if message.attachment is not None:
+            fits = len(text) <= TELEGRAM.caption_length
+            sent = await self._send_file(chat_id, message, text if fits else text.split("\n", 1)[0], reply_to)
+            if fits:
+                return sent
+            reply_to = None
+        parts = split_text(text, TELEGRAM.max_length)
         for number, part in enumerate(parts, start=1):
             last = number == len(parts)
             sent = await self.application.bot.send_message(
@@ -94,6 +101,18 @@ class TelegramChannel:
             )
         assert sent is not None
         return sent
+
+    async def _send_file(self, chat_id: str, message: Message, caption: str, reply_to: int | None) -> TgMessage:
+        attachment = message.attachment
+        assert attachment is not None
+        upload = InputFile(attachment.data, filename=attachment.filename)
+        if attachment.is_photo:
+            return await self.application.bot.send_photo(
+                chat_id=chat_id, photo=upload, caption=caption, reply_to_message_id=reply_to
+            )
+        return await self.application.bot.send_document(
+            chat_id=chat_id, document=upload, caption=caption, reply_to_message_id=reply_to
+        )
 
     async def deliver(self, delivery: Delivery) -> str:
         """The reminders' Notifier."""
