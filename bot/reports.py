@@ -7,7 +7,7 @@ from datetime import timedelta
 from bot.texts import Attachment, Capabilities, Message, day, day_with_weekday, short
 from scheduler.charts import TOP_UNITS, stacked_chart
 from scheduler.notify import Delivery
-from scheduler.stats import Statistics, UnitStats
+from scheduler.stats import Statistics, UnitStats, period_containing
 from scheduler.status import days_text
 from scheduler.weekly import Change, WeeklyReport
 
@@ -38,8 +38,9 @@ def report_summary(stats: Statistics, top: int = TOP_UNITS) -> str:
         totals_line(total),
         f"Tỉ lệ đúng hạn: {rate_text(total)}",
     ]
+    previous = period_containing(stats.period.first - timedelta(days=1)).key
     if not stats.units:
-        lines.append("Không có nhiệm vụ nào có hạn trong kỳ này.")
+        lines.append(f"Không có nhiệm vụ nào có hạn trong kỳ này. Kỳ trước: /baocao {previous}")
         return "\n".join(lines)
     lines.append("Chậm nhất:")
     for number, unit in enumerate(stats.units[:WORST_LINES], start=1):
@@ -50,6 +51,7 @@ def report_summary(stats: Statistics, top: int = TOP_UNITS) -> str:
             f"Biểu đồ: {top} đơn vị chậm nhất. {len(rest)} đơn vị còn lại: được giao {sum(u.assigned for u in rest)}, "
             f"quá hạn {sum(u.overdue for u in rest)}, xong đúng hạn {sum(u.done_on_time for u in rest)}."
         )
+    lines.append(f"Kỳ khác: /baocao {previous} · /baocao {stats.period.first:%Y-%m} · /baocao {stats.period.first.year}")
     return "\n".join(lines)
 
 

@@ -12,7 +12,8 @@ How an assignment is counted (seen on the day `today`):
   deadline, with progress reported; not started: open, within its deadline, nothing reported;
 - extended: its deadline was moved by an approved extension (counted besides its state);
 - the on-time rate is done on time ÷ the assignments already due (or closed) on that day.
-A task closed after `today` counts as not yet closed, so a report for a past day stays what it was.
+A task closed after `today` counts as still open (not started: the row keeps only its latest progress),
+so a report for a past day stays what it was.
 """
 
 from __future__ import annotations
@@ -163,8 +164,10 @@ def bucket_of(status: str, percent: int, due: date, done_at: datetime | None, to
     if status == Status.cancelled:
         return None
     done_day = done_at.astimezone(LOCAL_TZ).date() if done_at is not None else None
-    if status == Status.done and (done_day is None or done_day <= today):
-        return "done_late" if done_day is not None and done_day > due else "done_on_time"
+    if status == Status.done:
+        if done_day is None or done_day <= today:
+            return "done_late" if done_day is not None and done_day > due else "done_on_time"
+        status, percent = Status.open, 0  # closed after that day: then it was still open
     if due < today:
         return "overdue"
     return "in_progress" if status == Status.in_progress or percent > 0 else "not_started"

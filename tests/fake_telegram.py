@@ -11,6 +11,8 @@ import json
 import threading
 import time
 from collections import deque
+from email.parser import BytesParser
+from email.policy import default
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
@@ -158,7 +160,7 @@ class FakeBotApi:
                 result = list(self.updates)
                 self.updates.clear()
                 return 200, {"ok": True, "result": result}
-            if method in ("sendMessage", "editMessageText"):
+            if method in ("sendMessage", "editMessageText", "sendPhoto", "sendDocument"):
                 if self.failures:
                     return self.failures.popleft()
                 if self.enforce_limits and method == "sendMessage":
@@ -207,12 +209,14 @@ class FakeBotApi:
 
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
                 length = int(self.headers.get("Content-Length", 0))
-                raw = self.rfile.read(length).decode()
+                body = self.rfile.read(length)
                 kind = self.headers.get("Content-Type", "")
-                if "json" in kind:
-                    params = json.loads(raw or "{}")
+                if "multipart/form-data" in kind:
+                    params = _multipart(kind, body)
+                elif "json" in kind:
+                    params = json.loads(body.decode() or "{}")
                 else:
-                    params = {k: _maybe_json(v[0]) for k, v in parse_qs(raw).items()}
+                    params = {k: _maybe_json(v[0]) for k, v in parse_qs(body.decode()).items()}
                 parts = self.path.strip("/").split("/")
                 if len(parts) != 2 or parts[0] != f"bot{TOKEN}":
                     status, body = 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
@@ -226,6 +230,21 @@ class FakeBotApi:
                 self.wfile.write(data)
 
         return Handler
+
+
+def _multipart(content_type: str, body: bytes) -> dict[str, Any]:
+    """Fields of a multipart/form-data upload (sendPhoto, sendDocument): text as str, files as bytes."""
+    message = BytesParser(policy=default).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+    fields: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        if part.get_filename():
+            fields[str(name)] = payload
+            fields[f"{name}_filename"] = part.get_filename()
+        else:
+            fields[str(name)] = _maybe_json(payload.decode())
+    return fields
 
 
 def _maybe_json(value: str) -> Any:

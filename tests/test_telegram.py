@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import logging
 from collections.abc import AsyncIterator, Iterator
@@ -10,6 +11,8 @@ from datetime import date, datetime
 from typing import Any
 
 import httpx
+from icalendar import Calendar
+from PIL import Image
 import pytest
 from sqlalchemy import Engine, select
 from telegram import Update
@@ -55,7 +58,7 @@ async def say(channel: TelegramChannel, api: FakeBotApi, chat: int, text: str, r
     update = Update.de_json(api.text_update(chat, text, reply_to), channel.application.bot)
     await channel.application.process_update(update)
     answers = api.messages_to(chat)[before:]
-    return answers[-1]["text"] if answers else ""
+    return (answers[-1].get("text") or answers[-1].get("caption", "")) if answers else ""
 
 
 async def press(channel: TelegramChannel, api: FakeBotApi, chat: int, data: str, message_id: int) -> str:
@@ -63,7 +66,7 @@ async def press(channel: TelegramChannel, api: FakeBotApi, chat: int, data: str,
     update = Update.de_json(api.button_update(chat, data, message_id), channel.application.bot)
     await channel.application.process_update(update)
     answers = api.messages_to(chat)[before:]
-    return answers[-1]["text"] if answers else ""
+    return (answers[-1].get("text") or answers[-1].get("caption", "")) if answers else ""
 
 
 async def link(
@@ -158,6 +161,24 @@ async def test_leader_overdue_on_2_may_lists_open_past_due_tasks_grouped_by_unit
         )
     assert all(f"#{i} " in answer for i in overdue_ids)
     assert answer.count("#") == len(overdue_ids)
+
+
+async def test_report_arrives_as_a_photo_with_its_summary_and_lich_as_an_ics_document(
+    telegram, api, engine, clock
+) -> None:
+    await link(telegram, api, engine, clock, "bi-thu", LEADER)
+    await link(telegram, api, engine, clock, "ct-cong-doan", UNION)
+    clock.set(datetime(2022, 5, 2, 8, 0, tzinfo=LOCAL_TZ))
+    await say(telegram, api, LEADER, "/baocao 2022-Q2")
+    photo = api.messages_to(LEADER)[-1]
+    assert photo["method"] == "sendPhoto" and photo["photo"].startswith(b"\x89PNG")
+    assert Image.open(io.BytesIO(photo["photo"])).size == (1200, 800)
+    assert photo["caption"].startswith("📊 Tiến độ nhiệm vụ quý 2/2022, tính đến 02/05/2022")
+    await say(telegram, api, UNION, "/lich")
+    document = api.messages_to(UNION)[-1]
+    assert document["method"] == "sendDocument" and document["document_filename"] == "nhac-viec.ics"
+    assert len(list(Calendar.from_ical(document["document"]).walk("VEVENT"))) == 5
+    assert (await say(telegram, api, UNION, "/baocao")).startswith("Xin lỗi, /baocao dành cho lãnh đạo")
 
 
 async def test_member_cannot_close_another_units_task_and_nothing_changes(telegram, api, engine, clock) -> None:
