@@ -51,7 +51,8 @@ def report_summary(stats: Statistics, top: int = TOP_UNITS) -> str:
             f"Biểu đồ: {top} đơn vị chậm nhất. {len(rest)} đơn vị còn lại: được giao {sum(u.assigned for u in rest)}, "
             f"quá hạn {sum(u.overdue for u in rest)}, xong đúng hạn {sum(u.done_on_time for u in rest)}."
         )
-    lines.append(f"Kỳ khác: /baocao {previous} · /baocao {stats.period.first:%Y-%m} · /baocao {stats.period.first.year}")
+    first = stats.period.first
+    lines.append(f"Kỳ khác: /baocao {previous} · /baocao {first:%Y-%m} · /baocao {first.year}")
     return "\n".join(lines)
 
 
