@@ -29,6 +29,7 @@ class RateLimiter:
         self._all: deque[float] = deque()
         self._chats: dict[str, deque[float]] = {}
         self._lock = asyncio.Lock()
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
         self._paused_until = 0.0
         self._next_slot = 0.0
         # Windows are a little longer than Telegram's, so that network jitter cannot squeeze
@@ -58,6 +59,9 @@ class RateLimiter:
 
     async def acquire(self, chat_id: str, is_group: bool = False) -> None:
         """Wait for a free slot, then take it."""
+        loop = asyncio.get_running_loop()
+        if self._lock_loop is not loop:  # a lock belongs to one event loop; the demo runs one per morning
+            self._lock, self._lock_loop = asyncio.Lock(), loop
         async with self._lock:
             while (wait := self._wait_needed(chat_id, is_group)) > 1e-6:  # float noise is not a wait
                 await self._sleep(wait)
