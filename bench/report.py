@@ -90,9 +90,7 @@ else:
 
 
 def child(script: str, *args: str) -> str:
-    out = subprocess.run(
-        [sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=ROOT, check=False
-    )
+    out = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=ROOT, check=False)
     if out.returncode:
         raise SystemExit(out.stderr)
     return out.stdout.strip()

@@ -42,9 +42,12 @@ def report_summary(stats: Statistics, top: int = TOP_UNITS) -> str:
     if not stats.units:
         lines.append(f"Không có nhiệm vụ nào có hạn trong kỳ này. Kỳ trước: /baocao {previous}")
         return "\n".join(lines)
-    lines.append("Chậm nhất:")
-    for number, unit in enumerate(stats.units[:WORST_LINES], start=1):
-        lines.append(f"{number}. {unit.unit_name} — quá hạn {unit.overdue}/{unit.assigned}, đúng hạn {rate_text(unit)}")
+    behind = [u for u in stats.units[:WORST_LINES] if u.overdue or u.done_late]
+    lines.append("Chậm nhất:" if behind else "Chưa đơn vị nào chậm hạn.")
+    for number, unit in enumerate(behind, start=1):
+        lines.append(
+            f"{number}. {unit.unit_name} — quá hạn {unit.overdue}/{unit.assigned}, đúng hạn {rate_text(unit)}"
+        )
     rest = stats.units[top:]
     if rest:
         lines.append(

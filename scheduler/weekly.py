@@ -3,7 +3,7 @@
 It goes out at 07:30 (or the leader's own morning time) on the first working day of each week — Monday,
 or Tuesday when Monday is a holiday such as Hùng Kings' day observed on 11/04/2022. Like reminders it
 lives in an outbox table (`leader_digest`, one row per leader × channel × week), so a restart neither
-loses nor repeats it; after downtime the week's digest goes out once, late, and never a stale one.
+loses nor repeats it; after downtime the week's digest goes out once, up to two days late, never stale.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ log = logging.getLogger("nhacviec.weekly")
 
 DIGEST_TIME = time(7, 30)
 CHANGE_KINDS = ("status", "extension_approved", "deadline_changed")
+# After downtime the week's digest still goes out for two more days; a bot started on a Friday waits for Monday.
+CATCH_UP = timedelta(days=2)
 
 
 def week_of(day: date) -> date:
@@ -120,7 +122,7 @@ def plan_weekly(engine: Engine, clock: Clock) -> int:
     today = local_today(clock)
     monday = week_of(today)
     day = digest_day(monday)
-    if today < day or week_of(day) != monday:
+    if not day <= today <= day + CATCH_UP or week_of(day) != monday:
         return 0
     with engine.begin() as conn:
         people = recipients(conn, today)

@@ -29,7 +29,7 @@ from scheduler.links import find_official_id, link_chat
 from scheduler.models import ACTIVE_STATUSES, ASSIGNMENTS, DIGESTS, UNITS, Status
 from scheduler.ratelimit import RateLimiter
 from scheduler.stats import PeriodError, parse_period, report_lines, statistics
-from scheduler.weekly import WeeklySender, digest_day
+from scheduler.weekly import WeeklySender, digest_day, plan_weekly
 from tests.conftest import REGISTER, assignment_id
 
 Q2 = parse_period("2022-Q2")
@@ -51,7 +51,9 @@ def scripted_history(engine: Engine, clock: FixedClock) -> None:
     def extend(task: str, unit: str, day: date, new_due: date) -> None:
         clock.set(at(day))
         official = find_official_id(engine, "van-phong-du")
-        request = request_extension(engine, assignment_id(engine, task, unit), official, new_due, "thiếu kinh phí", clock)
+        request = request_extension(
+            engine, assignment_id(engine, task, unit), official, new_due, "thiếu kinh phí", clock
+        )
         decide_extension(engine, request, leader, True, clock)
 
     close("Q2-04", "cong-doan", date(2022, 4, 28))  # due 30/4: on time
@@ -190,7 +192,9 @@ def test_the_calendar_holds_one_event_per_open_task_of_the_unit(history: Engine,
     with history.connect() as conn:
         open_ids = set(
             conn.execute(
-                select(ASSIGNMENTS.c.id).where(ASSIGNMENTS.c.unit_id == union, ASSIGNMENTS.c.status.in_(ACTIVE_STATUSES))
+                select(ASSIGNMENTS.c.id).where(
+                    ASSIGNMENTS.c.unit_id == union, ASSIGNMENTS.c.status.in_(ACTIVE_STATUSES)
+                )
             ).scalars()
         )
     assert len(events) == len(open_ids) == 4  # Q2-05, 06, 19, 20; Q2-04 is closed
@@ -246,6 +250,15 @@ def test_zalo_gets_the_summary_without_a_picture(history: Engine, clock: FixedCl
 
 
 # --- the Monday digest ---------------------------------------------------------------------------
+
+
+def test_a_bot_started_late_in_the_week_waits_for_next_monday(engine: Engine, clock: FixedClock) -> None:
+    import_register(engine, load_register(REGISTER), clock)
+    link_chat(engine, find_official_id(engine, "bi-thu"), "console", "chat-bi-thu", clock)
+    clock.set(at(date(2022, 4, 8)))  # a Friday
+    assert plan_weekly(engine, clock) == 0
+    clock.set(at(date(2022, 4, 6)))  # a Wednesday: two days after Monday 4/4, still caught up
+    assert plan_weekly(engine, clock) == 1
 
 
 def test_digest_day_moves_past_a_monday_holiday() -> None:

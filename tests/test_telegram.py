@@ -11,9 +11,9 @@ from datetime import date, datetime
 from typing import Any
 
 import httpx
+import pytest
 from icalendar import Calendar
 from PIL import Image
-import pytest
 from sqlalchemy import Engine, select
 from telegram import Update
 from telegram.ext import Application
@@ -29,6 +29,7 @@ from scheduler.links import find_official_id
 from scheduler.models import ASSIGNMENTS, CHATS, EVENTS, REMINDERS
 from scheduler.planner import plan
 from scheduler.ratelimit import RateLimiter
+from scheduler.weekly import WeeklySender
 from tests.conftest import REGISTER, assignment_id
 from tests.fake_telegram import TOKEN, FakeBotApi
 
@@ -179,6 +180,18 @@ async def test_report_arrives_as_a_photo_with_its_summary_and_lich_as_an_ics_doc
     assert document["method"] == "sendDocument" and document["document_filename"] == "nhac-viec.ics"
     assert len(list(Calendar.from_ical(document["document"]).walk("VEVENT"))) == 5
     assert (await say(telegram, api, UNION, "/baocao")).startswith("Xin lỗi, /baocao dành cho lãnh đạo")
+
+
+async def test_monday_digest_reaches_a_leader_as_one_photo_message(telegram, api, engine, clock) -> None:
+    await link(telegram, api, engine, clock, "bi-thu", LEADER)
+    clock.set(datetime(2022, 4, 12, 7, 31, tzinfo=LOCAL_TZ))  # Monday 11/4 was a holiday
+    limiter = RateLimiter(per_second=1000, per_chat_second=1000)
+    sender = WeeklySender(engine, Dispatcher(engine, {"telegram": telegram}, clock, limiter=limiter), clock)
+    assert (await sender.run_once()).sent == 1
+    assert (await sender.run_once()).sent == 0
+    [digest] = [m for m in api.messages_to(LEADER) if m["method"] == "sendPhoto"]
+    assert digest["caption"].startswith("📅 Báo cáo đầu tuần gửi đồng chí Nguyễn Văn A — tuần 11/04–17/04/2022")
+    assert Image.open(io.BytesIO(digest["photo"])).size == (1200, 800)
 
 
 async def test_member_cannot_close_another_units_task_and_nothing_changes(telegram, api, engine, clock) -> None:
