@@ -137,11 +137,11 @@ def write_report(path: Path, stats: Statistics, lines: Iterable[ReportLine]) -> 
         at = HEADER_ROW + number
         is_total = unit is stats.total
         style = formats.bold if is_total else formats.plain
-        values = (unit.assigned, unit.done_on_time, unit.done_late, unit.in_progress, unit.not_started)
+        counts = (unit.assigned, unit.done_on_time, unit.done_late, unit.in_progress, unit.not_started)
         summary.write(at, 0, "" if is_total else number, style)
         summary.write_string(at, 1, unit.unit_name, style)
-        for column, value in enumerate(values, start=2):
-            summary.write_number(at, column, value, style)
+        for column, count in enumerate(counts, start=2):
+            summary.write_number(at, column, count, style)
         summary.write_number(at, 7, unit.overdue, formats.state["overdue"] if unit.overdue else formats.bold)
         summary.write_number(at, 8, unit.extended, style)
         rate = unit.on_time_rate
