@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import subprocess
 import sys
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
@@ -98,8 +100,8 @@ def test_the_ticker_ticks_at_start_up_and_stops_after_the_current_tick(loaded: E
     assert [d.official_name for d in notifier.delivered] == ["Hoàng Văn E"]  # the flag ceremony, due 11/4
 
 
-def test_demo_shows_the_mornings_reminder_and_takes_an_answer() -> None:
-    typed = "xong\n/viec\n/as ct-cong-doan\n/day +14\n1\n/day +1\n/quit\n"
+def test_demo_shows_the_mornings_reminder_and_takes_an_answer(tmp_path: Path) -> None:
+    typed = "xong\n/viec\n/as ct-cong-doan\n/day +14\n1\n/day +1\n/as bi-thu\n/baocao 2022-Q2\n/quit\n"
     run = subprocess.run(
         [sys.executable, "-m", "bot.cli", "demo"],
         input=typed,
@@ -108,6 +110,7 @@ def test_demo_shows_the_mornings_reminder_and_takes_an_answer() -> None:
         cwd=ROOT,
         timeout=120,
         check=False,
+        env={**os.environ, "NHACVIEC_DATA_DIR": str(tmp_path)},
     )
     assert run.returncode == 0, run.stderr
     out = run.stdout
@@ -119,3 +122,7 @@ def test_demo_shows_the_mornings_reminder_and_takes_an_answer() -> None:
     assert "═══ 23/04/2022, 07:31 (ngày nghỉ: không gửi lời nhắc) ═══" in out
     pressed = out.split("═══ 22/04/2022")[1].split("═══ 23/04/2022")[0]
     assert "✅ Đã ghi nhận: #10 Hoàn thiện báo cáo tổng kết năm 2021" in pressed  # "1" pressed the first ✅ Xong
+    # the leader got the Monday digests of 11/4 (on Tuesday 12/4) and 18/4, and the chart asked for is on disk
+    assert "tuần 11/04–17/04/2022" in out and "tuần 18/04–24/04/2022" in out
+    charts = sorted((tmp_path / "demo-files").glob("*bao-cao-2022-Q2.png"))
+    assert len(charts) == 1 and charts[0].read_bytes().startswith(b"\x89PNG")
