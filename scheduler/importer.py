@@ -387,6 +387,7 @@ def read_register(engine: Engine) -> Register:
                 coordinating=list(r.coordinating),
                 note=r.note,
                 reminders=r.reminders,
+                ongoing=not (r.deadline_text or r.due or r.rrule),
             )
             for r in conn.execute(select(TASKS).order_by(TASKS.c.id))
         ]

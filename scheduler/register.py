@@ -38,6 +38,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "coordinating",
         "note",
         "reminders",
+        "ongoing",
+        "confidence",
+        "review",
     ),
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -122,6 +125,11 @@ class TaskSpec:
     coordinating: list[str] = field(default_factory=list)
     note: str = ""
     reminders: dict[str, Any] | None = None
+    ongoing: bool = False  # "thường xuyên": kept in the register with no deadline and no reminders
+
+
+YES = (True, "có", "co", "x", "yes", "true", "1", 1)
+NO = (False, None, "", "không", "khong", "no", "false", "0", 0)
 
 
 @dataclass
@@ -237,6 +245,9 @@ class _Checker:
 
 def _suggest(value: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(value, list(known), n=3, cutoff=0.5)
+    if close:  # name the runners-up only when they are nearly as close as the best one
+        best = difflib.SequenceMatcher(None, value, close[0]).ratio()
+        close = [c for c in close if difflib.SequenceMatcher(None, value, c).ratio() >= best - 0.1]
     return f"; có phải: {', '.join(close)}?" if close else ""
 
 
@@ -415,9 +426,28 @@ def _read_tasks(check: _Checker, raw: RawRegister, reg: Register) -> None:
             except PolicyError as exc:
                 check.problem("tasks", index, "reminders", str(exc))
             spec.reminders = reminders
+        _read_draft_fields(check, index, record)
         _read_deadline(check, index, record, spec)
         if _unique(check, "tasks", index, code, seen, set()):
             reg.tasks.append(spec)
+
+
+def _read_draft_fields(check: _Checker, index: int, record: dict[str, Any]) -> None:
+    """A drafted task carries a confidence and what the keeper must still decide; it imports once decided."""
+    confidence = record.get("confidence")
+    if confidence is not None and not (isinstance(confidence, int | float) and 0 <= confidence <= 1):
+        check.problem("tasks", index, "confidence", "độ tin cậy là một số từ 0 đến 1, vd. 0.8")
+    review = record.get("review")
+    if review in (None, "", []):
+        return
+    items = review if isinstance(review, list) else [review]
+    listed = "; ".join(str(i) for i in items)
+    check.problem(
+        "tasks",
+        index,
+        "review",
+        f"bản nháp còn {len(items)} điều cần xem lại: {listed}. Sửa xong thì xóa trường review của nhiệm vụ này",
+    )
 
 
 def _read_deadline(check: _Checker, index: int, record: dict[str, Any], spec: TaskSpec) -> None:
@@ -425,6 +455,19 @@ def _read_deadline(check: _Checker, index: int, record: dict[str, Any], spec: Ta
     spec.deadline_text = check.text("tasks", index, record, "deadline")
     explicit_due = check.day("tasks", index, record, "due")
     explicit_rule = check.text("tasks", index, record, "rrule") or None
+    ongoing = record.get("ongoing")
+    if isinstance(ongoing, str):
+        ongoing = ongoing.strip().lower()
+    if ongoing not in YES and ongoing not in NO:
+        check.problem("tasks", index, "ongoing", "ghi true (có) nếu là nhiệm vụ thường xuyên, không có thời hạn")
+        return
+    if ongoing in YES:
+        if spec.deadline_text or explicit_due or explicit_rule:
+            check.problem(
+                "tasks", index, "ongoing", "nhiệm vụ thường xuyên không có thời hạn: bỏ ongoing hoặc bỏ thời hạn"
+            )
+        spec.ongoing = True
+        return
     if explicit_rule:
         try:
             explicit_rule = validate_rrule(explicit_rule)
@@ -441,7 +484,11 @@ def _read_deadline(check: _Checker, index: int, record: dict[str, Any], spec: Ta
                 return
     elif explicit_due is None and explicit_rule is None:
         check.problem(
-            "tasks", index, "deadline", "thiếu thời hạn: ghi deadline (vd. 'trong tháng 5/2022'), due hoặc rrule"
+            "tasks",
+            index,
+            "deadline",
+            "thiếu thời hạn: ghi deadline (vd. 'trong tháng 5/2022'), due hoặc rrule; "
+            "hoặc ongoing: true nếu là nhiệm vụ thường xuyên",
         )
         return
     if parsed and parsed.due and explicit_due and parsed.due != explicit_due:

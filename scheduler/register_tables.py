@@ -49,6 +49,7 @@ HEADINGS: dict[str, dict[str, str]] = {
         "coordinating": "Phối hợp",
         "note": "Ghi chú",
         "reminders": "Lịch nhắc riêng",
+        "ongoing": "Thường xuyên",
     },
 }
 META_KEYS = {"title": "Tên sổ", "source_doc": "Văn bản nguồn", "source_date": "Ngày văn bản", "reminders": "Lịch nhắc"}
@@ -213,6 +214,8 @@ def read_csv_folder(folder: Path) -> RawRegister:
 
 
 def _cell(value: Any, fieldname: str) -> Any:
+    if value is True:
+        return "có"
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     if fieldname in _YAML_FIELDS and value is not None:

@@ -263,6 +263,7 @@ def register_to_dict(reg: Register) -> dict[str, Any]:
                     "coordinating": t.coordinating,
                     "note": t.note,
                     "reminders": t.reminders,
+                    "ongoing": t.ongoing or None,
                 }
             )
         )
