@@ -312,3 +312,72 @@ def next_occurrence(rule: str, dtstart: date, on_or_after: date) -> date | None:
     recurrence = rrulestr(rule, dtstart=datetime.combine(dtstart, time()))
     found = recurrence.after(datetime.combine(on_or_after, time()), inc=True)
     return found.date() if found else None
+
+
+# --- finding deadlines inside a sentence ----------------------------------------------------------
+
+# Words a deadline phrase may start with; a phrase is tried from each of them, longest first.
+_STARTERS = frozenset(
+    "trong trước chậm muộn hạn đến vào hết cuối đầu giữa ngày tháng quý quí năm dịp kỳ nghỉ nghĩ "
+    "sáng chiều tối thứ hằng hàng mỗi định không hoàn dự".split()
+)
+# Words a phrase of the grammar may end with (besides a number): trying only those keeps a 5 MB text fast.
+_ENDINGS = frozenset("năm tuần tháng quý quí hè nay ngày ký hành bản nhật i ii iii iv".split())
+# A phrase without a number needs one of these words ("giữa năm", "dịp nghỉ hè", "hằng tuần").
+_WORDY = frozenset("hè hằng hàng mỗi giữa cuối đầu".split())
+_LONGEST = 10  # words
+_WORD = re.compile(r"\S+")
+_WEAK_YEAR = re.compile(r"năm(?: \d{4}| nay)|trong năm")
+_RANGE = re.compile(r"\d{1,2}\s*-\s*\d{1,2}")  # "05 - 12 tuổi" is a range, not a date
+
+
+@dataclass(frozen=True)
+class FoundDeadline:
+    """A deadline phrase found in running text, where it is, and whether it is only a bare year.
+
+    A bare year ("… đóng góp năm 2022", "trong năm") usually names the year a plan belongs to, not a
+    deadline: it is `weak`, and the extractor asks the keeper instead of trusting it.
+    """
+
+    deadline: Deadline
+    start: int
+    end: int
+    weak: bool
+
+
+def _word_of(token: str) -> str:
+    return token.lower().strip("(\"“”,.;:)")
+
+
+def find_deadlines(text: str, doc_date: date | None = None) -> list[FoundDeadline]:
+    """Every deadline phrase the grammar reads in `text`, left to right, the longest reading at each place."""
+    spans = [(m.start(), m.end(), _word_of(m.group())) for m in _WORD.finditer(text)]
+    found: list[FoundDeadline] = []
+    i = 0
+    while i < len(spans):
+        start, _end, word = spans[i]
+        if word not in _STARTERS and not word[:1].isdigit():
+            i += 1
+            continue
+        window = spans[i : i + _LONGEST]
+        if not any(w[:1].isdigit() or w[-1:].isdigit() or w in _WORDY for _s, _e, w in window):
+            i += 1
+            continue
+        for j in range(len(window), 0, -1):
+            last = window[j - 1][2]
+            if not (last[-1:].isdigit() or last in _ENDINGS) or (j == 1 and not word[:1].isdigit()):
+                continue  # one word alone ("năm") is no deadline; "30/4/2022" is
+            phrase = text[start : window[j - 1][1]].rstrip(",.;:)\"”")
+            if _RANGE.fullmatch(phrase):
+                continue
+            try:
+                deadline = parse_deadline(phrase, doc_date)
+            except DeadlineError:
+                continue
+            normal = normalize(phrase)  # "hoàn thành năm 2022" says more than "năm 2022": filler was stripped
+            weak = _WEAK_YEAR.fullmatch(normal) is not None and normal == " ".join(phrase.lower().split())
+            found.append(FoundDeadline(deadline, start, start + len(phrase), weak))
+            i += j - 1
+            break
+        i += 1
+    return found

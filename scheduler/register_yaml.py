@@ -272,7 +272,12 @@ def register_to_dict(reg: Register) -> dict[str, Any]:
 
 def dump_yaml(reg: Register) -> str:
     """YAML text of the register, Vietnamese kept as it is."""
-    return str(yaml.dump(register_to_dict(reg), Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=110))
+    return dump_mapping(register_to_dict(reg))
+
+
+def dump_mapping(data: dict[str, Any]) -> str:
+    """YAML text in the register's style: keys in order, Vietnamese as it is, dates as dates."""
+    return str(yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=110))
 
 
 def _date_representer(dumper: yaml.SafeDumper, value: date) -> yaml.Node:

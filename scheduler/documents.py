@@ -1,0 +1,98 @@
+"""Reading a conclusion, plan or directive into clean text: plain text, .docx and text-based .pdf.
+
+What the extractor needs is paragraphs of Unicode (NFC) text with single spaces. Whatever cannot give
+that — an empty file, a binary one, a scanned PDF without a text layer — gets a message that says what
+to do, never a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zipfile
+from pathlib import Path
+
+MAX_BYTES = 50 * 1024 * 1024
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
+
+
+class DocumentError(ValueError):
+    """A document that cannot be read as text; the message names the file and what to do."""
+
+
+def clean_text(text: str) -> str:
+    """NFC, one kind of line break, single spaces, no blank-only lines doubled."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", ""))
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _read_docx(path: Path) -> str:
+    from docx import Document
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = Document(str(path))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise DocumentError(f"{path}: không mở được tệp .docx ({exc}); hãy lưu lại bằng Word dạng .docx") from None
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts.append(" | ".join(cell.text for cell in row.cells))
+    return "\n\n".join(parts)
+
+
+def _read_pdf(path: Path) -> str:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(str(path))
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError, OSError) as exc:
+        raise DocumentError(f"{path}: không đọc được tệp PDF ({exc})") from None
+    text = "\n".join(pages)
+    if not text.strip():
+        raise DocumentError(
+            f"{path}: PDF không có lớp chữ (có lẽ là bản quét, {len(pages)} trang). "
+            "Hãy nhận dạng chữ (OCR) trước, hoặc dùng bản .docx/.txt của văn bản"
+        )
+    # A PDF breaks lines inside sentences: join a line to the next one unless it ends a sentence.
+    return re.sub(r"(?<![.:;!?])\n(?=[a-zà-ỹđ0-9(])", " ", text)
+
+
+def _read_text(path: Path, data: bytes) -> str:
+    if b"\x00" in data[:8192]:
+        raise DocumentError(f"{path}: đây là tệp nhị phân, không phải văn bản; hãy dùng .txt (UTF-8), .docx hoặc .pdf")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DocumentError(
+            f"{path}:{line}: không phải chữ UTF-8 (byte {data[exc.start]:#04x}); "
+            "hãy lưu lại văn bản với mã hóa UTF-8 (Unicode)"
+        ) from None
+
+
+def read_document(path: Path) -> str:
+    """The text of a .txt, .docx or .pdf file, cleaned; `DocumentError` when there is none to read."""
+    if not path.is_file():
+        raise DocumentError(f"{path}: không có tệp này")
+    size = path.stat().st_size
+    if size == 0:
+        raise DocumentError(f"{path}: tệp rỗng, không có gì để đọc")
+    if size > MAX_BYTES:
+        raise DocumentError(f"{path}: tệp {size / 1e6:.0f} MB quá lớn (tối đa {MAX_BYTES // 1_000_000} MB)")
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    suffix = path.suffix.lower()
+    if suffix == ".docx" or (head.startswith(b"PK") and suffix not in (".txt", ".pdf")):
+        text = _read_docx(path)
+    elif suffix == ".pdf" or head.startswith(b"%PDF"):
+        text = _read_pdf(path)
+    else:
+        text = _read_text(path, path.read_bytes())
+    cleaned = clean_text(text)
+    if not cleaned:
+        raise DocumentError(f"{path}: văn bản không có chữ nào")
+    return cleaned

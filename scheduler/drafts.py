@@ -1,0 +1,225 @@
+"""A drafted register as a file the keeper reviews, and how a draft compares with a reference register.
+
+The comparison serves `nhacviec extract --diff` (what the machine missed, task by task) and the quality
+figures: recall and precision of the dated tasks, and how often the due date and the lead unit are right.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from scheduler.deadlines import DeadlineError, find_deadlines, parse_deadline
+from scheduler.extract import Draft, key
+from scheduler.register import Register
+from scheduler.register_yaml import dump_mapping, register_to_dict
+
+HEADER = """\
+# BẢN NHÁP sổ nhắc việc, do máy đọc từ văn bản: {source}
+# Ngày văn bản: {doc_date}. {count}
+# Mỗi nhiệm vụ giữ câu trích (quote), độ tin cậy (confidence) và danh sách cần xem lại (review).
+# Văn phòng xem từng mục, sửa thời hạn / đơn vị nếu cần, rồi XÓA trường review; khi không còn review
+# nào, tệp nhập được bằng: nhacviec import {name}
+"""
+
+
+def draft_yaml(draft: Draft, register: Register, name: str = "draft.yaml") -> str:
+    """The draft in the import format, with the units and officials of `register` so it imports alone."""
+    data: dict[str, Any] = register_to_dict(register)
+    meta = {"title": f"Bản nháp từ {draft.source}" if draft.source else "Bản nháp", "source_doc": draft.source}
+    if draft.doc_date:
+        meta["source_date"] = draft.doc_date
+    data = {**meta, **{k: v for k, v in data.items() if k in ("reminders", "groups", "units", "officials")}}
+    data["tasks"] = [t.record() for t in draft.tasks]
+    reviewed = sum(1 for t in draft.tasks if t.review)
+    count = (
+        f"{len(draft.tasks)} nhiệm vụ ({len(draft.dated)} có thời hạn), {reviewed} cần xem lại."
+        if draft.tasks
+        else "Không có nhiệm vụ nào: " + "; ".join(draft.notes)
+    )
+    day = f"{draft.doc_date:%d/%m/%Y}" if draft.doc_date else "không rõ"
+    if draft.doc_date and draft.doc_date_found:
+        day += " (đọc từ văn bản)"
+    header = HEADER.format(source=draft.source or "?", doc_date=day, count=count, name=name)
+    notes = "".join(f"# Lưu ý: {n}\n" for n in draft.notes)
+    return header + notes + "\n" + dump_mapping(data)
+
+
+# --- comparing -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    """A task reduced to what the comparison looks at."""
+
+    code: str
+    title: str
+    quote: str
+    deadline: str
+    due: date | None
+    rrule: str | None
+    lead: frozenset[str]
+    doc_date: date | None = None
+
+    @property
+    def dated(self) -> bool:
+        return self.due is not None or self.rrule is not None
+
+    @property
+    def stated(self) -> bool:
+        """The document itself gives the deadline (not only a bare year, not the keeper's own reading)."""
+        return any(not f.weak for f in find_deadlines(self.deadline, self.doc_date)) if self.deadline else False
+
+    def when(self) -> str:
+        if self.due:
+            return f"{self.due:%d/%m/%Y}"
+        return self.rrule or "không có hạn"
+
+
+def _item(record: dict[str, Any], doc_date: date | None) -> Item:
+    deadline = str(record.get("deadline") or "")
+    due = record.get("due") if isinstance(record.get("due"), date) else None
+    rrule = record.get("rrule")
+    if deadline and due is None and rrule is None:
+        try:
+            parsed = parse_deadline(deadline, doc_date)
+            due, rrule = parsed.due, parsed.rrule
+        except DeadlineError:
+            pass
+    lead = record.get("lead") or []
+    return Item(
+        str(record.get("code", "")),
+        str(record.get("title", "")),
+        str(record.get("quote", "")),
+        deadline,
+        due,
+        rrule,
+        frozenset(lead if isinstance(lead, list) else [lead]),
+        doc_date,
+    )
+
+
+def read_items(path: Path) -> list[Item]:
+    """The tasks of a register or draft file, without refusing a draft's review fields."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    doc_date = data.get("source_date") if isinstance(data.get("source_date"), date) else None
+    return [_item(t, doc_date) for t in data.get("tasks") or [] if isinstance(t, dict)]
+
+
+def _words(text: str) -> set[str]:
+    return set(key(text).split())
+
+
+def _score(draft: Item, reference: Item) -> float:
+    """How well a drafted task matches a reference one: its words found in the reference, then titles."""
+    mine = _words(draft.title) or _words(draft.quote)
+    theirs = _words(reference.quote) | _words(reference.title)
+    if not mine:
+        return 0.0
+    contained = len(mine & theirs) / len(mine)
+    titles = _words(reference.title) | mine
+    return contained + 0.5 * len(_words(reference.title) & mine) / max(1, len(titles))
+
+
+@dataclass
+class Comparison:
+    """Pairs of (reference, draft) tasks, and what is only on one side."""
+
+    pairs: list[tuple[Item, Item]] = field(default_factory=list)
+    missed: list[Item] = field(default_factory=list)
+    extra: list[Item] = field(default_factory=list)
+    reference: list[Item] = field(default_factory=list)
+    draft: list[Item] = field(default_factory=list)
+
+    def _stated_pairs(self) -> list[tuple[Item, Item]]:
+        return [(r, d) for r, d in self.pairs if r.stated]
+
+    @property
+    def recall(self) -> float:
+        stated = [r for r in self.reference if r.stated]
+        return len(self._stated_pairs()) / len(stated) if stated else 1.0
+
+    @property
+    def precision(self) -> float:
+        dated = [d for d in self.draft if d.dated]
+        matched = {d.code for _r, d in self.pairs if d.dated}
+        return len(matched) / len(dated) if dated else 1.0
+
+    @property
+    def due_accuracy(self) -> float:
+        pairs = self._stated_pairs()
+        return sum((r.due, r.rrule) == (d.due, d.rrule) for r, d in pairs) / len(pairs) if pairs else 1.0
+
+    @property
+    def lead_accuracy(self) -> float:
+        pairs = self._stated_pairs()
+        return sum(r.lead == d.lead for r, d in pairs) / len(pairs) if pairs else 1.0
+
+    def figures(self) -> dict[str, float | int]:
+        return {
+            "reference_stated": sum(1 for r in self.reference if r.stated),
+            "reference_inferred": sum(1 for r in self.reference if not r.stated),
+            "draft_dated": sum(1 for d in self.draft if d.dated),
+            "recall": self.recall,
+            "precision": self.precision,
+            "due_accuracy": self.due_accuracy,
+            "lead_accuracy": self.lead_accuracy,
+        }
+
+
+def compare(draft: list[Item], reference: list[Item], threshold: float = 0.5) -> Comparison:
+    """Pair each reference task with the drafted task most like it, one to one, best pairs first."""
+    scored = sorted(
+        ((_score(d, r), i, j) for i, r in enumerate(reference) for j, d in enumerate(draft)),
+        reverse=True,
+    )
+    used_r: set[int] = set()
+    used_d: set[int] = set()
+    result = Comparison(reference=reference, draft=draft)
+    for score, i, j in scored:
+        if score < threshold:
+            break
+        if i in used_r or j in used_d:
+            continue
+        used_r.add(i)
+        used_d.add(j)
+        result.pairs.append((reference[i], draft[j]))
+    order = {r.code: n for n, r in enumerate(reference)}
+    result.pairs.sort(key=lambda p: order[p[0].code])
+    result.missed = [r for i, r in enumerate(reference) if i not in used_r]
+    result.extra = [d for j, d in enumerate(draft) if j not in used_d]
+    return result
+
+
+def diff_text(result: Comparison) -> str:
+    """Task by task: what matches, what differs, what the machine missed, what it added."""
+    lines = []
+    for ref, got in result.pairs:
+        problems = []
+        if (ref.due, ref.rrule) != (got.due, got.rrule):
+            problems.append(f"hạn: nháp {got.when()}, sổ {ref.when()}")
+        if ref.lead != got.lead:
+            problems.append(f"chủ trì: nháp {', '.join(sorted(got.lead))}, sổ {', '.join(sorted(ref.lead))}")
+        mark = "✓" if not problems else ("≈" if not ref.stated else "✗")
+        detail = "; ".join(problems) if problems else f"hạn {ref.when()}, chủ trì {', '.join(sorted(ref.lead))}"
+        note = " (sổ tự suy ra thời hạn: văn bản không ghi rõ)" if not ref.stated else ""
+        lines.append(f"{mark} {ref.code} ↔ {got.code}: {detail}{note}")
+    for ref in result.missed:
+        lines.append(f"− {ref.code} không có trong nháp: {ref.title} (hạn {ref.when()})")
+    for got in result.extra:
+        if got.dated:
+            lines.append(f"+ {got.code} chỉ có trong nháp: {got.title[:90]} (hạn {got.when()})")
+    undated_extra = sum(1 for d in result.extra if not d.dated)
+    if undated_extra:
+        lines.append(f"+ và {undated_extra} việc thường xuyên (không có hạn) chỉ có trong nháp")
+    f = result.figures()
+    lines.append(
+        f"Tìm thấy {f['recall']:.0%} việc có hạn của sổ ({f['reference_stated']} việc); "
+        f"{f['precision']:.0%} việc có hạn của nháp là việc thật ({f['draft_dated']} việc); "
+        f"đúng hạn {f['due_accuracy']:.0%}, đúng đơn vị chủ trì {f['lead_accuracy']:.0%}"
+    )
+    return "\n".join(lines)
