@@ -230,6 +230,45 @@ def cmd_ical(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_extract(args: argparse.Namespace) -> int:
+    """Draft a register from a document, or compare a draft with a reference register (--diff)."""
+    from scheduler.documents import DocumentError, read_document
+    from scheduler.drafts import compare, diff_text, draft_yaml, read_items
+    from scheduler.extract import extract
+
+    if args.diff:
+        draft_path, reference_path = (Path(p) for p in args.diff)
+        for path in (draft_path, reference_path):
+            if not path.is_file():
+                raise CliError(f"{path}: không có tệp này")
+        print(diff_text(compare(read_items(draft_path), read_items(reference_path))))
+        return 0
+    if not args.file:
+        raise CliError("cần một văn bản: nhacviec extract VĂN_BẢN -o draft.yaml (hoặc --diff NHÁP SỔ)")
+    try:
+        text = read_document(Path(args.file))
+    except DocumentError as exc:
+        raise CliError(str(exc)) from None
+    register = load_register(Path(args.units))
+    draft = extract(text, register, args.doc_date, source=Path(args.file).name)
+    name = Path(args.output).name if args.output else "draft.yaml"
+    content = draft_yaml(draft, register, name)
+    if args.output:
+        Path(args.output).write_text(content, encoding="utf-8")
+    else:
+        sys.stdout.write(content)
+    reviewed = sum(1 for t in draft.tasks if t.review)
+    day = f"{draft.doc_date:%d/%m/%Y}" if draft.doc_date else "không rõ"
+    print(
+        f"{args.file}: {len(draft.tasks)} nhiệm vụ ({len(draft.dated)} có thời hạn, "
+        f"{len(draft.tasks) - len(draft.dated)} thường xuyên), {reviewed} cần xem lại; ngày văn bản {day}.",
+        file=sys.stderr,
+    )
+    for note in draft.notes:
+        print(f"Lưu ý: {note}", file=sys.stderr)
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """The console demo on the Thường Xuân register: no token, no set-up."""
     from bot.demo import run_demo
@@ -330,6 +369,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--zalo-webhook", help="URL công khai để Zalo gọi (mặc định: long polling)")
     p.add_argument("--zalo-listen", default="0.0.0.0:8444", help="địa chỉ nghe webhook Zalo (host:port)")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("extract", help="đọc văn bản (txt, docx, pdf) và viết bản nháp sổ nhiệm vụ")
+    p.add_argument("file", nargs="?", help="văn bản kết luận, kế hoạch, chỉ thị (.txt UTF-8, .docx, .pdf có chữ)")
+    p.add_argument("--doc-date", type=_iso_date, help="ngày văn bản (YYYY-MM-DD); mặc định đọc từ văn bản")
+    p.add_argument(
+        "--units", default="data/register.yaml", help="sổ chứa các đơn vị cần nhận ra (mặc định data/register.yaml)"
+    )
+    p.add_argument("-o", "--output", help="tệp nháp (mặc định: in ra màn hình)")
+    p.add_argument("--diff", nargs=2, metavar=("NHÁP", "SỔ"), help="so bản nháp với sổ, từng nhiệm vụ")
+    p.set_defaults(func=cmd_extract)
 
     p = sub.add_parser("report", help="thống kê tiến độ theo đơn vị: bảng, JSON, Excel hoặc biểu đồ")
     p.add_argument("--period", help="2022-04 (tháng), 2022-Q2 (quý), 2022 (năm); mặc định quý hiện tại")

@@ -45,9 +45,7 @@ def report_summary(stats: Statistics, top: int = TOP_UNITS) -> str:
     behind = [u for u in stats.units[:WORST_LINES] if u.overdue or u.done_late]
     lines.append("Chậm nhất:" if behind else "Chưa đơn vị nào chậm hạn.")
     for number, unit in enumerate(behind, start=1):
-        lines.append(
-            f"{number}. {unit.unit_name} — quá hạn {unit.overdue}/{unit.assigned}, đúng hạn {rate_text(unit)}"
-        )
+        lines.append(f"{number}. {unit.unit_name} — quá hạn {unit.overdue}/{unit.assigned}, đúng hạn {rate_text(unit)}")
     rest = stats.units[top:]
     if rest:
         lines.append(

@@ -318,13 +318,46 @@ def next_occurrence(rule: str, dtstart: date, on_or_after: date) -> date | None:
 
 # Words a deadline phrase may start with; a phrase is tried from each of them, longest first.
 _STARTERS = frozenset(
-    "trong trước chậm muộn hạn đến vào hết cuối đầu giữa ngày tháng quý quí năm dịp kỳ nghỉ nghĩ "
-    "sáng chiều tối thứ hằng hàng mỗi định không hoàn dự".split()
+    [
+        "trong",
+        "trước",
+        "chậm",
+        "muộn",
+        "hạn",
+        "đến",
+        "vào",
+        "hết",
+        "cuối",
+        "đầu",
+        "giữa",
+        "ngày",
+        "tháng",
+        "quý",
+        "quí",
+        "năm",
+        "dịp",
+        "kỳ",
+        "nghỉ",
+        "nghĩ",
+        "sáng",
+        "chiều",
+        "tối",
+        "thứ",
+        "hằng",
+        "hàng",
+        "mỗi",
+        "định",
+        "không",
+        "hoàn",
+        "dự",
+    ]
 )
 # Words a phrase of the grammar may end with (besides a number): trying only those keeps a 5 MB text fast.
-_ENDINGS = frozenset("năm tuần tháng quý quí hè nay ngày ký hành bản nhật i ii iii iv".split())
+_ENDINGS = frozenset(
+    ["năm", "tuần", "tháng", "quý", "quí", "hè", "nay", "ngày", "ký", "hành", "bản", "nhật", "i", "ii", "iii", "iv"]
+)
 # A phrase without a number needs one of these words ("giữa năm", "dịp nghỉ hè", "hằng tuần").
-_WORDY = frozenset("hè hằng hàng mỗi giữa cuối đầu".split())
+_WORDY = frozenset(["hè", "hằng", "hàng", "mỗi", "giữa", "cuối", "đầu"])
 _LONGEST = 10  # words
 _WORD = re.compile(r"\S+")
 _WEAK_YEAR = re.compile(r"năm(?: \d{4}| nay)|trong năm")
@@ -346,7 +379,7 @@ class FoundDeadline:
 
 
 def _word_of(token: str) -> str:
-    return token.lower().strip("(\"“”,.;:)")
+    return token.lower().strip('("“”,.;:)')
 
 
 def find_deadlines(text: str, doc_date: date | None = None) -> list[FoundDeadline]:
@@ -367,7 +400,7 @@ def find_deadlines(text: str, doc_date: date | None = None) -> list[FoundDeadlin
             last = window[j - 1][2]
             if not (last[-1:].isdigit() or last in _ENDINGS) or (j == 1 and not word[:1].isdigit()):
                 continue  # one word alone ("năm") is no deadline; "30/4/2022" is
-            phrase = text[start : window[j - 1][1]].rstrip(",.;:)\"”")
+            phrase = text[start : window[j - 1][1]].rstrip(',.;:)"”')
             if _RANGE.fullmatch(phrase):
                 continue
             try:

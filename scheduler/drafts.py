@@ -30,7 +30,10 @@ HEADER = """\
 def draft_yaml(draft: Draft, register: Register, name: str = "draft.yaml") -> str:
     """The draft in the import format, with the units and officials of `register` so it imports alone."""
     data: dict[str, Any] = register_to_dict(register)
-    meta = {"title": f"Bản nháp từ {draft.source}" if draft.source else "Bản nháp", "source_doc": draft.source}
+    meta: dict[str, Any] = {
+        "title": f"Bản nháp từ {draft.source}" if draft.source else "Bản nháp",
+        "source_doc": draft.title or draft.source,
+    }
     if draft.doc_date:
         meta["source_date"] = draft.doc_date
     data = {**meta, **{k: v for k, v in data.items() if k in ("reminders", "groups", "units", "officials")}}

@@ -74,8 +74,7 @@ DOC_DATE = re.compile(
 )
 
 
-class ExtractError(ValueError):
-    """A document the extractor cannot work on; the message says why."""
+NO_DEADLINE = "không tìm thấy thời hạn: ghi deadline, hoặc giữ ongoing: true nếu là việc thường xuyên"
 
 
 # --- words and units -----------------------------------------------------------------------------
@@ -226,6 +225,7 @@ class Draft:
     doc_date_found: bool
     tasks: list[DraftTask]
     notes: list[str] = field(default_factory=list)
+    title: str = ""  # the document's first line
 
     @property
     def dated(self) -> list[DraftTask]:
@@ -251,7 +251,7 @@ def sentences(paragraph: str) -> list[str]:
     start = 0
     for match in re.finditer(r"[.!?…]+[\"”']?\s+", paragraph):
         following = paragraph[match.end() : match.end() + 1]
-        if following and (following.isupper() or following in "\"“"):
+        if following and (following.isupper() or following in '"“'):
             out.append(paragraph[start : match.end()].strip())
             start = match.end()
     out.append(paragraph[start:].strip())
@@ -384,15 +384,15 @@ class Extractor:
         if not strong:
             if found:
                 notes.append(
-                    f"chỉ thấy “{text[found[0].start:found[0].end]}” (có thể là năm của kế hoạch, không phải hạn): "
-                    f"nếu là hạn, ghi deadline: trong {text[found[0].start:found[0].end]}, rồi bỏ ongoing"
+                    f"chỉ thấy “{text[found[0].start : found[0].end]}” (có thể là năm của kế hoạch, không phải hạn): "
+                    f"nếu là hạn, ghi deadline: trong {text[found[0].start : found[0].end]}, rồi bỏ ongoing"
                 )
             return None, notes
         dated = [f for f in strong if f.deadline.due is not None]
         chosen = min(dated, key=lambda f: f.deadline.due or date.max) if dated else strong[0]
         if len(strong) > 1:
             listed = "; ".join(text[f.start : f.end] for f in strong)
-            notes.append(f"câu có {len(strong)} thời hạn ({listed}): đã chọn “{text[chosen.start:chosen.end]}”")
+            notes.append(f"câu có {len(strong)} thời hạn ({listed}): đã chọn “{text[chosen.start : chosen.end]}”")
         return chosen, notes
 
     def _ahead(self, found: FoundDeadline) -> bool:
@@ -410,7 +410,7 @@ class Extractor:
         return out
 
     def split_list(self, text: str) -> list[str]:
-        """"Tổ chức Hội nghị CBCC …, kiện toàn Ban thanh tra …" is two tasks; a directive's list is one."""
+        """ "Tổ chức Hội nghị CBCC …, kiện toàn Ban thanh tra …" is two tasks; a directive's list is one."""
         words = _strip_leading(key(text).split())
         if not _starts_with(words, LIST_VERBS):
             return [text]
@@ -509,7 +509,14 @@ def _share_deadlines(tasks: list[DraftTask]) -> list[DraftTask]:
     while i < len(tasks):
         task = tasks[i]
         nxt = tasks[i + 1] if i + 1 < len(tasks) else None
-        if task.deadline is None and task.explicit and nxt and nxt.deadline and not nxt.explicit and nxt.lead == task.lead:
+        if (
+            task.deadline is None
+            and task.explicit
+            and nxt
+            and nxt.deadline
+            and not nxt.explicit
+            and nxt.lead == task.lead
+        ):
             if sum(1 for t in tasks if t.quote == nxt.quote) == 1:
                 nxt.title = task.title
                 nxt.quote = f"{task.quote} {nxt.quote}"
@@ -564,10 +571,12 @@ def extract(text: str, register: Register, doc_date: date | None = None, source:
     for number, task in enumerate(tasks, start=1):
         task.code = f"NV-{number:02d}"
         if task.deadline is None:
-            task.review.insert(0, "không tìm thấy thời hạn: ghi deadline, hoặc giữ ongoing: true nếu là việc thường xuyên")
+            task.review.insert(
+                0, "không tìm thấy thời hạn: ghi deadline, hoặc giữ ongoing: true nếu là việc thường xuyên"
+            )
             task.confidence = min(task.confidence, 0.5)
         task.confidence = max(0.1, min(0.99, task.confidence))
     if not tasks:
         notes.append("không tìm thấy câu giao việc nào (Chỉ đạo …, Giao …, Đề nghị …, … phối hợp …)")
-    return Draft(source, day, found_date is not None and doc_date is None, tasks, notes)
-
+    first_line = next((line for line in text.split("\n") if line.strip()), "")[:200]
+    return Draft(source, day, found_date is not None and doc_date is None, tasks, notes, first_line)
