@@ -53,9 +53,9 @@ UNKNOWN_HINT = (
 # --- normalisation -----------------------------------------------------------------------------
 
 _SPACES = re.compile(r"\s+")
-_FILLER = re.compile(
-    r"^(?:(?:dự kiến|phải|cần|sẽ|được|thời hạn|hạn chót|hạn|hoàn thành|hoàn thiện|xong|thực hiện|"
-    r"và|là|:|-|,)\s*)+"
+_FILLER = re.compile(  # whole words only: "và" must not eat the start of "vào"
+    r"^(?:(?:(?:dự kiến|phải|cần|sẽ|được|thời hạn|hạn chót|hạn|hoàn thành|hoàn thiện|xong|thực hiện|"
+    r"và|là)\b|[:,-])\s*)+"
 )
 # (a substring that must be present, the pattern, its replacement): the check skips most regexes cheaply
 _SPELLING = [
