@@ -52,7 +52,9 @@ TASK_VERBS = tuple(
     nộp|gửi|báo cáo|cập nhật|sơ kết|tổng kết|hướng dẫn|tham mưu|quản lý|phát triển|thống kê|điều tra|
     huấn luyện|bàn giao|khắc phục|hỗ trợ|khẩn trương|rà soát|tiếp nhận|theo dõi|đánh giá|phổ biến|chi trả|
     cấp phát|phân bổ|nghiệm thu|thẩm định|phê duyệt|công khai|tiếp xúc|giám sát|phòng chống|phòng, chống|
-    tu sửa|sửa chữa|vệ sinh|thu|mua|lựa chọn|bầu|kết nạp|phải""".replace("\n", "").split("|")
+    tu sửa|sửa chữa|vệ sinh|thu|mua|lựa chọn|bầu|kết nạp|treo|trang trí|thu gom|khơi thông|ra quân|phun|
+    tiêm|kê khai|đăng ký|lấy ý kiến|rà soát|ký kết|làm việc|tổ chức|họp|in|cấp|đo đạc|cắm mốc|giải ngân|
+    quyết toán|phải""".replace("\n", "").split("|")
 )
 TASK_VERBS = tuple(sorted({v.strip() for v in TASK_VERBS if v.strip()}, key=len, reverse=True))
 DIRECTIVES = ("chỉ đạo", "giao cho", "giao", "đề nghị", "yêu cầu")
@@ -378,7 +380,11 @@ class Extractor:
 
     def deadline(self, text: str) -> tuple[FoundDeadline | None, list[str]]:
         """The clause's deadline and what the keeper should know about the choice."""
-        found = [f for f in find_deadlines(text, self.doc_date) if f.deadline.due is None or self._ahead(f)]
+        found = [
+            f
+            for f in find_deadlines(text, self.doc_date)
+            if (f.deadline.due is None or self._ahead(f)) and not _opens_range(text, f)
+        ]
         strong = [f for f in found if not f.weak]
         notes: list[str] = []
         if not strong:
@@ -394,6 +400,33 @@ class Extractor:
             listed = "; ".join(text[f.start : f.end] for f in strong)
             notes.append(f"câu có {len(strong)} thời hạn ({listed}): đã chọn “{text[chosen.start : chosen.end]}”")
         return chosen, notes
+
+    def split_by_deadlines(self, text: str) -> list[str]:
+        """"Sinh hoạt vào ngày 05 hằng tháng, nộp biên bản chậm nhất ngày 10 hằng tháng" is two tasks.
+
+        A clause with two deadlines is cut at a comma between them that opens a new verb phrase;
+        without such a comma ("trong quý 2 và cả năm 2022") it stays one task with two deadlines.
+        """
+        found = [
+            f
+            for f in find_deadlines(text, self.doc_date)
+            if not f.weak and not _opens_range(text, f) and (f.deadline.due is None or self._ahead(f))
+        ]
+        if len(found) < 2:
+            return [text]
+        cuts = []
+        for before, after in zip(found, found[1:], strict=False):
+            for comma in re.finditer(r",\s+", text[before.end : after.start]):
+                start = before.end + comma.end()
+                rest = key(text[start:]).split()
+                own_words = len(key(text[start : after.start]).split())  # more than "hoàn thành" before its date
+                if _starts_with(rest, TASK_VERBS) and own_words >= 3:
+                    cuts.append(before.end + comma.start())
+                    break
+        if not cuts:
+            return [text]
+        bounds = [0, *cuts, len(text)]
+        return [text[a:b].strip(" ,") for a, b in zip(bounds, bounds[1:], strict=False) if text[a:b].strip(" ,")]
 
     def _ahead(self, found: FoundDeadline) -> bool:
         """A date before the document is a reference ("kế hoạch số 108 ngày 06/4/2022"), not a deadline."""
@@ -463,10 +496,13 @@ class Extractor:
             else:
                 review.append("không tìm thấy đơn vị chủ trì: hãy ghi lead")
                 confidence -= 0.4
-            deadline, notes = self.deadline(clause.text)
-            review += notes
-            confidence -= 0.1 * len(notes)
-            for part in self.split_list(clause.text):
+            by_deadline = self.split_by_deadlines(clause.text)
+            shared, notes = self.deadline(clause.text)
+            if len(by_deadline) > 1:  # each part keeps its own deadline
+                parts = [(part, *self.deadline(part)) for part in by_deadline]
+            else:
+                parts = [(part, shared, notes) for part in self.split_list(clause.text)]
+            for part, deadline, part_notes in parts:
                 tasks.append(
                     DraftTask(
                         title=_title(part, deadline),
@@ -475,13 +511,18 @@ class Extractor:
                         lead=leads,
                         coordinating=coordinating,
                         deadline=deadline,
-                        confidence=confidence,
-                        review=list(review),
+                        confidence=confidence - 0.1 * len(part_notes),
+                        review=review + part_notes,
                         paragraph=number,
                         explicit=explicit,
                     )
                 )
         return _share_deadlines(tasks)
+
+
+def _opens_range(text: str, found: FoundDeadline) -> bool:
+    """"từ ngày 02/5 đến ngày 25/5": the first date starts the work, the second is the deadline."""
+    return text[: found.start].rstrip().lower().endswith("từ")
 
 
 def _title(text: str, deadline: FoundDeadline | None) -> str:
