@@ -361,6 +361,7 @@ _WORDY = frozenset(["hè", "hằng", "hàng", "mỗi", "giữa", "cuối", "đ�
 _LONGEST = 10  # words
 _WORD = re.compile(r"\S+")
 _WEAK_YEAR = re.compile(r"năm(?: \d{4}| nay)|trong năm")
+_WHOLE = frozenset(["cả", "suốt", "hết", "đến", "trong"])
 _RANGE = re.compile(r"\d{1,2}\s*-\s*\d{1,2}")  # "05 - 12 tuổi" is a range, not a date
 
 
@@ -408,7 +409,12 @@ def find_deadlines(text: str, doc_date: date | None = None) -> list[FoundDeadlin
             except DeadlineError:
                 continue
             normal = normalize(phrase)  # "hoàn thành năm 2022" says more than "năm 2022": filler was stripped
-            weak = _WEAK_YEAR.fullmatch(normal) is not None and normal == " ".join(phrase.lower().split())
+            before = spans[i - 1][2] if i else ""  # "cả năm 2022", "suốt năm 2022" name the whole year
+            weak = (
+                _WEAK_YEAR.fullmatch(normal) is not None
+                and normal == " ".join(phrase.lower().split())
+                and before not in _WHOLE
+            )
             found.append(FoundDeadline(deadline, start, start + len(phrase), weak))
             i += j - 1
             break

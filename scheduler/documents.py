@@ -57,8 +57,28 @@ def _read_pdf(path: Path) -> str:
             f"{path}: PDF không có lớp chữ (có lẽ là bản quét, {len(pages)} trang). "
             "Hãy nhận dạng chữ (OCR) trước, hoặc dùng bản .docx/.txt của văn bản"
         )
-    # A PDF breaks lines inside sentences: join a line to the next one unless it ends a sentence.
-    return re.sub(r"(?<![.:;!?])\n(?=[a-zà-ỹđ0-9(])", " ", text)
+    return join_wrapped_lines(text)
+
+
+def join_wrapped_lines(text: str) -> str:
+    """A PDF breaks paragraphs into lines: a line that fills the width goes on in the next one.
+
+    A paragraph's last line is shorter, and so are titles and headings ("1. Đối với Văn phòng Đảng ủy"):
+    they stay lines of their own.
+    """
+    lines = [line.rstrip() for line in text.split("\n")]
+    width = max((len(line) for line in lines), default=0)
+    out: list[str] = []
+    last_full = False
+    for line in lines:
+        previous = out[-1] if out else ""
+        wrapped = previous and last_full
+        if wrapped and line.strip():
+            out[-1] = f"{previous} {line.strip()}"
+        else:
+            out.append(line)
+        last_full = len(line) >= 0.8 * width
+    return "\n".join(out)
 
 
 def _read_text(path: Path, data: bytes) -> str:

@@ -402,7 +402,7 @@ class Extractor:
         return chosen, notes
 
     def split_by_deadlines(self, text: str) -> list[str]:
-        """"Sinh hoạt vào ngày 05 hằng tháng, nộp biên bản chậm nhất ngày 10 hằng tháng" is two tasks.
+        """ "Sinh hoạt vào ngày 05 hằng tháng, nộp biên bản chậm nhất ngày 10 hằng tháng" is two tasks.
 
         A clause with two deadlines is cut at a comma between them that opens a new verb phrase;
         without such a comma ("trong quý 2 và cả năm 2022") it stays one task with two deadlines.
@@ -472,10 +472,12 @@ class Extractor:
         """The tasks of one paragraph: leads carry over to the sentences that follow, deadlines to those before."""
         tasks: list[DraftTask] = []
         carried: list[str] = []
+        task_sentence = None  # a clause after ";" is a task only when the one before it was
         for clause in self.clauses(paragraph, number):
             words = key(clause.text).split()
-            if not self.is_task(words, clause.continues):
+            if not self.is_task(words, clause.continues and task_sentence == clause.sentence):
                 continue
+            task_sentence = clause.sentence
             leads, coordinating, unknown = self.leads(words)
             review: list[str] = []
             confidence = 0.95
@@ -521,7 +523,7 @@ class Extractor:
 
 
 def _opens_range(text: str, found: FoundDeadline) -> bool:
-    """"từ ngày 02/5 đến ngày 25/5": the first date starts the work, the second is the deadline."""
+    """ "từ ngày 02/5 đến ngày 25/5": the first date starts the work, the second is the deadline."""
     return text[: found.start].rstrip().lower().endswith("từ")
 
 

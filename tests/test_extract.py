@@ -1,0 +1,300 @@
+"""Drafting a register from a document: quality against hand-labelled registers, formats, and bad input.
+
+The references are `data/register.yaml` for the Thường Xuân conclusion, and two short documents of our own
+with their hand-written registers in `tests/data/extract/` (a commune plan with exact dates, a monthly
+briefing conclusion with recurring deadlines).
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+from docx import Document
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+from sqlalchemy import Engine, func, select
+
+from bot.cli import main
+from scheduler.clock import LOCAL_TZ, FixedClock
+from scheduler.deadlines import find_deadlines
+from scheduler.documents import DocumentError, read_document
+from scheduler.drafts import compare, draft_yaml, read_items
+from scheduler.extract import extract
+from scheduler.importer import import_register, load_register
+from scheduler.models import ASSIGNMENTS, TASKS
+from scheduler.register import RegisterError
+from tests.conftest import REGISTER, ROOT
+
+CONCLUSION = ROOT / "data" / "ket-luan-so-ket-quy-1-2022-thi-tran-thuong-xuan.txt"
+SAMPLES = ROOT / "tests" / "data" / "extract"
+DOCUMENTS = [
+    (CONCLUSION, REGISTER),
+    (SAMPLES / "ke-hoach-xa-xuan-cao-attp-2023.txt", SAMPLES / "ke-hoach-xa-xuan-cao-attp-2023.yaml"),
+    (SAMPLES / "ket-luan-giao-ban-thang-3-2023.txt", SAMPLES / "ket-luan-giao-ban-thang-3-2023.yaml"),
+]
+
+
+def drafted(document: Path, units: Path, tmp_path: Path, doc_date: date | None = None) -> Path:
+    register = load_register(units)
+    draft = extract(read_document(document), register, doc_date, source=document.name)
+    out = tmp_path / f"{document.stem}.draft.yaml"
+    out.write_text(draft_yaml(draft, register, out.name), encoding="utf-8")
+    return out
+
+
+@pytest.mark.parametrize(("document", "reference"), DOCUMENTS, ids=lambda p: p.stem)
+def test_draft_finds_the_dated_tasks_with_their_due_dates_and_leads(
+    document: Path, reference: Path, tmp_path: Path
+) -> None:
+    result = compare(read_items(drafted(document, reference, tmp_path)), read_items(reference))
+    figures = result.figures()
+    assert figures["recall"] >= 0.90, result.missed
+    assert figures["precision"] >= 0.90, [d.title for d in result.extra if d.dated]
+    assert figures["due_accuracy"] >= 0.95
+    assert figures["lead_accuracy"] >= 0.95
+
+
+def test_conclusion_tasks_read_as_the_keeper_reads_them(tmp_path: Path) -> None:
+    draft = {i.title: i for i in read_items(drafted(CONCLUSION, REGISTER, tmp_path))}
+    chi_bo = next(i for t, i in draft.items() if t.startswith("Chỉ đạo các chi bộ trực thuộc tổ chức Đại hội"))
+    assert chi_bo.due == date(2022, 5, 31) and chi_bo.lead == {"cac-chi-bo"}  # "hoàn thành trong tháng 5/2022"
+    youth = next(i for t, i in draft.items() if t.startswith("Chỉ đạo BCH Đoàn TN"))
+    assert youth.due == date(2022, 6, 30) and youth.lead == {"doan-tn"}  # "trong quý 2 năm 2022"
+    flag = next(i for i in draft.values() if i.rrule)
+    assert flag.rrule == "FREQ=WEEKLY;BYDAY=MO" and flag.lead == {"ubnd"}  # "sáng thứ 2 hằng tuần"
+    # the anniversaries: two tasks, the 1975 and 1890 dates are history, not deadlines
+    assert {i.due for i in draft.values() if i.lead == {"mttq-doan-the"} and i.dated} >= {
+        date(2022, 4, 30),
+        date(2022, 5, 19),
+    }
+    # the chi bộ congress is said twice (party section, chi bộ section): drafted once
+    assert sum(1 for i in draft.values() if i.due == date(2022, 5, 31) and i.lead == {"cac-chi-bo"}) == 1
+
+
+def test_every_drafted_task_keeps_its_quote_a_confidence_and_what_to_review(tmp_path: Path) -> None:
+    data = yaml.safe_load(drafted(CONCLUSION, REGISTER, tmp_path).read_text(encoding="utf-8"))
+    text = " ".join(CONCLUSION.read_text(encoding="utf-8").split())
+    tasks = data["tasks"]
+    assert data["source_date"] == date(2022, 4, 7)  # read from "Ngày 07/4/2022 …", not the 2023 web timestamp
+    for task in tasks:
+        assert task["quote"].split(" ")[0] in text and 0 < task["confidence"] <= 1
+        assert task.get("deadline") or task.get("ongoing") is True
+    ongoing = [t for t in tasks if t.get("ongoing")]
+    assert ongoing and all(any("thời hạn" in r for r in t["review"]) for t in ongoing)
+    two = next(t for t in tasks if "ANTT - ATXH" in t["title"])  # "trong quý 2 và cả năm 2022"
+    assert any("2 thời hạn" in r for r in two["review"])
+
+
+def test_unknown_units_are_named_with_the_closest_known_ones(tmp_path: Path) -> None:
+    doc = tmp_path / "giao-viec.txt"
+    doc.write_text(
+        "ĐẢNG ỦY THỊ TRẤN THƯỜNG XUÂN\nNgày 10/5/2022\n1. Đối với UBND thị trấn\n"
+        "Giao Phòng Văn hóa thị trấn tổ chức Hội thi văn nghệ trước ngày 30/6/2022.\n",
+        encoding="utf-8",
+    )
+    data = yaml.safe_load(drafted(doc, REGISTER, tmp_path).read_text(encoding="utf-8"))
+    [task] = data["tasks"]
+    assert task["lead"] == ["ubnd"] and task["deadline"] == "trước ngày 30/6/2022"
+    assert any("phòng văn hóa thị trấn" in r and "chưa có trong sổ" in r for r in task["review"])
+
+
+def test_a_reviewed_draft_imports_as_it_is_and_an_unreviewed_one_is_refused(engine: Engine, tmp_path: Path) -> None:
+    path = drafted(
+        SAMPLES / "ket-luan-giao-ban-thang-3-2023.txt", SAMPLES / "ket-luan-giao-ban-thang-3-2023.yaml", tmp_path
+    )
+    clock = FixedClock(datetime(2023, 3, 6, 8, 0, tzinfo=LOCAL_TZ))
+    with pytest.raises(RegisterError) as refused:
+        import_register(engine, load_register(path), clock)
+    assert all("review" in str(p) for p in refused.value.problems)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(TASKS)).scalar() == 0  # nothing half-written
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for task in data["tasks"]:  # the keeper has looked at every item
+        task.pop("review", None)
+    reviewed = tmp_path / "reviewed.yaml"
+    reviewed.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    report = import_register(engine, load_register(reviewed), clock)
+    assert report.tasks_added == len(data["tasks"])
+    with engine.connect() as conn:
+        without_due = conn.execute(select(func.count()).select_from(TASKS).where(TASKS.c.due.is_(None))).scalar()
+        assignments = conn.execute(select(func.count()).select_from(ASSIGNMENTS)).scalar()
+        undated_assignments = conn.execute(
+            select(func.count())
+            .select_from(ASSIGNMENTS)
+            .join(TASKS, TASKS.c.id == ASSIGNMENTS.c.task_id)
+            .where(TASKS.c.due.is_(None), TASKS.c.rrule.is_(None))
+        ).scalar()
+    items = read_items(reviewed)
+    assert without_due == sum(1 for i in items if i.due is None)  # ongoing and recurring tasks
+    assert assignments and assignments >= sum(1 for i in items if i.dated)  # a group gets one per unit
+    assert undated_assignments == 0  # ongoing tasks are kept, and nobody is reminded of them
+
+
+def test_document_date_from_the_text_and_the_option_overrides_it(tmp_path: Path) -> None:
+    doc = tmp_path / "van-ban.txt"
+    doc.write_text("UBND THỊ TRẤN\nNgày 02/3/2022\n1. Đối với UBND thị trấn\nHoàn thành báo cáo trước ngày 15/4.\n")
+    out = tmp_path / "draft.yaml"
+    assert main(["extract", str(doc), "--units", str(REGISTER), "-o", str(out)]) == 0
+    assert yaml.safe_load(out.read_text(encoding="utf-8"))["tasks"][0]["deadline"] == "trước ngày 15/4"
+    assert read_items(out)[0].due == date(2022, 4, 14)  # the year of the document
+    assert main(["extract", str(doc), "--units", str(REGISTER), "--doc-date", "2023-03-02", "-o", str(out)]) == 0
+    assert read_items(out)[0].due == date(2023, 4, 14)
+
+
+def test_windows_line_endings_and_stray_spaces_change_nothing(tmp_path: Path) -> None:
+    messy = tmp_path / "messy.txt"
+    text = CONCLUSION.read_text(encoding="utf-8").replace("\n", "\r\n").replace(" ", "  ").replace("Đối", "\tĐối")
+    messy.write_bytes(("\ufeff" + text).encode("utf-8"))
+    clean = read_items(drafted(CONCLUSION, REGISTER, tmp_path))
+    again = read_items(drafted(messy, REGISTER, tmp_path))
+    assert [(i.due, i.rrule, i.lead) for i in again] == [(i.due, i.rrule, i.lead) for i in clean]
+
+
+def test_docx_and_text_pdf_give_the_same_dated_tasks(tmp_path: Path) -> None:
+    paragraphs = [p for p in CONCLUSION.read_text(encoding="utf-8").split("\n") if p.strip()]
+    document = Document()
+    for paragraph in paragraphs:
+        document.add_paragraph(paragraph)
+    docx = tmp_path / "ket-luan.docx"
+    document.save(str(docx))
+    pdf = tmp_path / "ket-luan.pdf"
+    write_text_pdf(pdf, paragraphs)
+
+    def dated(path: Path) -> list[tuple[object, ...]]:
+        items = read_items(drafted(path, REGISTER, tmp_path))
+        return sorted((i.due or date.min, i.rrule or "", tuple(sorted(i.lead))) for i in items if i.dated)
+
+    expected = dated(CONCLUSION)
+    assert dated(docx) == expected
+    assert dated(pdf) == expected
+
+
+def write_text_pdf(path: Path, paragraphs: list[str], width: int = 95) -> None:
+    """A real PDF with a text layer (matplotlib's PDF backend), paragraphs wrapped as a word processor would."""
+    lines = [line for p in paragraphs for line in textwrap.wrap(p, width) or [""]]
+    with PdfPages(path) as pdf:
+        for start in range(0, len(lines), 60):
+            figure = Figure(figsize=(8.27, 11.69))
+            for row, line in enumerate(lines[start : start + 60]):
+                figure.text(0.04, 0.97 - row * 0.016, line, fontsize=7)
+            pdf.savefig(figure)
+
+
+# --- bad input -----------------------------------------------------------------------------------
+
+
+def run_extract(capsys: pytest.CaptureFixture[str], path: Path, out: Path) -> tuple[int, str]:
+    code = main(["extract", str(path), "--units", str(REGISTER), "-o", str(out)])
+    return code, capsys.readouterr().err
+
+
+def test_empty_binary_and_non_utf8_files_get_a_clear_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "draft.yaml"
+    empty = tmp_path / "rong.txt"
+    empty.write_bytes(b"")
+    assert run_extract(capsys, empty, out) == (2, f"Lỗi: {empty}: tệp rỗng, không có gì để đọc\n")
+    binary = tmp_path / "anh.txt"
+    binary.write_bytes(bytes(range(256)) * 10)
+    code, err = run_extract(capsys, binary, out)
+    assert code == 2 and "tệp nhị phân" in err
+    legacy = tmp_path / "cp1258.txt"
+    legacy.write_bytes("UBND\n\nNgày 07/4/2022\n".encode("cp1258"))
+    code, err = run_extract(capsys, legacy, out)
+    assert code == 2 and "UTF-8" in err and f"{legacy}:3" in err
+    assert not out.exists()
+
+
+def test_a_scanned_pdf_without_text_says_it_needs_ocr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scanned = tmp_path / "ban-quet.pdf"
+    figure = Figure(figsize=(8.27, 11.69))
+    figure.figimage([[0.2, 0.8], [0.6, 0.4]] * 50, resize=False)  # an image only, no text layer
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="pdf")
+    scanned.write_bytes(buffer.getvalue())
+    code, err = run_extract(capsys, scanned, tmp_path / "draft.yaml")
+    assert code == 2 and "bản quét" in err and "OCR" in err
+
+
+def test_a_document_with_no_directives_gives_an_empty_draft_that_says_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    letter = tmp_path / "thu-moi.txt"
+    letter.write_text("Kính gửi các đồng chí.\nHội nghị đã diễn ra tốt đẹp, không khí vui tươi.\n", encoding="utf-8")
+    out = tmp_path / "draft.yaml"
+    code, err = run_extract(capsys, letter, out)
+    assert code == 0 and "0 nhiệm vụ" in err and "không tìm thấy câu giao việc" in err
+    text = out.read_text(encoding="utf-8")
+    assert "không tìm thấy câu giao việc" in text and yaml.safe_load(text)["tasks"] == []
+
+
+def test_a_long_document_is_read_without_trouble(tmp_path: Path) -> None:
+    """Many pages of conclusions in a row: the draft grows with them (the 5 MB timing is in bench/extract.py)."""
+    body = CONCLUSION.read_text(encoding="utf-8")
+    long = tmp_path / "tong-hop.txt"
+    long.write_text("\n\n".join([body] * 12), encoding="utf-8")
+    once = read_items(drafted(CONCLUSION, REGISTER, tmp_path))
+    many = read_items(drafted(long, REGISTER, tmp_path))
+    assert len(many) > len(once) and all(i.lead for i in many if i.dated)
+
+
+@given(st.text(max_size=400))
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_text_gives_a_draft_never_an_error(text: str) -> None:
+    register = REGISTER_LOADED
+    draft = extract(text, register, date(2022, 4, 7))
+    for task in draft.tasks:
+        assert task.lead or any("chủ trì" in r for r in task.review)
+        assert task.deadline is not None or any("thời hạn" in r for r in task.review)
+    loaded = yaml.safe_load(draft_yaml(draft, register))
+    assert len(loaded["tasks"]) == len(draft.tasks)
+
+
+@given(st.lists(st.sampled_from(["Chỉ đạo ", "UBND thị trấn ", "trước ngày ", "15/6", "/2022", " hằng tuần", ", ", ". ",
+                                 "trong tháng ", "quý ", "tổ chức ", "từ ", "đến ", "năm 2022", "\n", "Đối với "]),
+                max_size=40).map("".join))  # fmt: skip
+@settings(max_examples=200, deadline=None)
+def test_directive_like_noise_never_breaks_the_extractor(text: str) -> None:
+    draft = extract(text, REGISTER_LOADED, date(2022, 4, 7))
+    for task in draft.tasks:
+        assert task.due is None or task.due >= date(2022, 4, 7)  # nothing before the document is a deadline
+
+
+REGISTER_LOADED = load_register(REGISTER)
+
+
+def test_deadlines_found_in_running_text() -> None:
+    text = "kiểm tra từ ngày 02/5/2023 đến ngày 25/5/2023 cho trẻ em từ 05 - 12 tuổi, vào ngày 06/5/2023"
+    found = [(text[f.start : f.end], f.deadline.due) for f in find_deadlines(text, date(2023, 4, 20))]
+    assert found == [
+        ("ngày 02/5/2023", date(2023, 5, 2)),
+        ("đến ngày 25/5/2023", date(2023, 5, 25)),
+        ("vào ngày 06/5/2023", date(2023, 5, 6)),
+    ]
+    weak = find_deadlines("kế hoạch thu năm 2022, hoàn thành năm 2022", date(2022, 4, 7))
+    assert [f.weak for f in weak] == [True, False]
+
+
+def test_diff_shows_task_by_task_what_the_machine_missed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    draft = drafted(CONCLUSION, REGISTER, tmp_path)
+    data = yaml.safe_load(draft.read_text(encoding="utf-8"))
+    data["tasks"] = [t for t in data["tasks"] if not t["title"].startswith("Chỉ đạo BCH Đoàn TN")]  # "missed"
+    draft.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert main(["extract", "--diff", str(draft), str(REGISTER)]) == 0
+    out = capsys.readouterr().out
+    assert "− Q2-03 không có trong nháp: Tổ chức Đại hội đại biểu Đoàn TNCS Hồ Chí Minh thị trấn" in out
+    assert "✓ Q2-02 ↔ NV-" in out and "+ NV-" in out
+    assert "Tìm thấy 94% việc có hạn của sổ (17 việc)" in out
+
+
+def test_bad_file_to_read_raises_document_error(tmp_path: Path) -> None:
+    with pytest.raises(DocumentError, match="không có tệp này"):
+        read_document(tmp_path / "missing.txt")
