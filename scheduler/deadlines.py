@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from dateutil.rrule import rrulestr
 
@@ -361,6 +362,7 @@ _WORDY = frozenset(["hè", "hằng", "hàng", "mỗi", "giữa", "cuối", "đ�
 _LONGEST = 10  # words
 _WORD = re.compile(r"\S+")
 _WEAK_YEAR = re.compile(r"năm(?: \d{4}| nay)|trong năm")
+_HINT = re.compile(r"\d|" + "|".join(sorted(_WORDY)), re.IGNORECASE)
 _WHOLE = frozenset(["cả", "suốt", "hết", "đến", "trong"])
 _RANGE = re.compile(r"\d{1,2}\s*-\s*\d{1,2}")  # "05 - 12 tuổi" is a range, not a date
 
@@ -379,12 +381,23 @@ class FoundDeadline:
     weak: bool
 
 
+@lru_cache(maxsize=16384)
+def _read_or_none(phrase: str, doc_date: date | None) -> Deadline | None:
+    """A phrase tried while scanning: most tries fail, and the same phrases recur from one line to the next."""
+    try:
+        return parse_deadline(phrase, doc_date)
+    except DeadlineError:
+        return None
+
+
 def _word_of(token: str) -> str:
     return token.lower().strip('("“”,.;:)')
 
 
 def find_deadlines(text: str, doc_date: date | None = None) -> list[FoundDeadline]:
     """Every deadline phrase the grammar reads in `text`, left to right, the longest reading at each place."""
+    if not _HINT.search(text):  # no number and no "giữa", "hằng", "hè"…: no phrase of the grammar
+        return []
     spans = [(m.start(), m.end(), _word_of(m.group())) for m in _WORD.finditer(text)]
     found: list[FoundDeadline] = []
     i = 0
@@ -404,9 +417,8 @@ def find_deadlines(text: str, doc_date: date | None = None) -> list[FoundDeadlin
             phrase = text[start : window[j - 1][1]].rstrip(',.;:)"”')
             if _RANGE.fullmatch(phrase):
                 continue
-            try:
-                deadline = parse_deadline(phrase, doc_date)
-            except DeadlineError:
+            deadline = _read_or_none(phrase, doc_date)
+            if deadline is None:
                 continue
             normal = normalize(phrase)  # "hoàn thành năm 2022" says more than "năm 2022": filler was stripped
             before = spans[i - 1][2] if i else ""  # "cả năm 2022", "suốt năm 2022" name the whole year

@@ -13,7 +13,6 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -261,22 +260,23 @@ def sentences(paragraph: str) -> list[str]:
 
 
 def _strip_leading(words: list[str]) -> list[str]:
-    changed = True
-    while changed and words:
-        changed = False
-        for lead in LEADING:
-            size = len(lead.split())
-            if " ".join(words[:size]) == lead and len(words) > size:
-                words = words[size:]
-                changed = True
+    """Without "Trong đó", "Tập trung", "Tiếp tục" … in front: what is left says who does what."""
+    while words and (lead := _starts_with(words, LEADING)) and len(words) > len(lead.split()):
+        words = words[len(lead.split()) :]
     return words
 
 
-def _starts_with(words: list[str], phrases: Iterable[str]) -> str | None:
-    joined = " ".join(words[:4])
-    for phrase in phrases:
-        if joined == phrase or joined.startswith(phrase + " "):
-            return phrase
+_PHRASE_SETS: dict[tuple[str, ...], frozenset[str]] = {}
+
+
+def _starts_with(words: list[str], phrases: tuple[str, ...]) -> str | None:
+    """The longest of `phrases` (of up to 4 words) the words begin with."""
+    known = _PHRASE_SETS.get(phrases)
+    if known is None:
+        known = _PHRASE_SETS[phrases] = frozenset(phrases)
+    for size in (4, 3, 2, 1):
+        if len(words) >= size and (head := " ".join(words[:size])) in known:
+            return head
     return None
 
 
@@ -378,13 +378,17 @@ class Extractor:
         """A unit right after the first ones, in the same list (shared-head names are adjacent)."""
         return other.start == first[-1].end
 
-    def deadline(self, text: str) -> tuple[FoundDeadline | None, list[str]]:
-        """The clause's deadline and what the keeper should know about the choice."""
-        found = [
+    def found(self, text: str) -> list[FoundDeadline]:
+        """The deadlines of a clause that can be deadlines: not history, not the start of a range."""
+        return [
             f
             for f in find_deadlines(text, self.doc_date)
             if (f.deadline.due is None or self._ahead(f)) and not _opens_range(text, f)
         ]
+
+    def deadline(self, text: str, found: list[FoundDeadline] | None = None) -> tuple[FoundDeadline | None, list[str]]:
+        """The clause's deadline and what the keeper should know about the choice."""
+        found = self.found(text) if found is None else found
         strong = [f for f in found if not f.weak]
         notes: list[str] = []
         if not strong:
@@ -401,17 +405,13 @@ class Extractor:
             notes.append(f"câu có {len(strong)} thời hạn ({listed}): đã chọn “{text[chosen.start : chosen.end]}”")
         return chosen, notes
 
-    def split_by_deadlines(self, text: str) -> list[str]:
-        """ "Sinh hoạt vào ngày 05 hằng tháng, nộp biên bản chậm nhất ngày 10 hằng tháng" is two tasks.
+    def split_by_deadlines(self, text: str, found: list[FoundDeadline]) -> list[str]:
+        """"Sinh hoạt vào ngày 05 hằng tháng, nộp biên bản chậm nhất ngày 10 hằng tháng" is two tasks.
 
         A clause with two deadlines is cut at a comma between them that opens a new verb phrase;
         without such a comma ("trong quý 2 và cả năm 2022") it stays one task with two deadlines.
         """
-        found = [
-            f
-            for f in find_deadlines(text, self.doc_date)
-            if not f.weak and not _opens_range(text, f) and (f.deadline.due is None or self._ahead(f))
-        ]
+        found = [f for f in found if not f.weak]
         if len(found) < 2:
             return [text]
         cuts = []
@@ -498,8 +498,9 @@ class Extractor:
             else:
                 review.append("không tìm thấy đơn vị chủ trì: hãy ghi lead")
                 confidence -= 0.4
-            by_deadline = self.split_by_deadlines(clause.text)
-            shared, notes = self.deadline(clause.text)
+            found = self.found(clause.text)
+            by_deadline = self.split_by_deadlines(clause.text, found)
+            shared, notes = self.deadline(clause.text, found)
             if len(by_deadline) > 1:  # each part keeps its own deadline
                 parts = [(part, *self.deadline(part)) for part in by_deadline]
             else:
@@ -583,21 +584,16 @@ def _similar(a: DraftTask, b: DraftTask) -> bool:
 def _dedupe(tasks: list[DraftTask]) -> list[DraftTask]:
     """The same task said in two sections (the party's, then the chi bộ's) is kept once."""
     kept: list[DraftTask] = []
+    alike: dict[tuple[object, ...], list[DraftTask]] = {}  # same lead and deadline: the only candidates
     for task in tasks:
-        twin = next(
-            (
-                k
-                for k in kept
-                if k.section != task.section
-                and k.lead == task.lead
-                and (k.due, k.rrule) == (task.due, task.rrule)
-                and k.deadline
-                and _similar(k, task)
-            ),
-            None,
-        )
+        if task.deadline is None:
+            kept.append(task)
+            continue
+        same = alike.setdefault((tuple(task.lead), task.due, task.rrule), [])
+        twin = next((k for k in same if k.section != task.section and _similar(k, task)), None)
         if twin is None:
             kept.append(task)
+            same.append(task)
         else:
             twin.review.append(f"cũng được nêu ở mục “{task.section}”")
     return kept
