@@ -216,9 +216,9 @@ class Dispatcher:
         notifier = self.notifiers[claim.channel]
         error: DeliveryError | None = None
         for attempt in range(QUICK_RETRIES + 1):
-            await self.limiter.acquire(delivery.chat_id, delivery.is_group)
             try:
-                message_id = await notifier.deliver(delivery)
+                async with self.limiter.sending(delivery.chat_id, delivery.is_group):
+                    message_id = await notifier.deliver(delivery)
             except DeliveryError as exc:
                 error = exc
             except Exception as exc:  # a channel bug must not stop the other messages

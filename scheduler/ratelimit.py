@@ -1,16 +1,39 @@
 """Telegram's limits, kept before sending: 30 messages a second in all, 1 a second to one chat,
-20 a minute to one group. Waiting here costs less than a 429 that pauses everything."""
+20 a minute to one group. Waiting here costs less than a 429 that pauses everything.
+
+The server counts a message when it arrives, which we cannot see; what we can see is when we started
+the request and when its answer came back, and the arrival lies between the two. So a send counts in a
+window from its start until one window-length after its answer (while it is in flight, it counts for
+ever): then no delay on the network, however long, can squeeze 31 arrivals into Telegram's second —
+the old approach, a window a little longer than a second on start times alone, let one 429 through in
+10,000 when a request was held up for more than its margin.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+
+class _Send:
+    """One message: when it started and, once answered, when the answer came."""
+
+    __slots__ = ("done", "start")
+
+    def __init__(self, start: float) -> None:
+        self.start = start
+        self.done = math.inf
+
+    def counts_until(self, window: float) -> float:
+        return self.done + window
 
 
 class RateLimiter:
-    """Sliding windows per chat and overall; `acquire` waits until a send fits all of them."""
+    """Windows overall, per chat and per group; `sending` waits until a message fits all of them."""
 
     def __init__(
         self,
@@ -18,60 +41,77 @@ class RateLimiter:
         per_chat_second: int = 1,
         per_group_minute: int = 20,
         monotonic: Callable[[], float] = time.monotonic,
-        margin: float = 0.06,
+        margin: float = 0.005,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        poll: float = 0.002,
     ) -> None:
         self.per_second = per_second
         self.per_chat_second = per_chat_second
         self.per_group_minute = per_group_minute
         self._now = monotonic
         self._sleep = sleep
-        self._all: deque[float] = deque()
-        self._chats: dict[str, deque[float]] = {}
+        self._poll = poll
+        self._all: deque[_Send] = deque()
+        self._chats: dict[str, deque[_Send]] = {}
         self._lock = asyncio.Lock()
         self._lock_loop: asyncio.AbstractEventLoop | None = None
         self._paused_until = 0.0
         self._next_slot = 0.0
-        # Windows are a little longer than Telegram's, so that network jitter cannot squeeze
-        # 31 messages into the server's second: 30 per 1.06 s is still above 28 a second.
-        self.margin = margin
+        self.margin = margin  # clocks and rounding: a few milliseconds more than the limit's own window
 
     def pause(self, seconds: float) -> None:
         """Obey a 429's retry_after for everyone: Telegram counts the bot, not the chat."""
         self._paused_until = max(self._paused_until, self._now() + seconds)
 
+    @staticmethod
+    def _free_at(history: deque[_Send], limit: int, window: float, now: float) -> float:
+        """When the window has room for one more send (math.inf while the blocking send is in flight)."""
+        while history and history[0].counts_until(window) <= now:
+            history.popleft()
+        if len(history) < limit:
+            return now
+        return sorted(s.counts_until(window) for s in history)[len(history) - limit]
+
     def _wait_needed(self, chat_id: str, is_group: bool) -> float:
         now = self._now()
-        wait = max(0.0, self._paused_until - now)
         second = 1.0 + self.margin
-        while self._all and now - self._all[0] >= second:
-            self._all.popleft()
-        if len(self._all) >= self.per_second:
-            wait = max(wait, second - (now - self._all[0]))
-        wait = max(wait, self._next_slot - now)  # even pacing: no bursts for the network to squeeze together
+        ready = max(now, self._paused_until, self._next_slot)  # even pacing: no bursts
+        ready = max(ready, self._free_at(self._all, self.per_second, second, now))
         window, limit = (60.0 + self.margin, self.per_group_minute) if is_group else (second, self.per_chat_second)
         history = self._chats.setdefault(chat_id, deque())
-        while history and now - history[0] >= window:
-            history.popleft()
-        if len(history) >= limit:
-            wait = max(wait, window - (now - history[0]))
-        return wait
+        ready = max(ready, self._free_at(history, limit, window, now))
+        return ready - now
 
-    async def acquire(self, chat_id: str, is_group: bool = False) -> None:
-        """Wait for a free slot, then take it."""
+    async def _take(self, chat_id: str, is_group: bool) -> _Send:
         loop = asyncio.get_running_loop()
         if self._lock_loop is not loop:  # a lock belongs to one event loop; the demo runs one per morning
             self._lock, self._lock_loop = asyncio.Lock(), loop
         async with self._lock:
             while (wait := self._wait_needed(chat_id, is_group)) > 1e-6:  # float noise is not a wait
-                await self._sleep(wait)
+                await self._sleep(min(wait, self._poll) if math.isinf(wait) else wait)
             now = self._now()
-            interval = (1.0 + self.margin) / self.per_second
+            interval = 1.0 / self.per_second
             # The next slot follows the ideal timeline, so that late wake-ups do not add up to a slower rate,
             # catching up gently: never sooner than 0.9 of an interval after this send.
             self._next_slot = max(self._next_slot + interval, now + 0.9 * interval)
-            self._all.append(now)
-            self._chats[chat_id].append(now)
+            send = _Send(now)
+            self._all.append(send)
+            self._chats[chat_id].append(send)
             if len(self._chats) > 50_000:  # forget idle chats
-                for key in [k for k, v in self._chats.items() if not v or now - v[-1] > 60.0]:
+                for key in [k for k, v in self._chats.items() if not v or now - v[-1].done > 60.0]:
                     del self._chats[key]
+            return send
+
+    @asynccontextmanager
+    async def sending(self, chat_id: str, is_group: bool = False) -> AsyncIterator[None]:
+        """Wait for a free slot, send inside the block; the answer's time is recorded when it ends."""
+        send = await self._take(chat_id, is_group)
+        try:
+            yield
+        finally:
+            send.done = self._now()
+
+    async def acquire(self, chat_id: str, is_group: bool = False) -> None:
+        """Wait for a free slot for a send that takes no time (for callers that cannot say when it ends)."""
+        send = await self._take(chat_id, is_group)
+        send.done = send.start

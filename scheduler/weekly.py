@@ -241,9 +241,9 @@ class WeeklySender:
             )
             result.failed += 1
             return
-        await self.dispatcher.limiter.acquire(delivery.chat_id, delivery.is_group)
         try:
-            message_id = await self.dispatcher.notifiers[channel].deliver(delivery)
+            async with self.dispatcher.limiter.sending(delivery.chat_id, delivery.is_group):
+                message_id = await self.dispatcher.notifiers[channel].deliver(delivery)
         except DeliveryError as error:
             result.retried += 1
             if error.retry_after and error.pause_all:

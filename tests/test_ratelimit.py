@@ -1,8 +1,10 @@
-"""Telegram's limits are kept before sending, on a fake monotonic clock."""
+"""Telegram's limits are kept before sending, counting each message from its start until its answer."""
 
 from __future__ import annotations
 
 import asyncio
+import random
+import time
 
 from scheduler.ratelimit import RateLimiter
 
@@ -22,37 +24,57 @@ def limiter(clock: FakeTime, margin: float = 0.0) -> RateLimiter:
     return RateLimiter(monotonic=clock.monotonic, sleep=clock.sleep, margin=margin)
 
 
-def test_at_most_30_messages_in_any_second() -> None:
+def test_the_31st_message_starts_a_second_after_the_answer_to_the_first() -> None:
+    """Whatever the network does, the server cannot see 31 arrivals in one second: an arrival lies between a
+    request's start and its answer, and the 31st starts a second after the first one's answer."""
     clock = FakeTime()
-    rate = limiter(clock, margin=0.05)  # as in production: 30 per 1.05 s, evenly paced
-    stamps = []
+    rate = limiter(clock, margin=0.005)
+    sends: list[tuple[float, float]] = []
+    durations = random.Random(7)
 
     async def run() -> None:
-        for chat in range(95):
-            await rate.acquire(f"chat-{chat}")
-            stamps.append(clock.now)
+        for chat in range(200):
+            async with rate.sending(f"chat-{chat}"):
+                start = clock.now
+                clock.now += durations.uniform(0.002, 0.120)  # some requests are slow
+            sends.append((start, clock.now))
 
     asyncio.run(run())
-    assert all(sum(1 for t in stamps if start <= t < start + 1.0) <= 30 for start in stamps)
-    assert 3.0 <= stamps[-1] <= 3.4  # 95 messages need a little over three seconds
-    assert min(b - a for a, b in zip(stamps, stamps[1:], strict=False)) >= 0.034  # no bursts
+    assert all(sends[i + 30][0] >= sends[i][1] + 1.0 for i in range(len(sends) - 30))
+    assert min(b[0] - a[0] for a, b in zip(sends, sends[1:], strict=False)) >= 0.9 / 30 - 1e-9  # evenly paced
+
+
+def test_fast_answers_keep_the_rate_close_to_30_a_second() -> None:
+    clock = FakeTime()
+    rate = limiter(clock, margin=0.005)
+
+    async def run() -> None:
+        for chat in range(600):
+            async with rate.sending(f"chat-{chat}"):
+                clock.now += 0.004
+
+    asyncio.run(run())
+    assert 600 / clock.now >= 29.0
 
 
 def test_one_message_a_second_to_one_chat_and_20_a_minute_to_a_group() -> None:
     clock = FakeTime()
     rate = limiter(clock)
-    private, group = [], []
+    private: list[tuple[float, float]] = []
+    group: list[float] = []
 
     async def run() -> None:
         for _ in range(3):
-            await rate.acquire("person")
-            private.append(clock.now)
+            async with rate.sending("person"):
+                start = clock.now
+                clock.now += 0.25
+            private.append((start, clock.now))
         for _ in range(21):
             await rate.acquire("group", is_group=True)
             group.append(clock.now)
 
     asyncio.run(run())
-    assert [b - a for a, b in zip(private, private[1:], strict=False)] == [1.0, 1.0]
+    assert [round(b[0] - a[1], 6) for a, b in zip(private, private[1:], strict=False)] == [1.0, 1.0]
     assert group[20] - group[0] >= 60.0
 
 
@@ -62,3 +84,22 @@ def test_a_429_pauses_everyone_for_retry_after() -> None:
     rate.pause(7)
     asyncio.run(rate.acquire("anyone"))
     assert clock.now == 7.0
+
+
+def test_sends_in_flight_together_still_keep_the_window() -> None:
+    """Real time, many sends at once: each waits for the answers that free its place."""
+    rate = RateLimiter(per_second=10, per_chat_second=1)
+    sends: list[tuple[float, float]] = []
+
+    async def one(chat: int) -> None:
+        async with rate.sending(f"chat-{chat}"):
+            start = time.monotonic()
+            await asyncio.sleep(0.02)
+        sends.append((start, time.monotonic()))
+
+    async def run() -> None:
+        await asyncio.gather(*(one(chat) for chat in range(25)))
+
+    asyncio.run(run())
+    sends.sort()
+    assert all(sends[i + 10][0] >= sends[i][1] + 1.0 for i in range(len(sends) - 10))
