@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, String, Table, and_, cast, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 
 from scheduler.clock import Clock, at_local, local_today, to_utc
@@ -200,11 +199,47 @@ def candidates(
 
 def insert_ignoring_duplicates(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert rows, skipping those whose unique key is already there (SQLite and PostgreSQL)."""
-    dialect = conn.dialect.name
-    maker = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = maker(table).on_conflict_do_nothing()
+    if not rows:
+        return
+    if conn.dialect.name == "sqlite":
+        _sqlite_insert_or_ignore(conn, table, rows)
+        return
+    statement = pg_insert(table).on_conflict_do_nothing()
     for start in range(0, len(rows), 5000):
         conn.execute(statement, rows[start : start + 5000])
+
+
+def _sqlite_insert_or_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """The first tick of a morning writes 100,000 rows: straight to the driver's executemany.
+
+    Each value goes through its column's own bind processor (so dates and UTC datetimes are stored
+    exactly as the ORM stores them), once per distinct value: a morning has a handful of days and times.
+    """
+    given = list(rows[0])
+    defaults = {  # what Core would fill in for a column the rows leave out (e.g. note = "")
+        c.name: c.default.arg
+        for c in table.columns
+        if c.name not in given and c.default is not None and getattr(c.default, "is_scalar", False)
+    }
+    columns = given + list(defaults)
+    rows = [{**defaults, **row} for row in rows] if defaults else rows
+    processors = [table.c[name].type.bind_processor(conn.dialect) for name in columns]
+    memo: list[dict[Any, Any]] = [{} for _ in columns]
+
+    def value(index: int, raw: Any) -> Any:
+        process = processors[index]
+        if process is None or raw is None:
+            return raw
+        seen = memo[index]
+        if raw not in seen:
+            seen[raw] = process(raw)
+        return seen[raw]
+
+    sql = (
+        f"INSERT OR IGNORE INTO {table.name} ({', '.join(columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)})"
+    )
+    conn.exec_driver_sql(sql, [tuple(value(i, row[name]) for i, name in enumerate(columns)) for row in rows])
 
 
 def plan(engine: Engine, clock: Clock, policy: ReminderPolicy | None = None) -> PlanReport:
