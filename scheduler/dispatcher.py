@@ -29,7 +29,7 @@ from scheduler.models import (
     Role,
 )
 from scheduler.notify import Delivery, DeliveryError, DigestItem, Notifier
-from scheduler.planner import register_policy
+from scheduler.planner import planning_done, register_policy
 from scheduler.policy import ESCALATION, ReminderPolicy
 from scheduler.ratelimit import RateLimiter
 from scheduler.workdays import is_working_day
@@ -94,11 +94,13 @@ class Dispatcher:
     # --- when ------------------------------------------------------------------------------------
 
     def may_send_now(self) -> bool:
-        """Reminders go out on working days and never in the quiet hours (21:00–07:00)."""
+        """Reminders go out on working days, never in the quiet hours (21:00–07:00), and not while the
+        planner is still writing today's reminders in pieces (a person's morning is one message)."""
+        now = local_now(self.clock)
         with self.engine.connect() as conn:
             policy = register_policy(conn, self.policy)
-        now = local_now(self.clock)
-        return is_working_day(now.date()) and not policy.is_quiet(now.time())
+            planned = planning_done(conn, now.date())
+        return planned and is_working_day(now.date()) and not policy.is_quiet(now.time())
 
     # --- claiming --------------------------------------------------------------------------------
 

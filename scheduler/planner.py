@@ -7,12 +7,14 @@ rows still waiting are marked skipped. A closed assignment's waiting rows are sk
 
 from __future__ import annotations
 
+import gc
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import Connection, Engine, String, Table, and_, cast, func, insert, select, update
+from sqlalchemy import BigInteger, Connection, Engine, String, Table, and_, cast, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import aliased
 
@@ -36,6 +38,10 @@ from scheduler.models import (
 from scheduler.policy import ESCALATION, OVERDUE, ReminderPolicy
 
 UNLINKED = "chưa liên kết"
+HOLIDAY_RUN = 14  # days: longer than any run of Vietnamese days off (Tết with its weekends)
+# Rows written in one tick at most (a person's rows never split): a province's morning is planned over a
+# few ticks after midnight instead of one long one, so that every tick stays short.
+ROWS_PER_TICK = 10_000  # while a morning is planned in pieces the dispatcher waits (see planning_done)
 
 
 @dataclass
@@ -43,6 +49,7 @@ class PlanReport:
     occurrences_added: int = 0
     planned: int = 0
     skipped: int = 0
+    deferred: int = 0  # rows left for the next tick (see ROWS_PER_TICK)
 
 
 def register_policy(conn: Connection, base: ReminderPolicy | None = None) -> ReminderPolicy:
@@ -145,10 +152,36 @@ def recipients(conn: Connection, today: date, include_unlinked: bool = False) ->
     return found
 
 
-def candidates(
-    conn: Connection, today: date, policy: ReminderPolicy, include_unlinked: bool = False
-) -> list[dict[str, Any]]:
-    """The outbox rows today's occasions call for (before removing those already planned)."""
+@dataclass
+class Occasion:
+    """One assignment's reminder due today, and everyone who hears of it (official, channel, kind)."""
+
+    assignment_id: int
+    day: date
+    targets: list[tuple[int, str, str]]
+    send_after: list[datetime]
+
+    def fingerprint(self) -> tuple[int, int, int]:
+        """Who hears of it, in three numbers: what the outbox holds for it is compared with these."""
+        ids = [official for official, _channel, _kind in self.targets]
+        return len(ids), sum(ids), sum(i * i for i in ids)
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "assignment_id": self.assignment_id,
+                "official_id": official_id,
+                "channel": channel,
+                "kind": kind,
+                "planned_for": self.day,
+                "send_after": send_after,
+            }
+            for (official_id, channel, kind), send_after in zip(self.targets, self.send_after, strict=True)
+        ]
+
+
+def occasions(conn: Connection, today: date, policy: ReminderPolicy, include_unlinked: bool = False) -> list[Occasion]:
+    """Today's occasion of every open assignment that has one, with its recipients."""
     people = recipients(conn, today, include_unlinked)
     if not people.by_unit and not people.leaders:
         return []
@@ -159,12 +192,16 @@ def candidates(
         )
         if settings
     }
+    # Only deadlines close enough to have an occasion today: the earliest "before" reminder, moved back over
+    # the longest run of days off (Tết), is within HOLIDAY_RUN days of it. Far deadlines cost nothing.
+    horizon = max((*policy.before_days, *(d for p in overrides.values() for d in p.before_days), 0)) + HOLIDAY_RUN
     # Dates come back as ISO text and are parsed once per distinct value: 100,000 rows, a few hundred days.
     query = select(
         ASSIGNMENTS.c.id, ASSIGNMENTS.c.unit_id, cast(ASSIGNMENTS.c.due, String), ASSIGNMENTS.c.task_id
-    ).where(ASSIGNMENTS.c.status.in_(ACTIVE_STATUSES))
+    ).where(ASSIGNMENTS.c.status.in_(ACTIVE_STATUSES), ASSIGNMENTS.c.due <= today + timedelta(days=horizon))
+    query = query.order_by(ASSIGNMENTS.c.id)  # a stable order: a morning is planned in pieces, by assignment
     days: dict[str, date] = {}
-    rows: list[dict[str, Any]] = []
+    found: list[Occasion] = []
     send_times: dict[tuple[date, time], datetime] = {}
     for assignment_id, unit_id, due_text, task_id in conn.execute(query).all():
         due = days.get(due_text) or days.setdefault(due_text, date.fromisoformat(due_text[:10]))
@@ -180,21 +217,20 @@ def candidates(
         targets = [(o, c, unit_kind) for o, c in unit_people]
         if occasion.kind == ESCALATION:
             targets += [(o, c, ESCALATION) for o, c in escalating_to]
-        for official_id, channel, kind in targets:
-            at = people.digest_at.get(official_id, task_policy.send_at)
+        times = []
+        for official_id, _channel, _kind in targets:
+            at = people.digest_at.get(official_id, task_policy.send_at) if people.digest_at else task_policy.send_at
             key = (occasion.day, at)
-            send_after = send_times.get(key) or send_times.setdefault(key, to_utc(at_local(occasion.day, at)))
-            rows.append(
-                {
-                    "assignment_id": assignment_id,
-                    "official_id": official_id,
-                    "channel": channel,
-                    "kind": kind,
-                    "planned_for": occasion.day,
-                    "send_after": send_after,
-                }
-            )
-    return rows
+            times.append(send_times.get(key) or send_times.setdefault(key, to_utc(at_local(occasion.day, at))))
+        found.append(Occasion(assignment_id, occasion.day, targets, times))
+    return found
+
+
+def candidates(
+    conn: Connection, today: date, policy: ReminderPolicy, include_unlinked: bool = False
+) -> list[dict[str, Any]]:
+    """The outbox rows today's occasions call for (before removing those already planned)."""
+    return [row for found in occasions(conn, today, policy, include_unlinked) for row in found.rows()]
 
 
 def insert_ignoring_duplicates(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -217,7 +253,7 @@ def _sqlite_insert_or_ignore(conn: Connection, table: Table, rows: list[dict[str
     """
     given = list(rows[0])
     defaults = {  # what Core would fill in for a column the rows leave out (e.g. note = "")
-        c.name: c.default.arg
+        c.name: c.default.arg  # type: ignore[attr-defined]
         for c in table.columns
         if c.name not in given and c.default is not None and getattr(c.default, "is_scalar", False)
     }
@@ -247,37 +283,156 @@ def plan(engine: Engine, clock: Clock, policy: ReminderPolicy | None = None) -> 
     report = PlanReport()
     now = clock.now()
     today = local_today(clock)
-    with engine.begin() as conn:
-        report.occurrences_added = advance_recurrences(conn, now)
-        active_policy = register_policy(conn, policy)
-        wanted = candidates(conn, today, active_policy)
-        if wanted:
-            since = min(r["planned_for"] for r in wanted)  # no candidate key is older than this
-            existing = {
-                tuple(row)
-                for row in conn.execute(
-                    select(
-                        REMINDERS.c.assignment_id,
-                        REMINDERS.c.official_id,
-                        REMINDERS.c.kind,
-                        cast(REMINDERS.c.planned_for, String),
-                        REMINDERS.c.channel,
-                    ).where(REMINDERS.c.planned_for >= since)
-                ).all()
-            }
-            fresh = [
-                r
-                for r in wanted
-                if (r["assignment_id"], r["official_id"], r["kind"], r["planned_for"].isoformat(), r["channel"])
-                not in existing
-            ]
-            for row in fresh:
-                row.update(state=ReminderState.planned.value, attempts=0, last_error="")
-            if fresh:
-                insert_ignoring_duplicates(conn, REMINDERS, fresh)
-            report.planned = len(fresh)
-        report.skipped = _skip_stale(conn)
+    collecting = gc.isenabled()
+    gc.disable()  # a tick makes 100,000 short-lived rows and no cycles: collecting meanwhile only costs time
+    try:
+        with engine.begin() as conn:
+            report.occurrences_added = advance_recurrences(conn, now)
+            active_policy = register_policy(conn, policy)
+            found = occasions(conn, today, active_policy)
+            if found:
+                memo = _Memo.load(conn, today, found)
+                existing: set[str] = set()
+                if memo.done:
+                    missing = []
+                elif memo.through is not None:  # the morning's next piece: untouched since the last tick
+                    missing = [f for f in found if f.assignment_id > memo.through]
+                else:
+                    missing, existing = _unplanned(conn, found)
+                fresh, report.deferred = _budget(missing, existing, ROWS_PER_TICK)
+                for row in fresh:
+                    row.update(state=ReminderState.planned.value, attempts=0, last_error="")
+                if fresh:
+                    insert_ignoring_duplicates(conn, REMINDERS, fresh)
+                report.planned = len(fresh)
+                memo.save(conn, fresh, report.deferred)
+            report.skipped = _skip_stale(conn, today, superseding=report.planned > 0)
+    finally:
+        if collecting:
+            gc.enable()
     return report
+
+
+@dataclass
+class _Memo:
+    """What the last tick of the day left: its occasions' fingerprint, and how far it got.
+
+    When today's occasions are the same as at the last tick, a finished morning needs no look at the
+    outbox at all, and an unfinished one (planned in pieces, by assignment) goes on after the last
+    assignment written. Anything else (a task closed, a chat linked) compares with the outbox again.
+    """
+
+    day: str
+    digest: str
+    through: int | None = None  # last assignment written while the morning is unfinished
+    done: bool = False
+
+    KEY: ClassVar[str] = "planner"
+
+    @classmethod
+    def load(cls, conn: Connection, today: date, found: list[Occasion]) -> _Memo:
+        digest = hashlib.blake2b(
+            "".join(f"{f.assignment_id},{f.day},{f.fingerprint()};" for f in found).encode(), digest_size=16
+        ).hexdigest()
+        fresh = cls(today.isoformat(), digest)
+        stored = conn.execute(select(META.c.value).where(META.c.key == cls.KEY)).scalar()
+        if isinstance(stored, dict) and stored.get("day") == fresh.day and stored.get("digest") == digest:
+            fresh.through, fresh.done = stored.get("through"), bool(stored.get("done"))
+        return fresh
+
+    def save(self, conn: Connection, written: list[dict[str, Any]], deferred: int) -> None:
+        value = {
+            "day": self.day,
+            "digest": self.digest,
+            "done": deferred == 0,
+            "through": max(r["assignment_id"] for r in written) if deferred and written else None,
+        }
+        if conn.execute(update(META).where(META.c.key == self.KEY).values(value=value)).rowcount == 0:
+            conn.execute(insert(META).values(key=self.KEY, value=value))
+
+
+def _unplanned(conn: Connection, found: list[Occasion]) -> tuple[list[Occasion], set[str]]:
+    """Today's occasions not (wholly) in the outbox, and the keys of the rows they already have there.
+
+    The outbox is compared occasion by occasion (how many rows, which officials) rather than row by row,
+    so that a tick with nothing new does not read back a morning's 100,000 rows; only an occasion that
+    is partly there (someone linked a chat since) has its rows looked up one by one.
+    """
+    since = min(f.day for f in found)  # no occasion is older than this
+    official = cast(REMINDERS.c.official_id, BigInteger)
+    held = {
+        (assignment_id, day[:10]): (count, total, squares)
+        for assignment_id, day, count, total, squares in conn.execute(
+            select(
+                REMINDERS.c.assignment_id,
+                cast(REMINDERS.c.planned_for, String),
+                func.count(),
+                func.sum(official),
+                func.sum(official * official),
+            )
+            .where(REMINDERS.c.planned_for >= since)
+            .group_by(REMINDERS.c.assignment_id, REMINDERS.c.planned_for)
+        )
+    }
+    missing = [f for f in found if held.get((f.assignment_id, f.day.isoformat())) != f.fingerprint()]
+    partial = sorted({f.assignment_id for f in missing if (f.assignment_id, f.day.isoformat()) in held})
+    existing: set[str] = set()
+    if len(partial) > 2_000:  # one pass is cheaper than many lookups
+        existing.update(conn.execute(select(_KEY).where(REMINDERS.c.planned_for >= since)).scalars())
+    else:
+        for start in range(0, len(partial), 500):
+            chunk = partial[start : start + 500]
+            existing.update(conn.execute(select(_KEY).where(REMINDERS.c.assignment_id.in_(chunk))).scalars())
+    return missing, existing
+
+
+def _rows(occasions_: list[Occasion], existing: set[str]) -> list[dict[str, Any]]:
+    """The rows of these occasions that the outbox does not hold yet."""
+    rows = []
+    for f in occasions_:
+        day = f.day.isoformat()
+        rows += [
+            row
+            for row in f.rows()
+            if not existing
+            or f"{row['assignment_id']}|{row['official_id']}|{row['kind']}|{day}|{row['channel']}" not in existing
+        ]
+    return rows
+
+
+# The outbox's unique key as one string, for the few occasions that are partly planned.
+_KEY = (
+    cast(REMINDERS.c.assignment_id, String)
+    + "|"
+    + cast(REMINDERS.c.official_id, String)
+    + "|"
+    + REMINDERS.c.kind
+    + "|"
+    + cast(REMINDERS.c.planned_for, String)
+    + "|"
+    + REMINDERS.c.channel
+)
+
+
+def _budget(missing: list[Occasion], existing: set[str], limit: int) -> tuple[list[dict[str, Any]], int]:
+    """The rows to write this tick, whole occasions in assignment order up to about `limit`, and how many wait.
+
+    A person's rows may land in two ticks; the dispatcher holds the morning until the planner says it is
+    done (`planning_done`), so that each person still gets one message.
+    """
+    taken, count = [], 0
+    for f in missing:
+        if count >= limit:
+            break
+        taken.append(f)
+        count += len(f.targets)
+    return _rows(taken, existing), sum(len(f.targets) for f in missing) - count
+
+
+def planning_done(conn: Connection, today: date) -> bool:
+    """False while today's reminders are still being written in pieces: nothing should go out meanwhile."""
+    stored = conn.execute(select(META.c.value).where(META.c.key == _Memo.KEY)).scalar()
+    return not (isinstance(stored, dict) and stored.get("day") == today.isoformat() and not stored.get("done"))
 
 
 def preview(engine: Engine, clock: Clock) -> list[dict[str, Any]]:
@@ -300,8 +455,11 @@ def preview(engine: Engine, clock: Clock) -> list[dict[str, Any]]:
     return [r for r in wanted if (r["assignment_id"], r["official_id"], r["kind"], r["planned_for"]) not in sent]
 
 
-def _skip_stale(conn: Connection) -> int:
-    """Waiting rows of closed assignments, and rows a newer occasion of the same assignment replaced."""
+def _skip_stale(conn: Connection, today: date, superseding: bool = True) -> int:
+    """Waiting rows of closed assignments, and rows a newer occasion of the same assignment replaced.
+
+    Only a tick that wrote rows can have superseded older ones, so the second search runs only then.
+    """
     closed = (
         update(REMINDERS)
         .where(
@@ -313,11 +471,14 @@ def _skip_stale(conn: Connection) -> int:
         .values(state=ReminderState.skipped.value, last_error="việc đã xong hoặc đã hủy")
     )
     count = conn.execute(closed).rowcount or 0
+    if not superseding:
+        return count
     newer = aliased(REMINDERS)
     superseded = (
         update(REMINDERS)
         .where(
             REMINDERS.c.state == ReminderState.planned.value,
+            REMINDERS.c.planned_for < today,  # what a newer row replaces is older than today's rows
             select(newer.c.id)
             .where(
                 newer.c.assignment_id == REMINDERS.c.assignment_id,

@@ -316,3 +316,34 @@ def test_a_task_can_have_its_own_reminder_days(engine: Engine, clock: FixedClock
     assert land == [(date(2022, 4, 20), "before_10d"), (date(2022, 4, 29), "due_today")]  # no overdue ones
     union = {day for day, _w, task, _u, _k in flatten(notifier.delivered) if task == "Q2-05"}
     assert date(2022, 4, 22) in union and date(2022, 5, 4) in union  # the others keep the defaults
+
+
+def test_a_morning_planned_in_pieces_still_gives_each_person_one_message(
+    linked: Engine, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A province's morning is written a few thousand rows a tick; meanwhile nothing goes out, so that
+    nobody gets their morning in two halves. Here the pieces are 3 rows, on the busy 29 April."""
+    import scheduler.planner as planner
+
+    monkeypatch.setattr(planner, "ROWS_PER_TICK", 3)
+    notifier = LoggingNotifier("console")
+    dispatcher = Dispatcher(linked, {"console": notifier}, clock, limiter=unlimited())
+    clock.set(datetime(2022, 4, 29, 7, 31, tzinfo=LOCAL_TZ))  # the CBCC conference's day-before-holiday reminder
+    ticks = 0
+    while True:
+        report = plan(linked, clock)
+        ticks += 1
+        asyncio.run(dispatcher.run_once())
+        if report.deferred:
+            assert notifier.delivered == []  # the morning is not complete yet: hold it
+        else:
+            break
+    assert ticks >= 3
+    assert plan(linked, clock).planned == 0  # the next tick finds everything there and writes nothing
+    asyncio.run(dispatcher.run_once())
+    people = Counter(d.official_name for d in notifier.delivered)
+    assert people and set(people.values()) == {1}  # one message each
+    with linked.connect() as conn:
+        rows = conn.execute(select(REMINDERS.c.official_id, REMINDERS.c.state)).all()
+    assert len(rows) == sum(len(d.items) for d in notifier.delivered) > 3
+    assert {state for _o, state in rows} == {ReminderState.sent.value}
