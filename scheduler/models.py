@@ -170,7 +170,20 @@ class ReminderState(StrEnum):
     skipped = "skipped"
 
 
-class Reminder(SQLModel, table=True):
+class Delivered(SQLModel):
+    """How an outbox row went out: its state, its attempts, and the chat and message it became."""
+
+    state: str = Field(default=ReminderState.planned.value, max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    claimed_at: datetime | None = None
+    sent_at: datetime | None = None
+    last_error: str = ""
+    chat_id: str | None = Field(default=None, max_length=64)
+    message_id: str | None = Field(default=None, max_length=64)
+
+
+class Reminder(Delivered, table=True):
     """An outbox row: one reminder of one assignment for one official on one channel, on one day."""
 
     __table_args__ = (
@@ -188,18 +201,10 @@ class Reminder(SQLModel, table=True):
     kind: str = Field(max_length=16)
     planned_for: date
     send_after: datetime
-    state: str = Field(default=ReminderState.planned.value, max_length=16)
-    attempts: int = 0
-    next_attempt_at: datetime | None = None
-    claimed_at: datetime | None = None
-    sent_at: datetime | None = None
-    last_error: str = ""
     note: str = ""
-    chat_id: str | None = Field(default=None, max_length=64)
-    message_id: str | None = Field(default=None, max_length=64)
 
 
-class LeaderDigest(SQLModel, table=True):
+class LeaderDigest(Delivered, table=True):
     """The Monday digest of one leader on one channel for one week: an outbox row, sent once."""
 
     __tablename__ = "leader_digest"
@@ -213,14 +218,6 @@ class LeaderDigest(SQLModel, table=True):
     channel: str = Field(max_length=16)
     week_of: date  # the Monday of the week
     send_after: datetime
-    state: str = Field(default=ReminderState.planned.value, max_length=16)
-    attempts: int = 0
-    next_attempt_at: datetime | None = None
-    claimed_at: datetime | None = None
-    sent_at: datetime | None = None
-    last_error: str = ""
-    chat_id: str | None = Field(default=None, max_length=64)
-    message_id: str | None = Field(default=None, max_length=64)
 
 
 class Invite(SQLModel, table=True):
