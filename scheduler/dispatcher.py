@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, or_, select, update
+from sqlalchemy import Connection, Engine, Table, and_, or_, select, update
 
 from scheduler.clock import Clock, local_now, local_today
 from scheduler.models import (
@@ -104,12 +104,13 @@ class Dispatcher:
 
     # --- claiming --------------------------------------------------------------------------------
 
-    def _due(self, now: datetime) -> Any:
+    def due(self, now: datetime, table: Table = REMINDERS) -> Any:
+        """Rows of an outbox table (reminders, Monday digests) waiting to go out now on our channels."""
         return and_(
-            REMINDERS.c.state == ReminderState.planned.value,
-            REMINDERS.c.send_after <= now,
-            or_(REMINDERS.c.next_attempt_at.is_(None), REMINDERS.c.next_attempt_at <= now),
-            REMINDERS.c.channel.in_(list(self.notifiers)),
+            table.c.state == ReminderState.planned.value,
+            table.c.send_after <= now,
+            or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now),
+            table.c.channel.in_(list(self.notifiers)),
         )
 
     def claim_next(self) -> Claim | None:
@@ -119,7 +120,7 @@ class Dispatcher:
             while True:
                 pick = conn.execute(
                     select(REMINDERS.c.official_id, REMINDERS.c.channel)
-                    .where(self._due(now))
+                    .where(self.due(now))
                     .order_by(REMINDERS.c.send_after, REMINDERS.c.id)
                     .limit(1)
                     .with_for_update(skip_locked=True)
@@ -129,20 +130,20 @@ class Dispatcher:
                 official_id, channel = pick
                 claimed = conn.execute(
                     update(REMINDERS)
-                    .where(self._due(now), REMINDERS.c.official_id == official_id, REMINDERS.c.channel == channel)
+                    .where(self.due(now), REMINDERS.c.official_id == official_id, REMINDERS.c.channel == channel)
                     .values(state=ReminderState.sending.value, claimed_at=now, attempts=REMINDERS.c.attempts + 1)
                     .returning(REMINDERS.c.id, REMINDERS.c.attempts)
                 ).all()
                 if claimed:  # another process may have taken them between the two statements
                     return Claim(official_id, channel, tuple(sorted(r[0] for r in claimed)), max(r[1] for r in claimed))
 
-    def sweep(self) -> int:
-        """Return rows stuck in `sending` (a crash mid-send) to `planned`; they may repeat once."""
+    def sweep(self, table: Table = REMINDERS) -> int:
+        """Return rows of an outbox table stuck in `sending` (a crash mid-send) to `planned`; they may repeat once."""
         limit = self.clock.now() - self.sending_timeout
         with self.engine.begin() as conn:
             result = conn.execute(
-                update(REMINDERS)
-                .where(REMINDERS.c.state == ReminderState.sending.value, REMINDERS.c.claimed_at < limit)
+                update(table)
+                .where(table.c.state == ReminderState.sending.value, table.c.claimed_at < limit)
                 .values(state=ReminderState.planned.value, last_error="gửi dở dang (tiến trình dừng); gửi lại")
             )
         return result.rowcount or 0

@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, select
 
@@ -179,20 +180,25 @@ def worst_first(unit: UnitStats) -> tuple[object, ...]:
     return (-unit.overdue, 2.0 if rate is None else rate, -unit.done_late, unit.unit_name)
 
 
+def counted_in(period: Period) -> tuple[Any, ...]:
+    """The assignments a period counts: not cancelled, original deadline inside it (see the module's rules)."""
+    return (
+        ASSIGNMENTS.c.original_due >= period.first,
+        ASSIGNMENTS.c.original_due <= period.last,
+        ASSIGNMENTS.c.status != Status.cancelled.value,
+    )
+
+
 def statistics(engine: Engine, period: Period, today: date, unit_ids: list[int] | None = None) -> Statistics:
     """The per-unit and total counts of `period` as they stood on `today` (see the module's rules)."""
-    query = (
-        select(
-            ASSIGNMENTS.c.unit_id,
-            ASSIGNMENTS.c.status,
-            ASSIGNMENTS.c.percent,
-            ASSIGNMENTS.c.due,
-            ASSIGNMENTS.c.original_due,
-            ASSIGNMENTS.c.done_at,
-        )
-        .where(ASSIGNMENTS.c.original_due >= period.first, ASSIGNMENTS.c.original_due <= period.last)
-        .where(ASSIGNMENTS.c.status != Status.cancelled.value)
-    )
+    query = select(
+        ASSIGNMENTS.c.unit_id,
+        ASSIGNMENTS.c.status,
+        ASSIGNMENTS.c.percent,
+        ASSIGNMENTS.c.due,
+        ASSIGNMENTS.c.original_due,
+        ASSIGNMENTS.c.done_at,
+    ).where(*counted_in(period))
     if unit_ids is not None:
         query = query.where(ASSIGNMENTS.c.unit_id.in_(unit_ids))
     result = Statistics(period, today)
@@ -253,8 +259,7 @@ def report_lines(engine: Engine, period: Period, today: date) -> Iterator[Report
             )
             .join(TASKS, TASKS.c.id == ASSIGNMENTS.c.task_id)
             .join(UNITS, UNITS.c.id == ASSIGNMENTS.c.unit_id)
-            .where(ASSIGNMENTS.c.original_due >= period.first, ASSIGNMENTS.c.original_due <= period.last)
-            .where(ASSIGNMENTS.c.status != Status.cancelled.value)
+            .where(*counted_in(period))
             .order_by(ASSIGNMENTS.c.original_due, TASKS.c.code, UNITS.c.name, ASSIGNMENTS.c.id)
             .execution_options(yield_per=5000)
         )

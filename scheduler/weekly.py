@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, or_, select, update
+from sqlalchemy import Engine, select, update
 
 from scheduler.charts import stacked_chart
 from scheduler.clock import Clock, at_local, local_now, local_today, to_utc
@@ -163,20 +163,14 @@ class WeeklySender:
         self.clock = clock
         self.max_attempts = max_attempts
 
-    def _due(self, now: datetime) -> Any:
-        return and_(
-            DIGESTS.c.state == ReminderState.planned.value,
-            DIGESTS.c.send_after <= now,
-            or_(DIGESTS.c.next_attempt_at.is_(None), DIGESTS.c.next_attempt_at <= now),
-            DIGESTS.c.channel.in_(list(self.dispatcher.notifiers)),
-        )
-
     def claim(self) -> list[tuple[int, int, str, int]]:
         """Take every due row (planned → sending); a crash mid-send leaves it for `sweep`."""
         now = self.clock.now()
         with self.engine.begin() as conn:
             ids = (
-                conn.execute(select(DIGESTS.c.id).where(self._due(now)).with_for_update(skip_locked=True))
+                conn.execute(
+                    select(DIGESTS.c.id).where(self.dispatcher.due(now, DIGESTS)).with_for_update(skip_locked=True)
+                )
                 .scalars()
                 .all()
             )
@@ -184,21 +178,11 @@ class WeeklySender:
                 return []
             claimed = conn.execute(
                 update(DIGESTS)
-                .where(DIGESTS.c.id.in_(ids), self._due(now))
+                .where(DIGESTS.c.id.in_(ids), self.dispatcher.due(now, DIGESTS))
                 .values(state=ReminderState.sending.value, claimed_at=now, attempts=DIGESTS.c.attempts + 1)
                 .returning(DIGESTS.c.id, DIGESTS.c.official_id, DIGESTS.c.channel, DIGESTS.c.attempts)
             ).all()
         return [tuple(row) for row in claimed]  # type: ignore[misc]
-
-    def sweep(self) -> int:
-        limit = self.clock.now() - self.dispatcher.sending_timeout
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                update(DIGESTS)
-                .where(DIGESTS.c.state == ReminderState.sending.value, DIGESTS.c.claimed_at < limit)
-                .values(state=ReminderState.planned.value)
-            )
-        return result.rowcount or 0
 
     def _finish(self, row_id: int, values: dict[str, Any]) -> None:
         with self.engine.begin() as conn:
@@ -273,7 +257,7 @@ class WeeklySender:
     async def run_once(self) -> WeeklySendReport:
         """Plan this week's digests, then send those that are due (on working days, outside quiet hours)."""
         result = WeeklySendReport()
-        await asyncio.to_thread(self.sweep)
+        await asyncio.to_thread(self.dispatcher.sweep, DIGESTS)
         await asyncio.to_thread(plan_weekly, self.engine, self.clock)
         if not await asyncio.to_thread(self.dispatcher.may_send_now):
             return result
