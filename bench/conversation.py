@@ -27,11 +27,11 @@ from telegram import Update  # noqa: E402
 from bench.dispatch import link_everyone  # noqa: E402
 from bench.province import write_province_register  # noqa: E402
 from bot.channels.telegram import TelegramChannel, build_application  # noqa: E402
-from bot.core import Conversation  # noqa: E402
+from bot.conversation.core import Conversation  # noqa: E402
 from scheduler.clock import LOCAL_TZ, FixedClock  # noqa: E402
 from scheduler.db import make_engine  # noqa: E402
-from scheduler.importer import import_register, load_register  # noqa: E402
-from scheduler.models import ASSIGNMENTS, MEMBERS, OFFICIALS  # noqa: E402
+from scheduler.register.importer import import_register, load_register  # noqa: E402
+from scheduler.register.models import ASSIGNMENTS, MEMBERS, OFFICIALS  # noqa: E402
 from tests.fake_telegram import TOKEN, FakeBotApi  # noqa: E402
 
 

@@ -26,16 +26,16 @@ from sqlalchemy import func, select  # noqa: E402
 
 from bench.dispatch import prepare  # noqa: E402
 from scheduler.db import make_engine  # noqa: E402
-from scheduler.models import REMINDERS  # noqa: E402
+from scheduler.register.models import REMINDERS  # noqa: E402
 
 CHILD = """
 import asyncio, sys
 from datetime import timedelta
 from bench.timeline import Timeline
 from bot.channels.telegram import TelegramChannel, build_application
-from bot.core import Conversation
+from bot.conversation.core import Conversation
 from scheduler.db import make_engine
-from scheduler.dispatcher import Dispatcher
+from scheduler.outbox.dispatcher import Dispatcher
 from tests.fake_telegram import TOKEN
 
 async def main(url, base_url, epoch):

@@ -33,9 +33,9 @@ from sqlalchemy import Engine, create_engine, insert, make_url, select, text  # 
 from bench.province import write_province_register  # noqa: E402
 from scheduler.clock import LOCAL_TZ, FixedClock  # noqa: E402
 from scheduler.db import make_engine  # noqa: E402
-from scheduler.importer import import_register, load_register  # noqa: E402
-from scheduler.models import CHATS, OFFICIALS  # noqa: E402
-from scheduler.planner import plan  # noqa: E402
+from scheduler.register.importer import import_register, load_register  # noqa: E402
+from scheduler.register.models import CHATS, OFFICIALS  # noqa: E402
+from scheduler.outbox.planner import plan  # noqa: E402
 
 MORNING = datetime(2022, 4, 22, 7, 31, tzinfo=LOCAL_TZ)
 
@@ -77,11 +77,11 @@ DISPATCH_CHILD = """
 import asyncio, sys, time
 from sqlalchemy import select
 from bench.timeline import Timeline
-from bot.core import Conversation
+from bot.conversation.core import Conversation
 from scheduler.db import make_engine
-from scheduler.dispatcher import Dispatcher
-from scheduler.models import REMINDERS
-from scheduler.ratelimit import RateLimiter
+from scheduler.outbox.dispatcher import Dispatcher
+from scheduler.register.models import REMINDERS
+from scheduler.outbox.ratelimit import RateLimiter
 
 async def main(url, base_url, per_second, kind):
     clock = Timeline(time.time())  # time passes, so that retries come due
@@ -168,7 +168,7 @@ import resource, shutil, sys, time
 from datetime import datetime
 from scheduler.clock import LOCAL_TZ, FixedClock
 from scheduler.db import make_engine
-from scheduler.planner import ROWS_PER_TICK, plan
+from scheduler.outbox.planner import ROWS_PER_TICK, plan
 base = sys.argv[1]
 for label, hour, minute in (("after midnight", 0, 1), ("bot started late, at 07:31", 7, 31)):
     copy = base.replace("plan.sqlite3", f"plan-{hour}.sqlite3")

@@ -20,10 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scheduler.documents import read_document  # noqa: E402
-from scheduler.drafts import compare, draft_yaml, read_items  # noqa: E402
-from scheduler.extract import extract  # noqa: E402
-from scheduler.importer import load_register  # noqa: E402
+from scheduler.drafting.documents import read_document  # noqa: E402
+from scheduler.drafting.drafts import compare, draft_yaml, read_items  # noqa: E402
+from scheduler.drafting.extraction import extract  # noqa: E402
+from scheduler.register.importer import load_register  # noqa: E402
 
 SAMPLES = ROOT / "tests" / "data" / "extract"
 DOCUMENTS = [

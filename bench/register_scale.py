@@ -31,7 +31,7 @@ import resource, sys, time
 from pathlib import Path
 from scheduler.clock import FixedClock, at_local
 from scheduler.db import make_engine
-from scheduler.importer import import_register, load_register
+from scheduler.register.importer import import_register, load_register
 from datetime import date
 engine = make_engine(sys.argv[1])
 start = time.perf_counter()
@@ -59,7 +59,7 @@ def p95(samples: list[float]) -> float:
 
 def bench_queries(url: str) -> None:
     from scheduler.db import make_engine
-    from scheduler.queries import find_unit_id, overdue, overdue_summary
+    from scheduler.register.queries import find_unit_id, overdue, overdue_summary
 
     engine = make_engine(url)
     today = date(2022, 6, 1)

@@ -29,7 +29,7 @@ from datetime import date, timedelta
 from sqlalchemy import select, update, bindparam
 from scheduler.db import make_engine
 from scheduler.clock import at_local, to_utc
-from scheduler.models import ASSIGNMENTS
+from scheduler.register.models import ASSIGNMENTS
 engine = make_engine(sys.argv[1])
 with engine.begin() as conn:
     rows = conn.execute(select(ASSIGNMENTS.c.id, ASSIGNMENTS.c.due)).all()
@@ -55,7 +55,7 @@ import resource, sys, time
 from datetime import date
 from pathlib import Path
 from scheduler.db import make_engine
-from scheduler.stats import parse_period, statistics, report_lines
+from scheduler.reporting.stats import parse_period, statistics, report_lines
 engine = make_engine(sys.argv[1])
 what, out = sys.argv[2], sys.argv[3]
 period, today = parse_period("2022-Q2"), date(2022, 7, 1)
@@ -70,7 +70,7 @@ if what == "stats":
 elif what == "chart":
     stats = statistics(engine, period, today)
     start = time.perf_counter()
-    from scheduler.charts import stacked_chart
+    from scheduler.reporting.chart import stacked_chart
     png = stacked_chart(stats).png
     cold = time.perf_counter() - start
     start = time.perf_counter()
@@ -78,7 +78,7 @@ elif what == "chart":
     warm = time.perf_counter() - start
     print(f"chart {warm:.3f} s warm (in the running bot), {cold:.3f} s cold (matplotlib imported), {len(png):,} bytes")
 else:
-    from scheduler.report_xlsx import write_report
+    from scheduler.reporting.excel import write_report
     start = time.perf_counter()
     stats = statistics(engine, period, today)
     rows = write_report(Path(out), stats, report_lines(engine, period, today))

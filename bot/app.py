@@ -23,13 +23,13 @@ from bot.channels.telegram import TelegramChannel, build_application, webhook_se
 from bot.channels.zalo import CHANNEL as ZALO_CHANNEL
 from bot.channels.zalo import DEFAULT_API_URL as ZALO_DEFAULT_URL
 from bot.channels.zalo import ZaloChannel, ZaloClient, zalo_webhook_server
-from bot.core import Conversation
-from bot.texts import Message
+from bot.conversation.core import Conversation
+from bot.conversation.texts import Message
 from scheduler.clock import SystemClock
 from scheduler.db import make_engine
-from scheduler.dispatcher import Dispatcher
-from scheduler.notify import LoggingNotifier, Notifier
-from scheduler.ticker import Ticker
+from scheduler.outbox.dispatcher import Dispatcher
+from scheduler.outbox.notify import LoggingNotifier, Notifier
+from scheduler.outbox.ticker import Ticker
 
 log = logging.getLogger("nhacviec")
 

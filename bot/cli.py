@@ -17,16 +17,16 @@ from bot.tables import assignment_table, render_preview, summary_table, use_colo
 from scheduler.clock import clock_from_env, local_today
 from scheduler.db import make_engine
 from scheduler.deadlines import DeadlineError, parse_deadline
-from scheduler.dispatcher import Dispatcher
-from scheduler.importer import import_register, load_register, read_register
-from scheduler.invites import InviteError, create_invite
-from scheduler.links import UnknownOfficialError, find_official_id
-from scheduler.notify import LoggingNotifier
-from scheduler.planner import plan, preview
-from scheduler.queries import UnknownUnitError, find_unit_id, overdue, overdue_summary, tasks, upcoming
-from scheduler.register import RegisterError
-from scheduler.register_tables import write_csv_folder, write_xlsx
-from scheduler.register_yaml import dump_yaml
+from scheduler.outbox.dispatcher import Dispatcher
+from scheduler.register.importer import import_register, load_register, read_register
+from scheduler.register.invites import InviteError, create_invite
+from scheduler.register.links import UnknownOfficialError, find_official_id
+from scheduler.outbox.notify import LoggingNotifier
+from scheduler.outbox.planner import plan, preview
+from scheduler.register.queries import UnknownUnitError, find_unit_id, overdue, overdue_summary, tasks, upcoming
+from scheduler.register.file import RegisterError
+from scheduler.register.tables import write_csv_folder, write_xlsx
+from scheduler.register.yaml_format import dump_yaml
 
 EXIT_BAD_INPUT = 2
 STATES = ("active", "all", "open", "in_progress", "overdue", "done", "done_on_time", "done_late", "cancelled")
@@ -187,10 +187,10 @@ def cmd_remind(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Statistics of a period by unit, as a table, JSON, an Excel file or a chart."""
-    from bot.reports import report_table
-    from scheduler.charts import stacked_chart
-    from scheduler.report_xlsx import write_report
-    from scheduler.stats import parse_period, period_containing, report_lines, statistics
+    from bot.conversation.report_texts import report_table
+    from scheduler.reporting.chart import stacked_chart
+    from scheduler.reporting.excel import write_report
+    from scheduler.reporting.stats import parse_period, period_containing, report_lines, statistics
 
     engine = _engine(args)
     today = _today(args)
@@ -216,7 +216,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_ical(args: argparse.Namespace) -> int:
     """A unit's open deadlines as an .ics calendar file (the same as /lich in the bot)."""
-    from scheduler.ical import unit_calendar
+    from scheduler.reporting.ical import unit_calendar
 
     engine = _engine(args)
     unit_id = _unit(engine, args.unit)
@@ -232,9 +232,9 @@ def cmd_ical(args: argparse.Namespace) -> int:
 
 def cmd_extract(args: argparse.Namespace) -> int:
     """Draft a register from a document, or compare a draft with a reference register (--diff)."""
-    from scheduler.documents import DocumentError, read_document
-    from scheduler.drafts import compare, diff_text, draft_yaml, read_items
-    from scheduler.extract import extract
+    from scheduler.drafting.documents import DocumentError, read_document
+    from scheduler.drafting.drafts import compare, diff_text, draft_yaml, read_items
+    from scheduler.drafting.extraction import extract
 
     if args.diff:
         draft_path, reference_path = (Path(p) for p in args.diff)

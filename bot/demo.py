@@ -14,17 +14,17 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from bot.channels.console import CHANNEL, ConsoleChannel
-from bot.core import Conversation, Incoming
-from bot.texts import Message
+from bot.conversation.core import Conversation, Incoming
+from bot.conversation.texts import Message
 from scheduler.clock import LOCAL_TZ, FixedClock, local_now
 from scheduler.db import make_engine
-from scheduler.dispatcher import Dispatcher
-from scheduler.importer import import_register, load_register
-from scheduler.links import UnknownOfficialError, find_official_id, link_chat
-from scheduler.models import OFFICIALS
-from scheduler.planner import plan
-from scheduler.ratelimit import RateLimiter
-from scheduler.weekly import WeeklySender
+from scheduler.outbox.dispatcher import Dispatcher
+from scheduler.register.importer import import_register, load_register
+from scheduler.register.links import UnknownOfficialError, find_official_id, link_chat
+from scheduler.register.models import OFFICIALS
+from scheduler.outbox.planner import plan
+from scheduler.outbox.ratelimit import RateLimiter
+from scheduler.reporting.weekly import WeeklySender
 from scheduler.workdays import is_working_day
 
 

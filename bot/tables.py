@@ -11,9 +11,9 @@ from typing import Any, TextIO
 
 from sqlalchemy import Engine, select
 
-from scheduler.models import ASSIGNMENTS, OFFICIALS, TASKS, UNITS
-from scheduler.queries import AssignmentRow, UnitOverdue
-from scheduler.status import STATE_LABELS, State, days_text
+from scheduler.register.models import ASSIGNMENTS, OFFICIALS, TASKS, UNITS
+from scheduler.register.queries import AssignmentRow, UnitOverdue
+from scheduler.register.state import STATE_LABELS, State, days_text
 
 RED = "\033[31m"
 YELLOW = "\033[33m"

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, create_engine, make_url, select, text
 
 from scheduler.clock import LOCAL_TZ, FixedClock
 from scheduler.db import make_engine
-from scheduler.models import ASSIGNMENTS, TASKS, UNITS
+from scheduler.register.models import ASSIGNMENTS, TASKS, UNITS
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTER = ROOT / "data" / "register.yaml"

@@ -16,16 +16,16 @@ from telegram import Update
 
 from bot.channels.telegram import TelegramChannel, build_application
 from bot.channels.zalo import SECRET_HEADER, ZaloChannel, ZaloClient, zalo_webhook_server
-from bot.core import Conversation
-from bot.texts import Message
+from bot.conversation.core import Conversation
+from bot.conversation.texts import Message
 from scheduler.clock import LOCAL_TZ, FixedClock
-from scheduler.dispatcher import Dispatcher
-from scheduler.importer import import_register, load_register
-from scheduler.invites import create_invite
-from scheduler.links import find_official_id
-from scheduler.models import ASSIGNMENTS
-from scheduler.planner import plan
-from scheduler.ratelimit import RateLimiter
+from scheduler.outbox.dispatcher import Dispatcher
+from scheduler.register.importer import import_register, load_register
+from scheduler.register.invites import create_invite
+from scheduler.register.links import find_official_id
+from scheduler.register.models import ASSIGNMENTS
+from scheduler.outbox.planner import plan
+from scheduler.outbox.ratelimit import RateLimiter
 from tests import fake_telegram, fake_zalo
 from tests.conftest import REGISTER, assignment_id
 

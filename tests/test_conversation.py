@@ -10,13 +10,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
-from bot.core import Conversation, Incoming
-from bot.replies import Done, Extend, Progress, Unclear, parse_reply
+from bot.conversation.core import Conversation, Incoming
+from bot.conversation.replies import Done, Extend, Progress, Unclear, parse_reply
 from scheduler.clock import LOCAL_TZ, FixedClock
 from scheduler.db import make_engine
-from scheduler.importer import import_register, load_register
-from scheduler.links import find_official_id, link_chat
-from scheduler.models import ASSIGNMENTS, EVENTS, EXTENSIONS, MEMBERS, OFFICIALS, SETTINGS
+from scheduler.register.importer import import_register, load_register
+from scheduler.register.links import find_official_id, link_chat
+from scheduler.register.models import ASSIGNMENTS, EVENTS, EXTENSIONS, MEMBERS, OFFICIALS, SETTINGS
 from tests.conftest import REGISTER
 
 TODAY = date(2022, 4, 8)
@@ -180,7 +180,7 @@ def test_an_unknown_chat_sees_only_how_to_link(world, text) -> None:
 
 
 def test_leave_mutes_the_official_and_their_unit_falls_back_to_leaders(engine: Engine, clock: FixedClock) -> None:
-    from scheduler.planner import preview
+    from scheduler.outbox.planner import preview
 
     import_register(engine, load_register(REGISTER), clock)
     for code in ("cong-chuc-dia-chinh", "bi-thu"):
@@ -225,7 +225,7 @@ def test_cancel_forgets_the_question_being_waited_on(engine: Engine, clock: Fixe
 
 
 def test_kenh_chooses_where_reminders_go_for_someone_linked_twice(engine: Engine, clock: FixedClock) -> None:
-    from scheduler.planner import preview
+    from scheduler.outbox.planner import preview
 
     import_register(engine, load_register(REGISTER), clock)
     official = find_official_id(engine, "cong-chuc-dia-chinh")

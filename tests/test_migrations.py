@@ -7,7 +7,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
 from scheduler.db import make_engine, upgrade
-from scheduler.models import SQLModel
+from scheduler.register.models import SQLModel
 
 
 def test_first_use_creates_the_schema_through_migrations(engine: Engine) -> None:

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.cli import main
-from scheduler.assignments import Actor, change_status
+from scheduler.register.changes import Actor, change_status
 from scheduler.clock import LOCAL_TZ, FixedClock
-from scheduler.importer import import_register, load_register
-from scheduler.models import Status
+from scheduler.register.importer import import_register, load_register
+from scheduler.register.models import Status
 from tests.conftest import REGISTER, ROOT, assignment_id
 
 # Hand-checked from the conclusion: on Monday 2 May 2022 these April deadlines have passed.

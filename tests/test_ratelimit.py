@@ -6,7 +6,7 @@ import asyncio
 import random
 import time
 
-from scheduler.ratelimit import RateLimiter
+from scheduler.outbox.ratelimit import RateLimiter
 
 
 class FakeTime:

@@ -13,8 +13,8 @@ from sqlalchemy import Engine, select
 from bot.cli import main
 from scheduler.clock import FixedClock
 from scheduler.db import make_engine
-from scheduler.importer import import_register, load_register, read_register
-from scheduler.models import ASSIGNMENTS, EVENTS, META, TASKS, UNITS, SQLModel
+from scheduler.register.importer import import_register, load_register, read_register
+from scheduler.register.models import ASSIGNMENTS, EVENTS, META, TASKS, UNITS, SQLModel
 from tests.conftest import REGISTER
 
 

@@ -10,16 +10,16 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlalchemy import Engine, select, update
 
-from scheduler.assignments import Actor, change_status
+from scheduler.register.changes import Actor, change_status
 from scheduler.clock import LOCAL_TZ, FixedClock
-from scheduler.dispatcher import Dispatcher
-from scheduler.importer import import_register, load_register
-from scheduler.links import find_official_id, link_chat
-from scheduler.models import ASSIGNMENTS, OFFICIALS, REMINDERS, TASKS, ReminderState, Status
-from scheduler.notify import Delivery, LoggingNotifier
-from scheduler.planner import plan
-from scheduler.policy import ReminderPolicy
-from scheduler.ratelimit import RateLimiter
+from scheduler.outbox.dispatcher import Dispatcher
+from scheduler.register.importer import import_register, load_register
+from scheduler.register.links import find_official_id, link_chat
+from scheduler.register.models import ASSIGNMENTS, OFFICIALS, REMINDERS, TASKS, ReminderState, Status
+from scheduler.outbox.notify import Delivery, LoggingNotifier
+from scheduler.outbox.planner import plan
+from scheduler.outbox.policy import ReminderPolicy
+from scheduler.outbox.ratelimit import RateLimiter
 from scheduler.workdays import is_working_day
 from tests.conftest import REGISTER, assignment_id
 
@@ -323,7 +323,7 @@ def test_a_morning_planned_in_pieces_still_gives_each_person_one_message(
 ) -> None:
     """A province's morning is written a few thousand rows a tick; meanwhile nothing goes out, so that
     nobody gets their morning in two halves. Here the pieces are 3 rows, on the busy 29 April."""
-    import scheduler.planner as planner
+    import scheduler.outbox.planner as planner
 
     monkeypatch.setattr(planner, "ROWS_PER_TICK", 3)
     notifier = LoggingNotifier("console")

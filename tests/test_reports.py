@@ -19,17 +19,17 @@ from sqlalchemy import Engine, select
 
 from bot.channels.console import ConsoleChannel
 from bot.cli import main
-from bot.core import Conversation, Incoming
-from scheduler.assignments import Actor, change_status, decide_extension, request_extension
-from scheduler.charts import stacked_chart
+from bot.conversation.core import Conversation, Incoming
+from scheduler.register.changes import Actor, change_status, decide_extension, request_extension
+from scheduler.reporting.chart import stacked_chart
 from scheduler.clock import LOCAL_TZ, FixedClock
-from scheduler.dispatcher import Dispatcher
-from scheduler.importer import import_register, load_register
-from scheduler.links import find_official_id, link_chat
-from scheduler.models import ACTIVE_STATUSES, ASSIGNMENTS, DIGESTS, UNITS, Status
-from scheduler.ratelimit import RateLimiter
-from scheduler.stats import PeriodError, parse_period, report_lines, statistics
-from scheduler.weekly import WeeklySender, digest_day, plan_weekly
+from scheduler.outbox.dispatcher import Dispatcher
+from scheduler.register.importer import import_register, load_register
+from scheduler.register.links import find_official_id, link_chat
+from scheduler.register.models import ACTIVE_STATUSES, ASSIGNMENTS, DIGESTS, UNITS, Status
+from scheduler.outbox.ratelimit import RateLimiter
+from scheduler.reporting.stats import PeriodError, parse_period, report_lines, statistics
+from scheduler.reporting.weekly import WeeklySender, digest_day, plan_weekly
 from tests.conftest import REGISTER, assignment_id
 
 Q2 = parse_period("2022-Q2")

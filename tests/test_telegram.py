@@ -20,16 +20,16 @@ from telegram.ext import Application
 
 from bot.app import RedactSecrets
 from bot.channels.telegram import SECRET_HEADER, TelegramChannel, build_application, webhook_server
-from bot.core import Conversation
+from bot.conversation.core import Conversation
 from scheduler.clock import LOCAL_TZ, FixedClock
-from scheduler.dispatcher import Dispatcher
-from scheduler.importer import import_register, load_register
-from scheduler.invites import create_invite
-from scheduler.links import find_official_id
-from scheduler.models import ASSIGNMENTS, CHATS, EVENTS, REMINDERS
-from scheduler.planner import plan
-from scheduler.ratelimit import RateLimiter
-from scheduler.weekly import WeeklySender
+from scheduler.outbox.dispatcher import Dispatcher
+from scheduler.register.importer import import_register, load_register
+from scheduler.register.invites import create_invite
+from scheduler.register.links import find_official_id
+from scheduler.register.models import ASSIGNMENTS, CHATS, EVENTS, REMINDERS
+from scheduler.outbox.planner import plan
+from scheduler.outbox.ratelimit import RateLimiter
+from scheduler.reporting.weekly import WeeklySender
 from tests.conftest import REGISTER, assignment_id
 from tests.fake_telegram import TOKEN, FakeBotApi
 
@@ -300,7 +300,7 @@ async def test_blocked_bot_unlinks_the_chat_and_tells_the_keeper(telegram, api, 
 
 
 async def test_long_answers_are_split_at_4096_characters(telegram, api, engine, clock) -> None:
-    from bot.texts import Message
+    from bot.conversation.texts import Message
 
     await telegram.send(str(LEADER), Message("\n".join(f"dòng số {i} " + "x" * 80 for i in range(100))))
     parts = api.messages_to(LEADER)

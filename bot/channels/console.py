@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.texts import CONSOLE, Attachment, Button, Message, render_delivery
-from scheduler.notify import Delivery
+from bot.conversation.texts import CONSOLE, Attachment, Button, Message, render_delivery
+from scheduler.outbox.notify import Delivery
 
 CHANNEL = "console"
 

@@ -25,9 +25,9 @@ from tornado.httpserver import HTTPServer
 from tornado.web import Application as WebApplication
 from tornado.web import RequestHandler
 
-from bot.core import COMMANDS, Conversation, Incoming
-from bot.texts import TELEGRAM, Message, render_delivery, split_text
-from scheduler.notify import Delivery, DeliveryError
+from bot.conversation.core import COMMANDS, Conversation, Incoming
+from bot.conversation.texts import TELEGRAM, Message, render_delivery, split_text
+from scheduler.outbox.notify import Delivery, DeliveryError
 
 CHANNEL = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

@@ -20,9 +20,9 @@ from tornado.httpserver import HTTPServer
 from tornado.web import Application as WebApplication
 from tornado.web import RequestHandler
 
-from bot.core import Conversation, Incoming
-from bot.texts import ZALO, Button, Message, render_delivery, split_text
-from scheduler.notify import Delivery, DeliveryError
+from bot.conversation.core import Conversation, Incoming
+from bot.conversation.texts import ZALO, Button, Message, render_delivery, split_text
+from scheduler.outbox.notify import Delivery, DeliveryError
 
 CHANNEL = "zalo"
 Forward = Callable[[Message], Awaitable[None]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import scheduler.models  # noqa: F401  (registers the tables)
+import scheduler.register.models  # noqa: F401  (registers the tables)
 from scheduler.db import make_engine
 
 target_metadata = SQLModel.metadata

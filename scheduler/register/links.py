@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, insert, select, update
 
 from scheduler.clock import Clock
-from scheduler.models import CHATS, OFFICIALS
+from scheduler.register.models import CHATS, OFFICIALS
 
 
 class UnknownOfficialError(LookupError):

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from scheduler.register import SECTIONS, Problem, RawRegister, Register, RegisterError
+from scheduler.register.file import SECTIONS, Problem, RawRegister, Register, RegisterError
 
 _Parser: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)

@@ -12,7 +12,7 @@ from typing import Any
 
 import xlsxwriter
 
-from scheduler.stats import BUCKET_LABELS, ReportLine, Statistics
+from scheduler.reporting.stats import BUCKET_LABELS, ReportLine, Statistics
 
 # Light fills that print well, one per state, in the colours of the chart.
 FILLS = {

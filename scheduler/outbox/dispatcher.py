@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, and_, or_, select, update
 
 from scheduler.clock import Clock, local_now, local_today
-from scheduler.models import (
+from scheduler.register.models import (
     ASSIGNMENTS,
     CHATS,
     OFFICIALS,
@@ -28,10 +28,10 @@ from scheduler.models import (
     ReminderState,
     Role,
 )
-from scheduler.notify import Delivery, DeliveryError, DigestItem, Notifier
-from scheduler.planner import planning_done, register_policy
-from scheduler.policy import ESCALATION, ReminderPolicy
-from scheduler.ratelimit import RateLimiter
+from scheduler.outbox.notify import Delivery, DeliveryError, DigestItem, Notifier
+from scheduler.outbox.planner import planning_done, register_policy
+from scheduler.outbox.policy import ESCALATION, ReminderPolicy
+from scheduler.outbox.ratelimit import RateLimiter
 from scheduler.workdays import is_working_day
 
 log = logging.getLogger("nhacviec.dispatcher")

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, update
 
 from scheduler.clock import Clock
-from scheduler.models import (
+from scheduler.register.models import (
     ACTIVE_STATUSES,
     ASSIGNMENTS,
     EVENTS,
@@ -29,7 +29,7 @@ from scheduler.models import (
     Status,
     open_assignment,
 )
-from scheduler.register import (
+from scheduler.register.file import (
     GroupSpec,
     OfficialSpec,
     Problem,
@@ -39,8 +39,8 @@ from scheduler.register import (
     UnitSpec,
     validate,
 )
-from scheduler.register_tables import read_csv_folder, read_xlsx
-from scheduler.register_yaml import read_yaml
+from scheduler.register.tables import read_csv_folder, read_xlsx
+from scheduler.register.yaml_format import read_yaml
 
 
 def load_register(path: Path) -> Register:

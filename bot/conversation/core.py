@@ -16,12 +16,12 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select, update
 
-from bot import texts
-from bot.replies import Done, Extend, Progress, Unclear, parse_reply
-from bot.reports import report_message
-from bot.texts import Button, Message
-from scheduler.access import Person, load_person
-from scheduler.assignments import (
+from bot.conversation import texts
+from bot.conversation.replies import Done, Extend, Progress, Unclear, parse_reply
+from bot.conversation.report_texts import report_message
+from bot.conversation.texts import Button, Message
+from scheduler.register.access import Person, load_person
+from scheduler.register.changes import (
     Actor,
     AssignmentNotFoundError,
     ExtensionError,
@@ -32,10 +32,10 @@ from scheduler.assignments import (
 )
 from scheduler.clock import Clock, at_local, local_now, local_today, to_utc
 from scheduler.deadlines import DeadlineError, parse_deadline
-from scheduler.ical import unit_calendar
-from scheduler.invites import InviteError, redeem_invite
-from scheduler.links import officials_of_chat
-from scheduler.models import (
+from scheduler.reporting.ical import unit_calendar
+from scheduler.register.invites import InviteError, redeem_invite
+from scheduler.register.links import officials_of_chat
+from scheduler.register.models import (
     ASSIGNMENTS,
     CHAT_STATES,
     CHATS,
@@ -48,7 +48,7 @@ from scheduler.models import (
     Role,
     Status,
 )
-from scheduler.queries import (
+from scheduler.register.queries import (
     AssignmentRow,
     UnknownUnitError,
     assignment_row,
@@ -59,7 +59,7 @@ from scheduler.queries import (
     unit_of,
     upcoming,
 )
-from scheduler.stats import PeriodError, parse_period, period_containing, statistics
+from scheduler.reporting.stats import PeriodError, parse_period, period_containing, statistics
 from scheduler.workdays import next_working_day
 
 log = logging.getLogger("nhacviec.core")

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from scheduler.deadlines import FoundDeadline, find_deadlines
-from scheduler.register import Register
-from scheduler.unit_names import Mention, UnitIndex, key
+from scheduler.register.file import Register
+from scheduler.register.unit_names import Mention, UnitIndex, key
 
 # Verbs a clause that assigns work starts with.
 TASK_VERBS = tuple(

@@ -10,8 +10,8 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine, Select, func, select
 
-from scheduler.models import ACTIVE_STATUSES, ASSIGNMENTS, TASKS, UNITS
-from scheduler.status import State, state_of
+from scheduler.register.models import ACTIVE_STATUSES, ASSIGNMENTS, TASKS, UNITS
+from scheduler.register.state import State, state_of
 
 
 class UnknownUnitError(LookupError):

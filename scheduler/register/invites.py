@@ -10,8 +10,8 @@ from datetime import timedelta
 from sqlalchemy import Engine, insert, select, update
 
 from scheduler.clock import Clock
-from scheduler.links import link_chat
-from scheduler.models import INVITES, OFFICIALS, Role
+from scheduler.register.links import link_chat
+from scheduler.register.models import INVITES, OFFICIALS, Role
 
 VALID_FOR = timedelta(days=7)
 

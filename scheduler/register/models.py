@@ -1,7 +1,7 @@
 """The tables of the task register.
 
 Facts only: a deadline, a status, who changed what. States such as "overdue" or "done late" are
-derived from these facts and a day (see `scheduler.status`), never stored.
+derived from these facts and a day (see `scheduler.register.state`), never stored.
 """
 
 from __future__ import annotations

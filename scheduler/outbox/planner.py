@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 
 from scheduler.clock import Clock, at_local, local_today, to_utc
 from scheduler.deadlines import next_occurrence
-from scheduler.models import (
+from scheduler.register.models import (
     ACTIVE_STATUSES,
     ASSIGNMENTS,
     CHATS,
@@ -35,7 +35,7 @@ from scheduler.models import (
     Status,
     open_assignment,
 )
-from scheduler.policy import ESCALATION, OVERDUE, ReminderPolicy
+from scheduler.outbox.policy import ESCALATION, OVERDUE, ReminderPolicy
 
 UNLINKED = "chưa liên kết"
 HOLIDAY_RUN = 14  # days: longer than any run of Vietnamese days off (Tết with its weekends)

@@ -13,9 +13,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine
 
 from scheduler.clock import LOCAL_TZ, Clock
-from scheduler.dispatcher import Dispatcher, DispatchReport
-from scheduler.planner import PlanReport, plan
-from scheduler.weekly import WeeklySender
+from scheduler.outbox.dispatcher import Dispatcher, DispatchReport
+from scheduler.outbox.planner import PlanReport, plan
+from scheduler.reporting.weekly import WeeklySender
 
 log = logging.getLogger("nhacviec.ticker")
 

@@ -14,10 +14,10 @@ from typing import Any
 import yaml
 
 from scheduler.deadlines import DeadlineError, find_deadlines, parse_deadline
-from scheduler.extract import Draft
-from scheduler.register import Register
-from scheduler.register_yaml import dump_mapping, register_to_dict
-from scheduler.unit_names import key
+from scheduler.drafting.extraction import Draft
+from scheduler.register.file import Register
+from scheduler.register.yaml_format import dump_mapping, register_to_dict
+from scheduler.register.unit_names import key
 
 HEADER = """\
 # BẢN NHÁP sổ nhắc việc, do máy đọc từ văn bản: {source}

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from scheduler.clock import LOCAL_TZ
-from scheduler.models import Status
+from scheduler.register.models import Status
 
 
 class State(StrEnum):

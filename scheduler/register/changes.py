@@ -9,7 +9,7 @@ from sqlalchemy import Engine, insert, select, update
 from sqlmodel import Session
 
 from scheduler.clock import Clock
-from scheduler.models import (
+from scheduler.register.models import (
     ACTIVE_STATUSES,
     ASSIGNMENTS,
     EVENTS,
@@ -19,7 +19,7 @@ from scheduler.models import (
     Status,
     StatusEvent,
 )
-from scheduler.planner import advance_recurrences
+from scheduler.outbox.planner import advance_recurrences
 
 
 class AssignmentNotFoundError(LookupError):

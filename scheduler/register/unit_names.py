@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from scheduler.register import Register
+from scheduler.register.file import Register
 
 # Old and new places of the tone mark ("uỷ"/"ủy") and the abbreviations documents use for bodies.
 _TONES = {"uỷ": "ủy", "uý": "úy", "uỳ": "ùy", "uỹ": "ũy", "uỵ": "ụy", "oà": "òa", "oá": "óa", "oả": "ỏa", "oã": "õa",

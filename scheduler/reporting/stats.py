@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from scheduler.clock import LOCAL_TZ
-from scheduler.models import ASSIGNMENTS, GROUPS, TASKS, UNITS, Status
+from scheduler.register.models import ASSIGNMENTS, GROUPS, TASKS, UNITS, Status
 
 BUCKETS = ("done_on_time", "done_late", "in_progress", "not_started", "overdue")
 BUCKET_LABELS = {

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
 
-from scheduler.models import MEMBERS, OFFICIALS, Role
+from scheduler.register.models import MEMBERS, OFFICIALS, Role
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from scheduler.clock import LOCAL_TZ
-from scheduler.notify import Delivery, DigestItem
-from scheduler.policy import ESCALATION
-from scheduler.queries import AssignmentRow, UnitOverdue
-from scheduler.status import STATE_LABELS, State, days_text
+from scheduler.outbox.notify import Delivery, DigestItem
+from scheduler.outbox.policy import ESCALATION
+from scheduler.register.queries import AssignmentRow, UnitOverdue
+from scheduler.register.state import STATE_LABELS, State, days_text
 
 WEEKDAYS = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
 MAX_BUTTON_TASKS = 10  # a digest longer than this gets typed answers for the rest
@@ -105,7 +105,7 @@ def _item_line(number: int, item: DigestItem, today: date) -> str:
 def render_delivery(delivery: Delivery, caps: Capabilities) -> Message:
     """A morning digest (or an admin notice, or the leaders' Monday digest) shaped for the channel."""
     if delivery.weekly is not None:
-        from bot.reports import weekly_message  # reports builds on this module's helpers
+        from bot.conversation.report_texts import weekly_message  # reports builds on this module's helpers
 
         return weekly_message(delivery, caps)
     if delivery.notice:

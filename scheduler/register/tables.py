@@ -20,8 +20,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
-from scheduler.register import Problem, RawRegister, Register, RegisterError
-from scheduler.register_yaml import decode_utf8, register_to_dict
+from scheduler.register.file import Problem, RawRegister, Register, RegisterError
+from scheduler.register.yaml_format import decode_utf8, register_to_dict
 
 META_SHEET = "Thông tin"
 SHEETS: dict[str, str] = {"groups": "Nhóm", "units": "Đơn vị", "officials": "Cán bộ", "tasks": "Nhiệm vụ"}

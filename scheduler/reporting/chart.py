@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from scheduler.stats import BUCKET_LABELS, BUCKETS, Statistics
+from scheduler.reporting.stats import BUCKET_LABELS, BUCKETS, Statistics
 
 COLOURS = {
     "done_on_time": "#2e7d32",  # green

@@ -12,7 +12,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from scheduler.weekly import WeeklyReport
+    from scheduler.reporting.weekly import WeeklyReport
 
 log = logging.getLogger("nhacviec.notify")
 

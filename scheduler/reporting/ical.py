@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from icalendar import Alarm, Calendar, Event
 from sqlalchemy import Engine, select
 
-from scheduler.models import ACTIVE_STATUSES, ASSIGNMENTS, TASKS, UNITS
+from scheduler.register.models import ACTIVE_STATUSES, ASSIGNMENTS, TASKS, UNITS
 
 PRODID = "-//nhacviec//Nhắc việc//VI"
 # The alarm rings at 08:00 the day before an all-day event (which starts at midnight).
