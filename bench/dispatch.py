@@ -33,9 +33,9 @@ from sqlalchemy import Engine, create_engine, insert, make_url, select, text  # 
 from bench.province import write_province_register  # noqa: E402
 from scheduler.clock import LOCAL_TZ, FixedClock  # noqa: E402
 from scheduler.db import make_engine  # noqa: E402
+from scheduler.outbox.planner import plan  # noqa: E402
 from scheduler.register.importer import import_register, load_register  # noqa: E402
 from scheduler.register.models import CHATS, OFFICIALS  # noqa: E402
-from scheduler.outbox.planner import plan  # noqa: E402
 
 MORNING = datetime(2022, 4, 22, 7, 31, tzinfo=LOCAL_TZ)
 

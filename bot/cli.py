@@ -18,13 +18,13 @@ from scheduler.clock import clock_from_env, local_today
 from scheduler.db import make_engine
 from scheduler.deadlines import DeadlineError, parse_deadline
 from scheduler.outbox.dispatcher import Dispatcher
+from scheduler.outbox.notify import LoggingNotifier
+from scheduler.outbox.planner import plan, preview
+from scheduler.register.file import RegisterError
 from scheduler.register.importer import import_register, load_register, read_register
 from scheduler.register.invites import InviteError, create_invite
 from scheduler.register.links import UnknownOfficialError, find_official_id
-from scheduler.outbox.notify import LoggingNotifier
-from scheduler.outbox.planner import plan, preview
 from scheduler.register.queries import UnknownUnitError, find_unit_id, overdue, overdue_summary, tasks, upcoming
-from scheduler.register.file import RegisterError
 from scheduler.register.tables import write_csv_folder, write_xlsx
 from scheduler.register.yaml_format import dump_yaml
 

@@ -19,11 +19,11 @@ from bot.conversation.texts import Message
 from scheduler.clock import LOCAL_TZ, FixedClock, local_now
 from scheduler.db import make_engine
 from scheduler.outbox.dispatcher import Dispatcher
+from scheduler.outbox.planner import plan
+from scheduler.outbox.ratelimit import RateLimiter
 from scheduler.register.importer import import_register, load_register
 from scheduler.register.links import UnknownOfficialError, find_official_id, link_chat
 from scheduler.register.models import OFFICIALS
-from scheduler.outbox.planner import plan
-from scheduler.outbox.ratelimit import RateLimiter
 from scheduler.reporting.weekly import WeeklySender
 from scheduler.workdays import is_working_day
 

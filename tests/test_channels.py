@@ -20,12 +20,12 @@ from bot.conversation.core import Conversation
 from bot.conversation.texts import Message
 from scheduler.clock import LOCAL_TZ, FixedClock
 from scheduler.outbox.dispatcher import Dispatcher
+from scheduler.outbox.planner import plan
+from scheduler.outbox.ratelimit import RateLimiter
 from scheduler.register.importer import import_register, load_register
 from scheduler.register.invites import create_invite
 from scheduler.register.links import find_official_id
 from scheduler.register.models import ASSIGNMENTS
-from scheduler.outbox.planner import plan
-from scheduler.outbox.ratelimit import RateLimiter
 from tests import fake_telegram, fake_zalo
 from tests.conftest import REGISTER, assignment_id
 

@@ -27,9 +27,9 @@ from scheduler.deadlines import find_deadlines
 from scheduler.drafting.documents import DocumentError, read_document
 from scheduler.drafting.drafts import compare, draft_yaml, read_items
 from scheduler.drafting.extraction import extract
+from scheduler.register.file import RegisterError
 from scheduler.register.importer import import_register, load_register
 from scheduler.register.models import ASSIGNMENTS, TASKS
-from scheduler.register.file import RegisterError
 from tests.conftest import REGISTER, ROOT
 
 CONCLUSION = ROOT / "data" / "ket-luan-so-ket-quy-1-2022-thi-tran-thuong-xuan.txt"

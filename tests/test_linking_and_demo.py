@@ -16,13 +16,13 @@ from sqlalchemy import Engine, select
 from bot.cli import main
 from scheduler.clock import LOCAL_TZ, FixedClock
 from scheduler.outbox.dispatcher import Dispatcher
+from scheduler.outbox.notify import LoggingNotifier
+from scheduler.outbox.ratelimit import RateLimiter
+from scheduler.outbox.ticker import Ticker
 from scheduler.register.importer import import_register, load_register
 from scheduler.register.invites import InviteError, redeem_invite
 from scheduler.register.links import find_official_id, link_chat
 from scheduler.register.models import INVITES, REMINDERS
-from scheduler.outbox.notify import LoggingNotifier
-from scheduler.outbox.ratelimit import RateLimiter
-from scheduler.outbox.ticker import Ticker
 from tests.conftest import REGISTER, ROOT
 
 

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.cli import main
-from scheduler.register.changes import Actor, change_status
 from scheduler.clock import LOCAL_TZ, FixedClock
+from scheduler.register.changes import Actor, change_status
 from scheduler.register.importer import import_register, load_register
 from scheduler.register.models import Status
 from tests.conftest import REGISTER, ROOT, assignment_id

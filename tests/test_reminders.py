@@ -10,16 +10,16 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlalchemy import Engine, select, update
 
-from scheduler.register.changes import Actor, change_status
 from scheduler.clock import LOCAL_TZ, FixedClock
 from scheduler.outbox.dispatcher import Dispatcher
-from scheduler.register.importer import import_register, load_register
-from scheduler.register.links import find_official_id, link_chat
-from scheduler.register.models import ASSIGNMENTS, OFFICIALS, REMINDERS, TASKS, ReminderState, Status
 from scheduler.outbox.notify import Delivery, LoggingNotifier
 from scheduler.outbox.planner import plan
 from scheduler.outbox.policy import ReminderPolicy
 from scheduler.outbox.ratelimit import RateLimiter
+from scheduler.register.changes import Actor, change_status
+from scheduler.register.importer import import_register, load_register
+from scheduler.register.links import find_official_id, link_chat
+from scheduler.register.models import ASSIGNMENTS, OFFICIALS, REMINDERS, TASKS, ReminderState, Status
 from scheduler.workdays import is_working_day
 from tests.conftest import REGISTER, assignment_id
 

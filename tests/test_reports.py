@@ -20,14 +20,14 @@ from sqlalchemy import Engine, select
 from bot.channels.console import ConsoleChannel
 from bot.cli import main
 from bot.conversation.core import Conversation, Incoming
-from scheduler.register.changes import Actor, change_status, decide_extension, request_extension
-from scheduler.reporting.chart import stacked_chart
 from scheduler.clock import LOCAL_TZ, FixedClock
 from scheduler.outbox.dispatcher import Dispatcher
+from scheduler.outbox.ratelimit import RateLimiter
+from scheduler.register.changes import Actor, change_status, decide_extension, request_extension
 from scheduler.register.importer import import_register, load_register
 from scheduler.register.links import find_official_id, link_chat
 from scheduler.register.models import ACTIVE_STATUSES, ASSIGNMENTS, DIGESTS, UNITS, Status
-from scheduler.outbox.ratelimit import RateLimiter
+from scheduler.reporting.chart import stacked_chart
 from scheduler.reporting.stats import PeriodError, parse_period, report_lines, statistics
 from scheduler.reporting.weekly import WeeklySender, digest_day, plan_weekly
 from tests.conftest import REGISTER, assignment_id

@@ -23,12 +23,12 @@ from bot.channels.telegram import SECRET_HEADER, TelegramChannel, build_applicat
 from bot.conversation.core import Conversation
 from scheduler.clock import LOCAL_TZ, FixedClock
 from scheduler.outbox.dispatcher import Dispatcher
+from scheduler.outbox.planner import plan
+from scheduler.outbox.ratelimit import RateLimiter
 from scheduler.register.importer import import_register, load_register
 from scheduler.register.invites import create_invite
 from scheduler.register.links import find_official_id
 from scheduler.register.models import ASSIGNMENTS, CHATS, EVENTS, REMINDERS
-from scheduler.outbox.planner import plan
-from scheduler.outbox.ratelimit import RateLimiter
 from scheduler.reporting.weekly import WeeklySender
 from tests.conftest import REGISTER, assignment_id
 from tests.fake_telegram import TOKEN, FakeBotApi

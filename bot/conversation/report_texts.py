@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.conversation.texts import Attachment, Capabilities, Message, day, day_with_weekday, short
-from scheduler.reporting.chart import TOP_UNITS, stacked_chart
 from scheduler.outbox.notify import Delivery
-from scheduler.reporting.stats import Statistics, UnitStats, period_containing
 from scheduler.register.state import days_text
+from scheduler.reporting.chart import TOP_UNITS, stacked_chart
+from scheduler.reporting.stats import Statistics, UnitStats, period_containing
 from scheduler.reporting.weekly import Change, WeeklyReport
 
 WORST_LINES = 5  # units named in the text under the chart

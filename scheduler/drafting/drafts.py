@@ -16,8 +16,8 @@ import yaml
 from scheduler.deadlines import DeadlineError, find_deadlines, parse_deadline
 from scheduler.drafting.extraction import Draft
 from scheduler.register.file import Register
-from scheduler.register.yaml_format import dump_mapping, register_to_dict
 from scheduler.register.unit_names import key
+from scheduler.register.yaml_format import dump_mapping, register_to_dict
 
 HEADER = """\
 # BẢN NHÁP sổ nhắc việc, do máy đọc từ văn bản: {source}

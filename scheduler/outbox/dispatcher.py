@@ -18,6 +18,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, and_, or_, select, update
 
 from scheduler.clock import Clock, local_now, local_today
+from scheduler.outbox.notify import Delivery, DeliveryError, DigestItem, Notifier
+from scheduler.outbox.planner import planning_done, register_policy
+from scheduler.outbox.policy import ESCALATION, ReminderPolicy
+from scheduler.outbox.ratelimit import RateLimiter
 from scheduler.register.models import (
     ASSIGNMENTS,
     CHATS,
@@ -28,10 +32,6 @@ from scheduler.register.models import (
     ReminderState,
     Role,
 )
-from scheduler.outbox.notify import Delivery, DeliveryError, DigestItem, Notifier
-from scheduler.outbox.planner import planning_done, register_policy
-from scheduler.outbox.policy import ESCALATION, ReminderPolicy
-from scheduler.outbox.ratelimit import RateLimiter
 from scheduler.workdays import is_working_day
 
 log = logging.getLogger("nhacviec.dispatcher")

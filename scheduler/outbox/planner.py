@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 
 from scheduler.clock import Clock, at_local, local_today, to_utc
 from scheduler.deadlines import next_occurrence
+from scheduler.outbox.policy import ESCALATION, OVERDUE, ReminderPolicy
 from scheduler.register.models import (
     ACTIVE_STATUSES,
     ASSIGNMENTS,
@@ -35,7 +36,6 @@ from scheduler.register.models import (
     Status,
     open_assignment,
 )
-from scheduler.outbox.policy import ESCALATION, OVERDUE, ReminderPolicy
 
 UNLINKED = "chưa liên kết"
 HOLIDAY_RUN = 14  # days: longer than any run of Vietnamese days off (Tết with its weekends)

@@ -9,6 +9,7 @@ from sqlalchemy import Engine, insert, select, update
 from sqlmodel import Session
 
 from scheduler.clock import Clock
+from scheduler.outbox.planner import advance_recurrences
 from scheduler.register.models import (
     ACTIVE_STATUSES,
     ASSIGNMENTS,
@@ -19,7 +20,6 @@ from scheduler.register.models import (
     Status,
     StatusEvent,
 )
-from scheduler.outbox.planner import advance_recurrences
 
 
 class AssignmentNotFoundError(LookupError):

@@ -16,8 +16,8 @@ from datetime import date, datetime
 from typing import Any
 
 from scheduler.deadlines import DeadlineError, next_occurrence, parse_deadline, validate_rrule
-from scheduler.register.models import Role
 from scheduler.outbox.policy import PolicyError, ReminderPolicy
+from scheduler.register.models import Role
 
 SECTIONS = ("groups", "units", "officials", "tasks")
 

@@ -16,6 +16,16 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, update
 
 from scheduler.clock import Clock
+from scheduler.register.file import (
+    GroupSpec,
+    OfficialSpec,
+    Problem,
+    Register,
+    RegisterError,
+    TaskSpec,
+    UnitSpec,
+    validate,
+)
 from scheduler.register.models import (
     ACTIVE_STATUSES,
     ASSIGNMENTS,
@@ -28,16 +38,6 @@ from scheduler.register.models import (
     UNITS,
     Status,
     open_assignment,
-)
-from scheduler.register.file import (
-    GroupSpec,
-    OfficialSpec,
-    Problem,
-    Register,
-    RegisterError,
-    TaskSpec,
-    UnitSpec,
-    validate,
 )
 from scheduler.register.tables import read_csv_folder, read_xlsx
 from scheduler.register.yaml_format import read_yaml

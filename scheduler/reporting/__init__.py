@@ -1,1 +1,3 @@
-"""What leaders read: statistics by period, the Monday digest's data, the chart, the Excel table and the iCal calendar."""
+"""What leaders read: statistics by period, the Monday digest's data, the chart, the Excel table and the iCal
+calendar.
+"""

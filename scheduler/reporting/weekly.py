@@ -16,13 +16,13 @@ from typing import Any
 
 from sqlalchemy import Engine, select, update
 
-from scheduler.reporting.chart import stacked_chart
 from scheduler.clock import Clock, at_local, local_now, local_today, to_utc
 from scheduler.outbox.dispatcher import Dispatcher, backoff
-from scheduler.register.models import ASSIGNMENTS, CHATS, DIGESTS, EVENTS, OFFICIALS, TASKS, UNITS, ReminderState, Role
 from scheduler.outbox.notify import Delivery, DeliveryError
 from scheduler.outbox.planner import insert_ignoring_duplicates, recipients
+from scheduler.register.models import ASSIGNMENTS, CHATS, DIGESTS, EVENTS, OFFICIALS, TASKS, UNITS, ReminderState, Role
 from scheduler.register.queries import AssignmentRow, UnitOverdue, overdue_summary, upcoming
+from scheduler.reporting.chart import stacked_chart
 from scheduler.reporting.stats import Statistics, period_containing, statistics
 from scheduler.workdays import is_working_day, next_working_day
 
