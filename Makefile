@@ -8,10 +8,12 @@ BIN := $(VENV)/bin
 .PHONY: demo test lint bench clean
 
 $(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
-	touch $@
+	@echo "nhacviec: đang tạo $(VENV) và cài đặt chương trình cùng các thư viện (lần đầu mất khoảng một phút)…"
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install -qq --disable-pip-version-check --upgrade pip
+	@$(BIN)/pip install -qq --disable-pip-version-check -e ".[dev]"
+	@touch $@
+	@echo "nhacviec: đã cài xong; lệnh là $(BIN)/nhacviec (hoặc chạy 'source $(BIN)/activate' rồi gõ nhacviec)."
 
 demo: $(VENV)/.installed  ## the console demo on the Thường Xuân register (SQLite, no token needed)
 	$(BIN)/nhacviec demo $(ARGS)

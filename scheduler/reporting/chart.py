@@ -33,6 +33,7 @@ class Chart:
 
     png: bytes
     labels: tuple[str, ...]
+    totals: tuple[int, ...] = ()  # the number written at the end of each bar, top to bottom
     width: int = WIDTH_PX
     height: int = HEIGHT_PX
 
@@ -54,10 +55,20 @@ def stacked_chart(stats: Statistics, top: int = TOP_UNITS) -> Chart:
     axes = figure.add_subplot()
     positions = list(range(len(units)))
     left = [0] * len(units)
+    totals = tuple(sum(getattr(u, b) for b in SEGMENTS) for u in units)
     for bucket in SEGMENTS:
         values = [getattr(u, bucket) for u in units]
-        axes.barh(positions, values, left=left, color=COLOURS[bucket], label=BUCKET_LABELS[bucket], height=0.7)
+        bars = axes.barh(positions, values, left=left, color=COLOURS[bucket], label=BUCKET_LABELS[bucket], height=0.7)
+        # a segment carries its count in white, unless it is empty or the whole bar (the total says it already)
+        counts = [str(v) if 0 < v < total else "" for v, total in zip(values, totals, strict=True)]
+        axes.bar_label(bars, labels=counts, label_type="center", color="white", fontsize=9)
         left = [a + b for a, b in zip(left, values, strict=True)]
+    for position, total in zip(positions, totals, strict=True):
+        axes.annotate(
+            f"{total}", (total, position), xytext=(4, 0), textcoords="offset points", va="center", fontsize=10
+        )
+    # room after the longest bar for its total, so that no bar touches the frame
+    axes.set_xlim(0, max(max(totals, default=0) * 1.12, 1))
     axes.set_yticks(positions, labels=labels, fontsize=10)
     axes.invert_yaxis()  # the worst unit on top
     axes.set_xlabel("Số nhiệm vụ")
@@ -73,6 +84,12 @@ def stacked_chart(stats: Statistics, top: int = TOP_UNITS) -> Chart:
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(
-        buffer, format="png", dpi=DPI, metadata={"Title": axes.get_title(), "Description": "\n".join(labels)}
+        buffer,
+        format="png",
+        dpi=DPI,
+        metadata={
+            "Title": axes.get_title(),
+            "Description": "\n".join(f"{label}: {total}" for label, total in zip(labels, totals, strict=True)),
+        },
     )
-    return Chart(buffer.getvalue(), labels)
+    return Chart(buffer.getvalue(), labels, totals)

@@ -7,6 +7,7 @@ writes in less than half the time openpyxl's write-only mode took, and the file 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,8 @@ STATS_HEADINGS = (
 )
 # Widths in characters: at least the heading, at most this, long text wraps.
 MAX_WIDTH = {"Nhiệm vụ": 60, "Đơn vị phối hợp": 36, "Ghi chú": 45, "Đơn vị chủ trì": 32, "Đơn vị": 36}
+DATE_FORMAT = "dd/mm/yyyy"
+STATUS_WIDTH = max(len(label) for label in BUCKET_LABELS.values()) + len(" (99%)") + 2
 HEADER_ROW = 2  # zero-based: the title, an empty row, then the headings on the third row
 CELL = {"border": 1, "border_color": "#9E9E9E", "text_wrap": True, "valign": "top"}
 
@@ -57,6 +60,8 @@ class _Formats:
         self.plain = book.add_format(CELL)
         self.bold = book.add_format({**CELL, "bold": True})
         self.state = {b: book.add_format({**CELL, "bg_color": c, "bold": b == "overdue"}) for b, c in FILLS.items()}
+        # real dates, so that a keeper can sort and filter them, shown the Vietnamese way
+        self.date = book.add_format({**CELL, "num_format": DATE_FORMAT, "align": "left"})
         self.percent = book.add_format({**CELL, "num_format": "0%"})
         self.percent_bold = book.add_format({**CELL, "num_format": "0%", "bold": True})
         heading = {"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E78", "align": "center", "valign": "vcenter"}
@@ -88,24 +93,23 @@ def _status_text(line: ReportLine) -> str:
     return text
 
 
-def _deadline(line: ReportLine) -> str:
-    text = f"{line.due:%d/%m/%Y}"
-    if line.due != line.original_due:
-        text += f" (gia hạn; hạn gốc {line.original_due:%d/%m/%Y})"
-    return text
-
-
-def _row(line: ReportLine) -> tuple[str, str, str, str, str, str, str]:
-    note = "; ".join(p for p in (line.note, f"Thời hạn giao: {line.deadline_text}" if line.deadline_text else "") if p)
+def _row(line: ReportLine) -> tuple[str, str, str, date, str, date | None, str]:
+    extended = f"Đã gia hạn; hạn gốc {line.original_due:%d/%m/%Y}" if line.due != line.original_due else ""
+    given = f"Thời hạn giao: {line.deadline_text}" if line.deadline_text else ""
+    note = "; ".join(p for p in (extended, line.note, given) if p)
     return (
         f"{line.title} ({line.task_code})",
         line.unit_name,
         ", ".join(line.coordinating),
-        _deadline(line),
+        line.due,
         _status_text(line),
-        f"{line.done_on:%d/%m/%Y}" if line.done_on else "",
+        line.done_on,
         note,
     )
+
+
+def _shown_length(value: object) -> int:
+    return 10 if isinstance(value, date) else len(str(value or ""))
 
 
 def write_report(path: Path, stats: Statistics, lines: Iterable[ReportLine]) -> int:
@@ -117,15 +121,18 @@ def write_report(path: Path, stats: Statistics, lines: Iterable[ReportLine]) -> 
     title = f"BÁO CÁO TIẾN ĐỘ THỰC HIỆN NHIỆM VỤ {stats.period.label.upper()} — tính đến ngày {stats.today:%d/%m/%Y}"
 
     tasks = book.add_worksheet("Nhiệm vụ")
-    longest = [max((len(r[i]) for _b, r in rows), default=0) for i in range(7)]
+    longest = [max((_shown_length(r[i]) for _b, r in rows), default=0) for i in range(7)]
     widths = [6] + [_width(h, n) for h, n in zip(TASK_HEADINGS[1:], longest, strict=True)]
+    widths[5] = STATUS_WIDTH  # every state fits on one line, whatever this report happens to hold
     _header(tasks, formats, title, TASK_HEADINGS, widths)
     for number, (bucket, row) in enumerate(rows, start=1):
         at = HEADER_ROW + number
         tasks.write_number(at, 0, number, formats.plain)
         for column, value in enumerate(row, start=1):
             style = formats.state[bucket] if column == 5 else formats.plain
-            if value:
+            if isinstance(value, date):
+                tasks.write_datetime(at, column, value, formats.date)  # a date: XlsxWriter writes it as a date serial
+            elif value:
                 tasks.write_string(at, column, value, style)
             else:
                 tasks.write_blank(at, column, None, style)

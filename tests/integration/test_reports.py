@@ -28,7 +28,7 @@ from scheduler.register.importer import import_register, load_register
 from scheduler.register.links import find_official_id, link_chat
 from scheduler.register.models import ACTIVE_STATUSES, ASSIGNMENTS, DIGESTS, UNITS, Status
 from scheduler.reporting.chart import stacked_chart
-from scheduler.reporting.stats import PeriodError, parse_period, report_lines, statistics
+from scheduler.reporting.stats import BUCKETS, PeriodError, parse_period, report_lines, statistics
 from scheduler.reporting.weekly import WeeklySender, digest_day, plan_weekly
 from tests.conftest import REGISTER, assignment_id
 
@@ -157,15 +157,20 @@ def test_xlsx_holds_the_rows_the_colours_and_the_unit_sheet(history: Engine, tmp
         return next(v for (title, u), v in by_key.items() if f"({code})" in title and u == unit)
 
     late, late_cell = find("Q2-16", "Văn phòng UBND thị trấn")
-    assert late[5] == "Xong trễ hạn" and late[6] == "05/05/2022" and late_cell.fill.fgColor.rgb.endswith("FFE0B2")
+    assert late[5] == "Xong trễ hạn" and late[6].date() == date(2022, 5, 5)
+    assert late_cell.fill.fgColor.rgb.endswith("FFE0B2")
     extended, extended_cell = find("Q2-19", "Ủy ban MTTQ thị trấn")
-    assert extended[4] == "31/05/2022 (gia hạn; hạn gốc 30/04/2022)" and extended[5] == "Xong đúng hạn"
+    assert extended[4].date() == date(2022, 5, 31) and extended[5] == "Xong đúng hạn"
+    assert str(extended[7]).startswith("Đã gia hạn; hạn gốc 30/04/2022")
     assert extended_cell.fill.fgColor.rgb.endswith("C8E6C9")
     overdue, overdue_cell = find("Q2-03", "Đoàn TNCS Hồ Chí Minh thị trấn")
     assert overdue[5] == "Quá hạn" and overdue[6] is None and overdue_cell.fill.fgColor.rgb.endswith("FFCDD2")
     progress, progress_cell = find("Q2-01", "Đảng ủy thị trấn Thường Xuân")
     assert progress[5] == "Đang làm, trong hạn (60%)" and progress_cell.fill.fgColor.rgb.endswith("BBDEFB")
     assert sheet.column_dimensions["B"].width >= 40  # the task column fits its Vietnamese titles
+    assert sheet.column_dimensions["F"].width >= len("Đang làm, trong hạn (60%)")  # a state never wraps
+    dates = [c for row in sheet.iter_rows(min_row=4, min_col=5, max_col=7) for c in row if c.column in (5, 7)]
+    assert dates and all(c.is_date and c.number_format == "dd/mm/yyyy" for c in dates if c.value is not None)
     summary = book["Thống kê"]
     table = [[c.value for c in row] for row in summary.iter_rows(min_row=4)]
     assert table[0][1] == "Công đoàn cơ quan thị trấn" and table[0][2:9] == [5, 1, 0, 0, 0, 4, 0]
@@ -179,7 +184,10 @@ def test_the_chart_is_a_png_of_the_expected_size_labelled_from_the_data(history:
     image = Image.open(io.BytesIO(chart.png))
     assert image.format == "PNG" and image.size == (1200, 800)
     assert list(chart.labels) == [u.unit_name for u in stats.units[:15]]
-    assert image.info["Description"].split("\n") == list(chart.labels)  # what is drawn, read back from the file
+    totals = [sum(getattr(u, b) for b in BUCKETS) for u in stats.units[:15]]
+    assert list(chart.totals) == totals  # each bar ends with its count
+    drawn = [f"{label}: {total}" for label, total in zip(chart.labels, totals, strict=True)]
+    assert image.info["Description"].split("\n") == drawn  # what is drawn, read back from the file
     assert "Công đoàn cơ quan thị trấn" in chart.labels and len(stats.units) > 15
 
 
