@@ -233,7 +233,7 @@ def cmd_ical(args: argparse.Namespace) -> int:
 def cmd_extract(args: argparse.Namespace) -> int:
     """Draft a register from a document, or compare a draft with a reference register (--diff)."""
     from scheduler.drafting.documents import DocumentError, read_document
-    from scheduler.drafting.drafts import compare, diff_text, draft_yaml, read_items
+    from scheduler.drafting.drafts import compare, diff_text, draft_yaml, read_items, write_draft_xlsx
     from scheduler.drafting.extraction import extract
 
     if args.diff:
@@ -252,10 +252,12 @@ def cmd_extract(args: argparse.Namespace) -> int:
     register = load_register(Path(args.units))
     draft = extract(text, register, args.doc_date, source=Path(args.file).name)
     name = Path(args.output).name if args.output else "draft.yaml"
-    content = draft_yaml(draft, register, name)
-    if args.output:
-        Path(args.output).write_text(content, encoding="utf-8")
+    if args.output and Path(args.output).suffix.lower() == ".xlsx":
+        write_draft_xlsx(draft, register, Path(args.output))
+    elif args.output:
+        Path(args.output).write_text(draft_yaml(draft, register, name), encoding="utf-8")
     else:
+        content = draft_yaml(draft, register, name)
         sys.stdout.write(content)
     reviewed = sum(1 for t in draft.tasks if t.review)
     day = f"{draft.doc_date:%d/%m/%Y}" if draft.doc_date else "không rõ"
@@ -376,7 +378,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--units", default="data/register.yaml", help="sổ chứa các đơn vị cần nhận ra (mặc định data/register.yaml)"
     )
-    p.add_argument("-o", "--output", help="tệp nháp (mặc định: in ra màn hình)")
+    p.add_argument("-o", "--output", help="tệp nháp .yaml hoặc .xlsx (mặc định: YAML ra màn hình)")
     p.add_argument("--diff", nargs=2, metavar=("NHÁP", "SỔ"), help="so bản nháp với sổ, từng nhiệm vụ")
     p.set_defaults(func=cmd_extract)
 

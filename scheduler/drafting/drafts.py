@@ -16,6 +16,7 @@ import yaml
 from scheduler.deadlines import DeadlineError, find_deadlines, parse_deadline
 from scheduler.drafting.extraction import Draft
 from scheduler.register.file import Register
+from scheduler.register.tables import DRAFT_HEADINGS, HEADINGS, tables_from_dict, write_sheets
 from scheduler.register.unit_names import key
 from scheduler.register.yaml_format import dump_mapping, register_to_dict
 
@@ -28,7 +29,7 @@ HEADER = """\
 """
 
 
-def draft_yaml(draft: Draft, register: Register, name: str = "draft.yaml") -> str:
+def draft_data(draft: Draft, register: Register) -> dict[str, Any]:
     """The draft in the import format, with the units and officials of `register` so it imports alone."""
     data: dict[str, Any] = register_to_dict(register)
     meta: dict[str, Any] = {
@@ -39,6 +40,12 @@ def draft_yaml(draft: Draft, register: Register, name: str = "draft.yaml") -> st
         meta["source_date"] = draft.doc_date
     data = {**meta, **{k: v for k, v in data.items() if k in ("reminders", "groups", "units", "officials")}}
     data["tasks"] = [t.record() for t in draft.tasks]
+    return data
+
+
+def draft_yaml(draft: Draft, register: Register, name: str = "draft.yaml") -> str:
+    """The draft as a commented YAML file in the import format."""
+    data = draft_data(draft, register)
     reviewed = sum(1 for t in draft.tasks if t.review)
     count = (
         f"{len(draft.tasks)} nhiệm vụ ({len(draft.dated)} có thời hạn), {reviewed} cần xem lại."
@@ -51,6 +58,32 @@ def draft_yaml(draft: Draft, register: Register, name: str = "draft.yaml") -> st
     header = HEADER.format(source=draft.source or "?", doc_date=day, count=count, name=name)
     notes = "".join(f"# Lưu ý: {n}\n" for n in draft.notes)
     return header + notes + "\n" + dump_mapping(data)
+
+
+# The draft's task sheet: the register's columns, with what to review first and the quote beside the task.
+DRAFT_TASK_COLUMNS = ("code", "review", "title", "quote", "deadline", "due", "rrule", "lead", "coordinating",
+                      "ongoing", "confidence", "note", "source_doc", "source_date", "reminders")  # fmt: skip
+
+
+def write_draft_xlsx(draft: Draft, register: Register, path: Path) -> None:
+    """The draft as the register's workbook (the sheets of `nhacviec export --format xlsx`) plus "Cần xem lại".
+
+    Each task row shows its resolved due date beside the phrase, so the keeper checks the reading at a glance;
+    a row still to review is shaded. Once the keeper has emptied every "Cần xem lại" cell, the workbook
+    imports as it is.
+    """
+    data = draft_data(draft, register)
+    for task in data["tasks"]:
+        deadline = task.get("deadline")
+        if deadline:
+            try:
+                parsed = parse_deadline(str(deadline), draft.doc_date)
+                task["due"], task["rrule"] = parsed.due, parsed.rrule
+            except DeadlineError:
+                pass
+    labels = {**HEADINGS["tasks"], **DRAFT_HEADINGS}
+    headings = {f: labels[f] for f in DRAFT_TASK_COLUMNS}
+    write_sheets(tables_from_dict(data, headings), path, flag=DRAFT_HEADINGS["review"])
 
 
 # --- comparing -----------------------------------------------------------------------------------

@@ -52,6 +52,8 @@ HEADINGS: dict[str, dict[str, str]] = {
         "ongoing": "Thường xuyên",
     },
 }
+# A drafted task also carries what the machine was unsure of; the import refuses it until "Cần xem lại" is empty.
+DRAFT_HEADINGS: dict[str, str] = {"review": "Cần xem lại", "confidence": "Độ tin cậy"}
 META_KEYS = {"title": "Tên sổ", "source_doc": "Văn bản nguồn", "source_date": "Ngày văn bản", "reminders": "Lịch nhắc"}
 META_HEADINGS = ("Mục", "Giá trị")
 _YAML_FIELDS = {"reminders"}
@@ -87,6 +89,8 @@ def _rows_to_raw(sheets: Sheets, place: Place, source: str) -> RawRegister:
         if rows is None:
             continue
         heading_to_field = {h: f for f, h in HEADINGS[section].items()}
+        if section == "tasks":
+            heading_to_field |= {h: f for f, h in DRAFT_HEADINGS.items()}
         header = [str(c).strip() if c is not None else "" for c in (rows[0] if rows else [])]
         fields: list[str | None] = []
         for col, heading in enumerate(header, start=1):
@@ -165,7 +169,8 @@ def _rows_to_raw(sheets: Sheets, place: Place, source: str) -> RawRegister:
             return place(META_SHEET, meta_rows.get(fieldname or "", 1), 2, META_HEADINGS[1])
         sheet = SHEETS[section]
         row = positions[section][index] if index is not None else 1
-        heading = HEADINGS[section].get(fieldname or "", "")
+        known = {**HEADINGS[section], **DRAFT_HEADINGS} if section == "tasks" else HEADINGS[section]
+        heading = known.get(fieldname or "", "")
         col = columns[section].get(fieldname or "", 1)
         return place(sheet, row, col, heading)
 
@@ -217,7 +222,7 @@ def _cell(value: Any, fieldname: str) -> Any:
     if value is True:
         return "có"
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
+        return ("\n" if fieldname == "review" else ", ").join(str(v) for v in value)
     if fieldname in _YAML_FIELDS and value is not None:
         return yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, sort_keys=False).strip()
     return value
@@ -225,15 +230,19 @@ def _cell(value: Any, fieldname: str) -> Any:
 
 def register_tables(reg: Register) -> Sheets:
     """The register as rows per sheet, headings first."""
-    data = register_to_dict(reg)
+    return tables_from_dict(register_to_dict(reg))
+
+
+def tables_from_dict(data: dict[str, Any], task_headings: dict[str, str] | None = None) -> Sheets:
+    """Rows per sheet from the register in the import format; `task_headings` may add (draft) task columns."""
     sheets: Sheets = {META_SHEET: [list(META_HEADINGS)]}
     for fieldname, label in META_KEYS.items():
         if fieldname in data:
             sheets[META_SHEET].append([label, _cell(data[fieldname], fieldname)])
     for section, sheet in SHEETS.items():
-        headings = HEADINGS[section]
+        headings = task_headings if section == "tasks" and task_headings else HEADINGS[section]
         rows: list[list[Any]] = [list(headings.values())]
-        for record in data[section]:
+        for record in data.get(section) or []:
             rows.append([_cell(record.get(f), f) for f in headings])
         sheets[sheet] = rows
     return sheets
@@ -241,11 +250,17 @@ def register_tables(reg: Register) -> Sheets:
 
 def write_xlsx(reg: Register, path: Path) -> None:
     """A workbook a keeper can edit and import again."""
+    write_sheets(register_tables(reg), path)
+
+
+def write_sheets(sheets: Sheets, path: Path, flag: str | None = None) -> None:
+    """Write rows per sheet; a row whose `flag` column (by heading) is filled is shaded for the keeper's eye."""
     workbook = Workbook()
     workbook.remove(workbook.active)  # type: ignore[arg-type]
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDEBF7")
-    for sheet, rows in register_tables(reg).items():
+    marked = PatternFill("solid", fgColor="FFF2CC")
+    for sheet, rows in sheets.items():
         ws = workbook.create_sheet(sheet)
         for row in rows:
             ws.append(row)
@@ -258,12 +273,16 @@ def write_xlsx(reg: Register, path: Path) -> None:
                 (len(str(r[col - 1])) for r in rows[:200] if col - 1 < len(r) and r[col - 1] is not None), default=8
             )
             ws.column_dimensions[get_column_letter(col)].width = min(max(width + 2, 8), 60)
+        flag_col = rows[0].index(flag) if flag in rows[0] else None
         for row in ws.iter_rows(min_row=2):
             for cell in row:
                 if isinstance(cell.value, date | datetime):
                     cell.number_format = "DD/MM/YYYY"
-                elif isinstance(cell.value, str) and len(cell.value) > 60:
+                elif isinstance(cell.value, str) and (len(cell.value) > 60 or "\n" in cell.value):
                     cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if flag_col is not None and row[flag_col].value:
+                for cell in row:
+                    cell.fill = marked
     workbook.save(path)
 
 

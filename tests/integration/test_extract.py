@@ -298,3 +298,35 @@ def test_diff_shows_task_by_task_what_the_machine_missed(tmp_path: Path, capsys:
 def test_bad_file_to_read_raises_document_error(tmp_path: Path) -> None:
     with pytest.raises(DocumentError, match="không có tệp này"):
         read_document(tmp_path / "missing.txt")
+
+
+def test_an_excel_draft_has_the_register_sheets_a_review_column_and_imports_once_reviewed(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    from scheduler.register.tables import SHEETS
+
+    document = SAMPLES / "ket-luan-giao-ban-thang-3-2023.txt"
+    units = SAMPLES / "ket-luan-giao-ban-thang-3-2023.yaml"
+    out = tmp_path / "draft.xlsx"
+    assert main(["extract", str(document), "--units", str(units), "-o", str(out)]) == 0
+    workbook = load_workbook(out)
+    assert set(SHEETS.values()) <= set(workbook.sheetnames)  # the sheets of `export --format xlsx`
+    sheet = workbook["Nhiệm vụ"]
+    header = [c.value for c in sheet[1]]
+    assert header[:4] == ["Mã", "Cần xem lại", "Nhiệm vụ", "Trích văn bản"]  # the quote beside the task
+    rows = [dict(zip(header, (c.value for c in row), strict=False)) for row in sheet.iter_rows(min_row=2)]
+    assert any(r["Cần xem lại"] for r in rows) and all(r["Trích văn bản"] for r in rows)
+    yaml_draft = read_items(drafted(document, units, tmp_path))
+    assert [r["Thời hạn"] or None for r in rows] == [i.deadline or None for i in yaml_draft]
+    clock = FixedClock(datetime(2023, 3, 6, 8, 0, tzinfo=LOCAL_TZ))
+    with pytest.raises(RegisterError) as refused:
+        import_register(engine, load_register(out), clock)
+    assert all("Cần xem lại" in str(p) or "review" in str(p) for p in refused.value.problems)
+    review = header.index("Cần xem lại") + 1
+    for row in range(2, sheet.max_row + 1):  # the keeper has decided every item
+        sheet.cell(row=row, column=review).value = None
+    workbook.save(out)
+    report = import_register(engine, load_register(out), clock)
+    assert report.tasks_added == len(rows)
