@@ -10,21 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
-import json
 import logging
 import warnings
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram import Message as TgMessage
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 from tornado.httpserver import HTTPServer
-from tornado.web import Application as WebApplication
-from tornado.web import RequestHandler
 
+from bot.channels.webhook import SecretWebhook, webhook_http_server
 from bot.conversation.core import COMMANDS, Conversation, Incoming
 from bot.conversation.texts import TELEGRAM, Message, render_delivery, split_text
 from scheduler.outbox.notify import Delivery, DeliveryError
@@ -194,30 +192,27 @@ def build_application(token: str, base_url: str | None = None) -> Application:
     return builder.build()
 
 
-class _WebhookHandler(RequestHandler):
-    """Receives Telegram's POSTs; the secret token header is compared in constant time."""
+class _WebhookHandler(SecretWebhook):
+    """Receives Telegram's POSTs (the checks before the body are in `bot.channels.webhook`)."""
 
-    def initialize(self, bot_application: Application, secret: str) -> None:  # type: ignore[override]
+    secret_header = SECRET_HEADER
+
+    def initialize(self, secret: str, bot_application: Application) -> None:  # type: ignore[override]
+        super().initialize(secret)
         self.bot_app = bot_application
-        self.secret = secret
 
-    async def post(self) -> None:
-        given = self.request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), self.secret.encode()):
-            log.warning("webhook request with a wrong secret token from %s", self.request.remote_ip)
-            self.set_status(403)
-            return
+    async def handle(self, data: Any) -> int:
+        if not isinstance(data, dict):
+            return 400
         try:
-            data = json.loads(self.request.body)
             update = Update.de_json(data, self.bot_app.bot)
-        except (ValueError, TypeError, KeyError):
-            self.set_status(400)
-            return
+        except Exception as exc:  # PTB raises whatever a malformed field makes it raise
+            log.info("webhook body is not an update: %s", type(exc).__name__)
+            return 400
         await self.bot_app.update_queue.put(update)
-        self.set_status(200)
+        return 200
 
 
 def webhook_server(application: Application, secret: str, path: str = "/telegram") -> HTTPServer:
     """A small HTTP server for webhook mode; start it with `.listen(port, address)`."""
-    web = WebApplication([(path, _WebhookHandler, {"bot_application": application, "secret": secret})])
-    return HTTPServer(web)
+    return webhook_http_server(path, _WebhookHandler, secret, bot_application=application)
