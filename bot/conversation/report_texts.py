@@ -26,6 +26,7 @@ def totals_line(unit: UnitStats) -> str:
     return (
         f"Được giao {unit.assigned}: ✅ đúng hạn {unit.done_on_time} · 🟠 trễ hạn {unit.done_late} · "
         f"🔵 đang làm {unit.in_progress} · ⚪ chưa bắt đầu {unit.not_started} · 🔴 quá hạn {unit.overdue}"
+        + (f" · ▫️ chưa báo cáo {unit.not_reported}" if unit.not_reported else "")
         + (f" · 📅 gia hạn {unit.extended}" if unit.extended else "")
     )
 
@@ -68,11 +69,14 @@ def report_message(stats: Statistics, caps: Capabilities) -> Message:
 
 def report_table(stats: Statistics) -> str:
     """The terminal form of a report: one line per unit, worst first, and the total."""
-    headings = ("Đơn vị", "Giao", "Đúng hạn", "Trễ hạn", "Đang làm", "Chưa bắt đầu", "Quá hạn", "Gia hạn", "Tỉ lệ")
+    headings: tuple[str, ...] = ("Đơn vị", "Giao", "Đúng hạn", "Trễ hạn", "Đang làm", "Chưa bắt đầu", "Quá hạn")
+    routines = stats.total.not_reported > 0  # the column shows only when some routine went unconfirmed
+    headings += ("Chưa báo cáo", "Gia hạn", "Tỉ lệ") if routines else ("Gia hạn", "Tỉ lệ")
     rows = []
     for unit in [*stats.units, stats.total]:
         rate = "—" if unit.on_time_rate is None else f"{unit.on_time_rate:.0%}"
-        counts = (unit.done_on_time, unit.done_late, unit.in_progress, unit.not_started, unit.overdue, unit.extended)
+        counts: tuple[int, ...] = (unit.done_on_time, unit.done_late, unit.in_progress, unit.not_started, unit.overdue)
+        counts += (unit.not_reported, unit.extended) if routines else (unit.extended,)
         rows.append([short(unit.unit_name, 40), str(unit.assigned), *map(str, counts), rate])
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headings)]
     lines = [

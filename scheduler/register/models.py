@@ -35,6 +35,13 @@ class Status(StrEnum):
 ACTIVE_STATUSES = (Status.open.value, Status.in_progress.value)
 
 
+class TaskKind(StrEnum):
+    """A deadline is chased until it is met; an event (a meeting on its day) is reminded, then only counted."""
+
+    deadline = "deadline"
+    event = "event"
+
+
 class Unit(SQLModel, table=True):
     """A chi bộ, UBND, a school, a khu phố …; aliases help match how documents name it."""
 
@@ -88,6 +95,7 @@ class Task(SQLModel, table=True):
     deadline_text: str = ""
     due: date | None = None
     rrule: str | None = Field(default=None, max_length=255)
+    kind: str = Field(default=TaskKind.deadline.value, max_length=16, sa_column_kwargs={"server_default": "deadline"})
     lead: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     coordinating: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     note: str = ""

@@ -10,8 +10,8 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine, Select, func, select
 
-from scheduler.register.models import ACTIVE_STATUSES, ASSIGNMENTS, TASKS, UNITS
-from scheduler.register.state import State, state_of
+from scheduler.register.models import ACTIVE_STATUSES, ASSIGNMENTS, TASKS, UNITS, TaskKind
+from scheduler.register.state import PENDING, State, in_state, in_states, state_of
 
 
 class UnknownUnitError(LookupError):
@@ -33,9 +33,10 @@ class AssignmentRow:
     due: date
     original_due: date
     done_at: datetime | None
+    kind: str = TaskKind.deadline.value
 
     def state(self, today: date) -> State:
-        return state_of(self.status, self.due, self.done_at, today)
+        return state_of(self.status, self.due, self.done_at, today, self.percent, self.kind == TaskKind.event)
 
     def to_json(self, today: date) -> dict[str, object]:
         return {
@@ -69,6 +70,7 @@ def _base() -> Select:
             ASSIGNMENTS.c.due,
             ASSIGNMENTS.c.original_due,
             ASSIGNMENTS.c.done_at,
+            TASKS.c.kind,
         )
         .join(TASKS, TASKS.c.id == ASSIGNMENTS.c.task_id)
         .join(UNITS, UNITS.c.id == ASSIGNMENTS.c.unit_id)
@@ -134,26 +136,25 @@ def tasks(
         query = query.where(ASSIGNMENTS.c.status == state)
     elif state in ("active", None):
         query = query.where(ASSIGNMENTS.c.status.in_(ACTIVE_STATUSES))
-    rows = _rows(engine, query)
-    if state in (None, "active", "all", "open", "in_progress", "done", "cancelled"):
-        return rows
-    return [r for r in rows if r.state(today).value == state]
+    elif state != "all":
+        query = query.where(in_state(State(state), today))
+    return _rows(engine, query)
 
 
 def overdue(
     engine: Engine, today: date, unit_id: int | None = None, unit_ids: Collection[int] | None = None
 ) -> list[AssignmentRow]:
-    """Open or in-progress assignments whose due date has passed, oldest first."""
-    query = _base().where(ASSIGNMENTS.c.status.in_(ACTIVE_STATUSES), ASSIGNMENTS.c.due < today)
+    """Assignments overdue on `today` (see `scheduler.register.state`), oldest first."""
+    query = _base().where(in_state(State.overdue, today))
     return _rows(engine, _in_units(query, unit_id, unit_ids))
 
 
 def upcoming(
     engine: Engine, today: date, days: int = 7, unit_id: int | None = None, unit_ids: Collection[int] | None = None
 ) -> list[AssignmentRow]:
-    """Open or in-progress assignments due from today through `days` days ahead."""
+    """Assignments still to do on `today` and due from today through `days` days ahead."""
     query = _base().where(
-        ASSIGNMENTS.c.status.in_(ACTIVE_STATUSES),
+        in_states(PENDING, today),
         ASSIGNMENTS.c.due >= today,
         ASSIGNMENTS.c.due <= today + timedelta(days=days),
     )
@@ -174,7 +175,8 @@ def overdue_summary(engine: Engine, today: date) -> list[UnitOverdue]:
     query = (
         select(UNITS.c.code, UNITS.c.name, count, func.min(ASSIGNMENTS.c.due))
         .join(UNITS, UNITS.c.id == ASSIGNMENTS.c.unit_id)
-        .where(ASSIGNMENTS.c.status.in_(ACTIVE_STATUSES), ASSIGNMENTS.c.due < today)
+        .join(TASKS, TASKS.c.id == ASSIGNMENTS.c.task_id)
+        .where(in_state(State.overdue, today))
         .group_by(UNITS.c.code, UNITS.c.name)
         .order_by(count.desc(), func.min(ASSIGNMENTS.c.due), UNITS.c.code)
     )

@@ -17,9 +17,10 @@ COLOURS = {
     "in_progress": "#1565c0",  # blue
     "overdue": "#c62828",  # red
     "not_started": "#9e9e9e",  # grey
+    "not_reported": "#d7ccc8",  # pale brown: a routine nobody confirmed
 }
 # The order of the segments along a bar: finished work on the left, trouble in the middle.
-SEGMENTS = ("done_on_time", "done_late", "overdue", "in_progress", "not_started")
+SEGMENTS = ("done_on_time", "done_late", "overdue", "in_progress", "not_started", "not_reported")
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 800, 100
 TOP_UNITS = 15
 LABEL_WIDTH = 34

@@ -22,6 +22,7 @@ FILLS = {
     "in_progress": "#BBDEFB",  # blue
     "overdue": "#FFCDD2",  # red
     "not_started": "#E0E0E0",  # grey
+    "not_reported": "#EFEBE9",  # pale brown
 }
 TASK_HEADINGS = (
     "STT",
@@ -44,6 +45,7 @@ STATS_HEADINGS = (
     "Quá hạn",
     "Gia hạn",
     "Tỉ lệ đúng hạn",
+    "Chưa báo cáo",
 )
 # Widths in characters: at least the heading, at most this, long text wraps.
 MAX_WIDTH = {"Nhiệm vụ": 60, "Đơn vị phối hợp": 36, "Ghi chú": 45, "Đơn vị chủ trì": 32, "Đơn vị": 36}
@@ -139,7 +141,7 @@ def write_report(path: Path, stats: Statistics, lines: Iterable[ReportLine]) -> 
 
     summary = book.add_worksheet("Thống kê")
     name_width = _width("Đơn vị", max((len(u.unit_name) for u in stats.units), default=0))
-    _header(summary, formats, title, STATS_HEADINGS, [6, name_width] + [12] * 8)
+    _header(summary, formats, title, STATS_HEADINGS, [6, name_width] + [12] * 9)
     for number, unit in enumerate([*stats.units, stats.total], start=1):
         at = HEADER_ROW + number
         is_total = unit is stats.total
@@ -153,6 +155,7 @@ def write_report(path: Path, stats: Statistics, lines: Iterable[ReportLine]) -> 
         summary.write_number(at, 8, unit.extended, style)
         rate = unit.on_time_rate
         summary.write(at, 9, "" if rate is None else rate, formats.percent_bold if is_total else formats.percent)
+        summary.write_number(at, 10, unit.not_reported, style)
     book.close()
     partial.replace(path)
     return len(rows)
