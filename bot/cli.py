@@ -3,30 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-
-from bot.tables import assignment_table, render_preview, summary_table, use_color
 from scheduler.clock import clock_from_env, local_today
-from scheduler.db import make_engine
-from scheduler.deadlines import DeadlineError, parse_deadline
-from scheduler.outbox.dispatcher import Dispatcher
-from scheduler.outbox.notify import LoggingNotifier
-from scheduler.outbox.planner import plan, preview
-from scheduler.register.file import RegisterError
-from scheduler.register.importer import import_register, load_register, read_register
-from scheduler.register.invites import InviteError, create_invite
-from scheduler.register.links import UnknownOfficialError, find_official_id
-from scheduler.register.queries import UnknownUnitError, find_unit_id, overdue, overdue_summary, tasks, upcoming
-from scheduler.register.tables import write_csv_folder, write_xlsx
-from scheduler.register.yaml_format import dump_yaml
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+# Each command imports what it uses, inside it: `nhacviec deadline` needs the grammar, not SQLAlchemy, openpyxl
+# or Alembic (tests/integration/test_lazy_imports.py holds every command to its list).
 
 EXIT_BAD_INPUT = 2
 STATES = ("active", "all", "open", "in_progress", "overdue", "done", "done_on_time", "done_late", "cancelled")
@@ -44,10 +35,14 @@ def _iso_date(text: str) -> date:
 
 
 def _engine(args: argparse.Namespace) -> Engine:
+    from scheduler.db import make_engine
+
     return make_engine(args.database)
 
 
 def _unit(engine: Engine, text: str | None) -> int | None:
+    from scheduler.register.queries import UnknownUnitError, find_unit_id
+
     if text is None:
         return None
     try:
@@ -65,6 +60,8 @@ def _today(args: argparse.Namespace) -> date:
 
 def cmd_deadline(args: argparse.Namespace) -> int:
     """Show how a deadline phrase is read."""
+    from scheduler.deadlines import DeadlineError, parse_deadline
+
     try:
         found = parse_deadline(args.phrase, args.doc_date or _today(args))
     except DeadlineError as exc:
@@ -86,6 +83,8 @@ _WEEKDAYS_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu"
 
 def cmd_import(args: argparse.Namespace) -> int:
     """Check the whole file, then write all of it in one transaction (or nothing)."""
+    from scheduler.register.importer import import_register, load_register
+
     path = Path(args.file)
     reg = load_register(path)
     if args.check:
@@ -101,6 +100,10 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the register out in the import format."""
+    from scheduler.register.importer import read_register
+    from scheduler.register.tables import write_csv_folder, write_xlsx
+    from scheduler.register.yaml_format import dump_yaml
+
     reg = read_register(_engine(args))
     if args.format == "yaml":
         text = dump_yaml(reg)
@@ -120,6 +123,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def _print_rows(args: argparse.Namespace, rows: list, today: date) -> None:  # type: ignore[type-arg]
+    from bot.tables import assignment_table, use_color
+
     if args.json:
         print(json.dumps([r.to_json(today) for r in rows], ensure_ascii=False, indent=2))
     else:
@@ -128,6 +133,8 @@ def _print_rows(args: argparse.Namespace, rows: list, today: date) -> None:  # t
 
 def cmd_tasks(args: argparse.Namespace) -> int:
     """List assignments, soonest first."""
+    from scheduler.register.queries import tasks
+
     engine = _engine(args)
     today = _today(args)
     _print_rows(args, tasks(engine, today, _unit(engine, args.unit), args.status), today)
@@ -136,6 +143,9 @@ def cmd_tasks(args: argparse.Namespace) -> int:
 
 def cmd_overdue(args: argparse.Namespace) -> int:
     """What is past due and not done; `--summary` counts per unit."""
+    from bot.tables import summary_table, use_color
+    from scheduler.register.queries import overdue, overdue_summary
+
     engine = _engine(args)
     today = _today(args)
     if args.summary:
@@ -165,6 +175,8 @@ def cmd_overdue(args: argparse.Namespace) -> int:
 
 def cmd_upcoming(args: argparse.Namespace) -> int:
     """What falls due in the next days."""
+    from scheduler.register.queries import upcoming
+
     engine = _engine(args)
     today = _today(args)
     _print_rows(args, upcoming(engine, today, args.days, _unit(engine, args.unit)), today)
@@ -173,6 +185,13 @@ def cmd_upcoming(args: argparse.Namespace) -> int:
 
 def cmd_remind(args: argparse.Namespace) -> int:
     """Show what would be sent today, by person; without --dry-run, plan and send through the log."""
+    import asyncio
+
+    from bot.tables import render_preview
+    from scheduler.outbox.dispatcher import Dispatcher
+    from scheduler.outbox.notify import LoggingNotifier
+    from scheduler.outbox.planner import plan, preview
+
     engine = _engine(args)
     clock = clock_from_env(args.today)
     if args.dry_run:
@@ -249,6 +268,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
         text = read_document(Path(args.file))
     except DocumentError as exc:
         raise CliError(str(exc)) from None
+    from scheduler.register.importer import load_register
+
     register = load_register(Path(args.units))
     draft = extract(text, register, args.doc_date, source=Path(args.file).name)
     name = Path(args.output).name if args.output else "draft.yaml"
@@ -280,6 +301,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_invite(args: argparse.Namespace) -> int:
     """Print a single-use link code for an official (valid 7 days)."""
+    from scheduler.register.invites import InviteError, create_invite
+    from scheduler.register.links import UnknownOfficialError, find_official_id
+
     engine = _engine(args)
     try:
         official_id = find_official_id(engine, args.official)
@@ -410,13 +434,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         func: Command = args.func
         return func(args)
-    except RegisterError as exc:
+    except (CliError, ValueError) as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as exc:
+        # Only an import raises RegisterError: while its module is not loaded, this is some other error.
+        register_file = sys.modules.get("scheduler.register.file")
+        if register_file is None or not isinstance(exc, register_file.RegisterError):
+            raise
         print(f"Lỗi: {len(exc.problems)} chỗ cần sửa, không có gì được ghi vào cơ sở dữ liệu.", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except (CliError, ValueError) as exc:
-        print(f"Lỗi: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import lru_cache
 
-import holidays
-
 
 @lru_cache(maxsize=64)
 def _holidays_of(year: int) -> frozenset[date]:
+    import holidays  # loaded on the first question about a day off, not by every command that reads a date
+
     return frozenset(holidays.country_holidays("VN", years=year).keys())
 
 

@@ -14,7 +14,6 @@ from scheduler.register.access import Person
 from scheduler.register.models import (
     UNITS,
 )
-from scheduler.reporting.ical import unit_calendar
 from scheduler.reporting.stats import PeriodError, parse_period, period_containing, statistics
 
 
@@ -52,6 +51,8 @@ class ReportCommands(Base):
             ]
         with self.engine.connect() as conn:
             names = list(conn.execute(select(UNITS.c.name).where(UNITS.c.id.in_(unit_ids))).scalars())
+        from scheduler.reporting.ical import unit_calendar  # icalendar only for /lich
+
         data = unit_calendar(self.engine, unit_ids, self.clock.now(), f"Hạn việc — {', '.join(names)}")
         count = data.count(b"BEGIN:VEVENT")
         text = (

@@ -39,7 +39,6 @@ from scheduler.register.models import (
     Status,
     open_assignment,
 )
-from scheduler.register.tables import read_csv_folder, read_xlsx
 from scheduler.register.yaml_format import read_yaml
 
 
@@ -48,10 +47,14 @@ def load_register(path: Path) -> Register:
     if not path.exists():
         raise RegisterError([Problem(str(path), "không thấy tệp; kiểm tra lại đường dẫn")])
     if path.is_dir():
+        from scheduler.register.tables import read_csv_folder  # openpyxl only for tables
+
         raw = read_csv_folder(path)
     elif path.suffix.lower() in (".yaml", ".yml"):
         raw = read_yaml(path)
     elif path.suffix.lower() == ".xlsx":
+        from scheduler.register.tables import read_xlsx
+
         raw = read_xlsx(path)
     else:
         raise RegisterError([Problem(path.name, "chỉ nhận tệp .yaml, .yml, .xlsx hoặc một thư mục CSV")])
