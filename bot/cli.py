@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scheduler.clock import clock_from_env, local_today
 
@@ -127,8 +127,19 @@ def _print_rows(args: argparse.Namespace, rows: list, today: date) -> None:  # t
 
     if args.json:
         print(json.dumps([r.to_json(today) for r in rows], ensure_ascii=False, indent=2))
-    else:
-        print(assignment_table(rows, today, use_color(args.color)))
+        return
+    print(assignment_table(rows, today, use_color(args.color)))
+    if not rows and _register_is_empty(_engine(args)):
+        print("Sổ nhiệm vụ còn trống. Nhập sổ trước, vd.: nhacviec import data/register.yaml", file=sys.stderr)
+
+
+def _register_is_empty(engine: Engine) -> bool:
+    from sqlalchemy import select
+
+    from scheduler.register.models import TASKS
+
+    with engine.connect() as conn:
+        return conn.execute(select(TASKS.c.id).limit(1)).first() is None
 
 
 def cmd_tasks(args: argparse.Namespace) -> int:
@@ -201,7 +212,35 @@ def cmd_remind(args: argparse.Namespace) -> int:
     report = plan(engine, clock)
     sent = asyncio.run(Dispatcher(engine, {"console": LoggingNotifier()}, clock).run_once())
     print(f"Đã lập {report.planned} lời nhắc, gửi {sent.messages} tin ({sent.rows_sent} lời nhắc).")
+    if not sent.messages:
+        print(_why_nothing_was_sent(engine, preview(engine, clock), local_today(clock)))
     return 0
+
+
+def _why_nothing_was_sent(engine: Engine, due: list[dict[str, Any]], today: date) -> str:
+    """A keeper who sees "0 tin" wants to know whether that is right: nothing due, or nobody to send it to."""
+    from sqlalchemy import select
+
+    from scheduler.register.models import CHATS
+
+    if not due:
+        return f"Hôm nay ({today:%d/%m/%Y}) không có việc nào cần nhắc."
+    people = {row["official_id"] for row in due}
+    with engine.connect() as conn:
+        linked = set(
+            conn.execute(
+                select(CHATS.c.official_id).where(CHATS.c.official_id.in_(people), CHATS.c.active.is_(True))
+            ).scalars()
+        )
+    if not linked:
+        return (
+            f"Chưa gửi được tin nào: hôm nay có {len(people)} người cần nhắc ({len(due)} việc) nhưng chưa ai "
+            "liên kết Telegram hoặc Zalo. Tạo mã mời cho từng người: nhacviec invite --official <mã hoặc tên>."
+        )
+    return (
+        f"{len(people) - len(linked)} trong {len(people)} người cần nhắc chưa liên kết chat; những người đã liên kết "
+        "đã nhận tin trước đó hoặc sẽ nhận vào giờ gửi buổi sáng (xem nhacviec remind --dry-run)."
+    )
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -310,7 +349,14 @@ def cmd_invite(args: argparse.Namespace) -> int:
         code = create_invite(engine, official_id, clock_from_env(None), args.role)
     except (UnknownOfficialError, InviteError) as exc:
         raise CliError(str(exc)) from None
-    bot = os.environ.get("NHACVIEC_TELEGRAM_BOT", "nhacviec_bot")
+    bot = os.environ.get("NHACVIEC_TELEGRAM_BOT")
+    if not bot:
+        bot = "nhacviec_bot"
+        print(
+            "Lưu ý: chưa đặt NHACVIEC_TELEGRAM_BOT (tên bot Telegram của đơn vị, vd. export "
+            "NHACVIEC_TELEGRAM_BOT=ten_bot_cua_ban), nên đường link dưới đây trỏ tới bot mẫu @nhacviec_bot.",
+            file=sys.stderr,
+        )
     print(f"Mã mời (dùng một lần, hạn 7 ngày): {code}")
     print(f"Telegram: https://t.me/{bot}?start={code}")
     print(f"Zalo: gửi cho bot tin nhắn: /start {code}")

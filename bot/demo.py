@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select
 
 from bot.channels.console import CHANNEL, ConsoleChannel
 from bot.conversation.core import Conversation, Incoming
-from bot.conversation.texts import Message
+from bot.conversation.texts import Message, channel_name
 from scheduler.clock import LOCAL_TZ, FixedClock, local_now
 from scheduler.db import make_engine
 from scheduler.outbox.dispatcher import Dispatcher
@@ -138,7 +138,9 @@ class Demo:
         for message in answers:
             target = message.chat_id or chat
             if message.channel not in (None, CHANNEL):
-                self.console.write(f"(tin gửi qua {message.channel} tới {target}: bỏ qua trong bản chạy thử)")
+                self.console.write(
+                    f"(tin gửi qua {channel_name(message.channel or '')} tới {target}: bỏ qua trong bản chạy thử)"
+                )
                 continue
             self.console.show(target, message)
             if target != chat:

@@ -49,7 +49,7 @@ def _render(headings: Sequence[str], rows: list[list[str]], colors: list[str], c
 def assignment_table(items: list[AssignmentRow], today: date, color: bool) -> str:
     """One line per assignment: id, task, unit, due date, days left, state."""
     if not items:
-        return "Không có nhiệm vụ nào."
+        return "Không có nhiệm vụ nào."  # the caller adds a hint when the register itself is empty
     headings = ("ID", "Mã NV", "Nhiệm vụ", "Đơn vị", "Hạn", "Còn lại", "Tình trạng")
     rows: list[list[str]] = []
     colors: list[str] = []

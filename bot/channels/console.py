@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.conversation.texts import CONSOLE, Attachment, Button, Message, render_delivery
+from bot.conversation.texts import CONSOLE, Attachment, Button, Message, file_size, render_delivery
 from scheduler.outbox.notify import Delivery
 
 CHANNEL = "console"
@@ -60,7 +60,7 @@ class ConsoleChannel:
         lines += [f"│ {line}" for line in shown.text.split("\n")]
         if shown.attachment is not None:
             where = f" → {shown.saved_to}" if shown.saved_to else ""
-            lines.append(f"│ 📎 {shown.attachment.filename} ({len(shown.attachment.data):,} byte){where}")
+            lines.append(f"│ 📎 {shown.attachment.filename} ({file_size(len(shown.attachment.data))}){where}")
         if shown.buttons:
             choices = "  ".join(f"[{n}] {b.label}" for n, b in enumerate(shown.buttons, start=1))
             lines.append(f"│ {choices}")

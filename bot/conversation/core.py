@@ -116,7 +116,7 @@ class Conversation(Linking, Lists, StatusUpdates, Extensions, ReportCommands, Pr
         }
         handler = handlers.get(ALIASES.get(command, command))
         if handler is None:
-            return [Message(f"Không có lệnh /{command}. Gõ /help để xem các lệnh.")]
+            return [Message(texts.unknown_command(command, [*ALIASES, *handlers]))]
         return handler(msg, person, args)
 
 

@@ -50,12 +50,13 @@ class Extensions(Base):
         out = [
             Message(
                 f"📨 Đã gửi đề nghị gia hạn #{row.id} {texts.short(row.title, 60)} đến {texts.day(due)} "
-                f"(lý do: {reason}) tới lãnh đạo. Hạn vẫn là {texts.day(row.due)} cho đến khi được đồng ý."
+                f"(lý do: {texts.reason_text(reason)}) tới lãnh đạo. "
+                f"Hạn vẫn là {texts.day(row.due)} cho đến khi được đồng ý."
             )
         ]
         ask = (
             f"📅 Đề nghị gia hạn từ {person.name} ({row.unit_name}):\n#{row.id} {texts.short(row.title)}\n"
-            f"Hạn hiện tại {texts.day(row.due)} → xin đến {texts.day(due)}\nLý do: {reason}"
+            f"Hạn hiện tại {texts.day(row.due)} → xin đến {texts.day(due)}\nLý do: {texts.reason_text(reason)}"
         )
         buttons = [[Button("👍 Đồng ý", f"ok:{request_id}"), Button("👎 Từ chối", f"no:{request_id}")]]
         for channel, chat_id in self._leader_chats(unit_of(self.engine, assignment_id), person.id):

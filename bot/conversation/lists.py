@@ -95,6 +95,6 @@ def _describe(line: Any) -> str:
         text = "lãnh đạo chưa đồng ý gia hạn"
     else:
         text = line.kind
-    via = f" qua {line.channel}" if line.channel else ""
+    via = f" qua {texts.channel_name(line.channel)}" if line.channel else ""
     note = f" — {line.note}" if line.note else ""
     return f"{text}{via}{note}"

@@ -87,17 +87,20 @@ class Preferences(Base):
                 )
             )
         if wanted is None:
-            current = self._setting(person.id).get("channels") or "cả hai"
+            chosen = self._setting(person.id).get("channels")
+            current = texts.channel_name(chosen) if chosen else "cả hai"
+            names = ", ".join(texts.channel_name(c) for c in linked)
             return [
                 Message(
-                    f"Đang nhận lời nhắc qua: {current} (đã liên kết: {', '.join(linked)}).\n"
+                    f"Đang nhận lời nhắc qua: {current} (đã liên kết: {names}).\n"
                     "Đổi: /kenh telegram · /kenh zalo · /kenh ca-hai"
                 )
             ]
         if wanted and wanted not in linked:
-            return [Message(f"Đồng chí chưa liên kết {wanted}. Hãy gửi mã mời tới bot trên {wanted} trước.")]
+            name = texts.channel_name(wanted)
+            return [Message(f"Đồng chí chưa liên kết {name}. Hãy gửi mã mời tới bot trên {name} trước.")]
         self._save_setting(person.id, channels=wanted)
-        where = wanted or "mọi kênh đã liên kết"
+        where = texts.channel_name(wanted) if wanted else "mọi kênh đã liên kết"
         return [Message(f"Từ nay lời nhắc gửi qua {where}.")]
 
     def _snooze(self, msg: Incoming, person: Person, assignment_id: int, when: str) -> list[Message]:

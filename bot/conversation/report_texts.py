@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.conversation.texts import Attachment, Capabilities, Message, day, day_with_weekday, short
+from bot.conversation.texts import Attachment, Capabilities, Message, day, day_with_weekday, short, task_ref
+from scheduler.clock import LOCAL_TZ
 from scheduler.outbox.notify import Delivery
 from scheduler.register.state import days_text
 from scheduler.reporting.chart import TOP_UNITS, stacked_chart
@@ -93,19 +94,22 @@ def report_table(stats: Statistics) -> str:
     return "\n".join(lines)
 
 
+STATUS_WORDS = {"open": "chưa làm", "in_progress": "đang làm", "done": "xong", "cancelled": "hủy"}
+
+
 def _change_line(change: Change) -> str:
-    when = f"{change.at:%d/%m}"
+    when = f"{change.at.astimezone(LOCAL_TZ):%d/%m}"
     if change.kind == "status" and change.new_status == "done":
         what = "✅ xong"
     elif change.kind == "status" and change.new_status == "in_progress":
         what = f"🔵 đang làm {change.percent or 0}%"
     elif change.kind == "status":
-        what = f"đổi sang {change.new_status}"
+        what = f"chuyển sang {STATUS_WORDS.get(change.new_status or '', change.new_status)}"
     elif change.kind == "extension_approved" and change.new_due:
         what = f"📅 gia hạn đến {day(change.new_due)}"
     else:
         what = f"đổi hạn → {day(change.new_due) if change.new_due else '?'}"
-    return f"• {change.task_code} {change.unit_name}: {what} ({when})"
+    return f"• {task_ref(change.assignment_id, change.task_code)} {change.unit_name}: {what} ({when})"
 
 
 def weekly_text(report: WeeklyReport, name: str) -> str:
@@ -116,7 +120,10 @@ def weekly_text(report: WeeklyReport, name: str) -> str:
         f"\nĐến hạn trong tuần: {len(report.due_this_week)} việc",
     ]
     for row in report.due_this_week[:WEEK_ITEMS]:
-        lines.append(f"• #{row.id} {short(row.title, 60)} — {row.unit_name}, hạn {day_with_weekday(row.due)}")
+        lines.append(
+            f"• {task_ref(row.id, row.task_code)} {short(row.title, 60)} — {row.unit_name}, "
+            f"hạn {day_with_weekday(row.due)}"
+        )
     if len(report.due_this_week) > WEEK_ITEMS:
         lines.append(f"… và {len(report.due_this_week) - WEEK_ITEMS} việc nữa (/sapden).")
     lines.append(f"\nQuá hạn: {report.overdue_total} việc ở {len(report.overdue)} đơn vị")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -75,6 +77,46 @@ def moment(at: datetime) -> str:
     return f"{local:%H:%M} ngày {local:%d/%m/%Y}"
 
 
+def task_ref(assignment_id: int, task_code: str = "") -> str:
+    """How a task is named everywhere a person reads it: the number to type, beside the register's code."""
+    return f"#{assignment_id} ({task_code})" if task_code else f"#{assignment_id}"
+
+
+CHANNEL_NAMES = {"telegram": "Telegram", "zalo": "Zalo", "console": "bản chạy thử trên máy"}
+
+
+def channel_name(channel: str) -> str:
+    return CHANNEL_NAMES.get(channel, channel)
+
+
+def file_size(size: int) -> str:
+    """Vietnamese style: a dot between thousands, a comma before decimals (62.180 byte → 60,7 KB)."""
+    if size < 1024:
+        return f"{size} byte"
+    for unit, scale in (("KB", 1024), ("MB", 1024**2), ("GB", 1024**3)):
+        if size < scale * 1024 or unit == "GB":
+            number = f"{size / scale:,.1f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+            return f"{number} {unit}"
+    raise AssertionError("unreachable")
+
+
+_REASON_LEAD = re.compile(
+    r"^(?:(?:bởi|boi)\s+(?:vì|vi)|(?:vì|vi|do|bởi|boi|tại|tai)|(?:lý|ly|lí|li)\s+do(?:\s+là)?)\s*:?\s+", re.I
+)
+
+
+def reason_text(reason: str) -> str:
+    """A reason as it reads after "lý do:" — without its own "vì" / "do" / "lý do" in front."""
+    return _REASON_LEAD.sub("", reason.strip(), count=1) or reason.strip()
+
+
+def unknown_command(command: str, known: list[str]) -> str:
+    """A mistyped command gets the closest real one: "/viecc" → "/viec"."""
+    close = difflib.get_close_matches(command.lower(), known, n=1, cutoff=0.6)
+    hint = f" Có phải đồng chí muốn gõ /{close[0]}?" if close else ""
+    return f"Không có lệnh /{command}.{hint} Gõ /help để xem các lệnh."
+
+
 def short(text: str, width: int = 90) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -97,7 +139,7 @@ def _item_line(number: int, item: DigestItem, today: date) -> str:
     extended = f" (đã gia hạn từ {item.original_due:%d/%m})" if item.due != item.original_due else ""
     progress = f" · đang làm {item.percent}%" if item.status == "in_progress" else ""
     return (
-        f"{number}. #{item.assignment_id} {short(item.title)}\n"
+        f"{number}. {task_ref(item.assignment_id, item.task_code)} {short(item.title)}\n"
         f"   {item.unit_name} · hạn {day_with_weekday(item.due)}{extended} · {days_text(item.due, today)}{progress}"
     )
 
@@ -158,7 +200,10 @@ def task_list(rows: list[AssignmentRow], today: date, title: str, group_by_unit:
                 break
             lines.append(f"\n▪ {unit} ({len(items)} việc)")
             for row in items[: max(1, limit - shown)]:
-                lines.append(f"  #{row.id} {short(row.title, 70)} — hạn {day(row.due)}, {days_text(row.due, today)}")
+                lines.append(
+                    f"  {task_ref(row.id, row.task_code)} {short(row.title, 70)} — hạn {day(row.due)}, "
+                    f"{days_text(row.due, today)}"
+                )
                 shown += 1
         return "\n".join(lines)
     for row in rows[:limit]:
@@ -167,7 +212,7 @@ def task_list(rows: list[AssignmentRow], today: date, title: str, group_by_unit:
         if state == State.in_progress and row.percent:
             label += f" {row.percent}%"
         lines.append(
-            f"#{row.id} {short(row.title, 70)}\n   {row.unit_name} · hạn {day(row.due)} · "
+            f"{task_ref(row.id, row.task_code)} {short(row.title, 70)}\n   {row.unit_name} · hạn {day(row.due)} · "
             f"{days_text(row.due, today)} · {label}"
         )
     if len(rows) > limit:

@@ -50,6 +50,7 @@ class Change:
 
     at: datetime
     kind: str
+    assignment_id: int
     task_code: str
     title: str
     unit_name: str
@@ -88,6 +89,7 @@ def weekly_report(engine: Engine, today: date, with_chart: bool = True) -> Weekl
         select(
             EVENTS.c.at,
             EVENTS.c.kind,
+            EVENTS.c.assignment_id,
             TASKS.c.code,
             TASKS.c.title,
             UNITS.c.name,

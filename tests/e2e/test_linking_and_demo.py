@@ -126,3 +126,22 @@ def test_demo_shows_the_mornings_reminder_and_takes_an_answer(tmp_path: Path) ->
     assert "tuần 11/04–17/04/2022" in out and "tuần 18/04–24/04/2022" in out
     charts = sorted((tmp_path / "demo-files").glob("*bao-cao-2022-Q2.png"))
     assert len(charts) == 1 and charts[0].read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_readme_demo_day_plus_4_brings_the_leaders_monday_digest_on_tuesday(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "`/day +4` brings the Monday digest" in readme  # the line this test keeps true
+    run = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "demo"],
+        input="/as bi-thu\n/day +4\n/quit\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+        env={**os.environ, "NHACVIEC_DATA_DIR": str(tmp_path)},
+    )
+    assert run.returncode == 0, run.stderr
+    tuesday = run.stdout.split("═══ 12/04/2022")[1]
+    assert "tuần 11/04–17/04/2022" in tuesday  # Monday 11/4 is a holiday: the digest comes on Tuesday
+    assert "tuần 11/04–17/04/2022" not in run.stdout.split("═══ 12/04/2022")[0]

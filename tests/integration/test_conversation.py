@@ -210,8 +210,8 @@ def test_history_shows_who_changed_what_and_through_which_channel(engine: Engine
     talk.handle(Incoming("console", "g", text=f"/tiendo {target} 40 đã rà 3 khu phố"))
     talk.handle(Incoming("console", "g", text=f"/xong {target}"))
     lines = talk.handle(Incoming("console", "g", text=f"/lichsu {target}"))[0].text.splitlines()
-    assert "chưa làm → đang làm 40% qua console — đã rà 3 khu phố" in lines[1]
-    assert "Vũ Thị G: đang làm → xong qua console" in lines[2]
+    assert "chưa làm → đang làm 40% qua bản chạy thử trên máy — đã rà 3 khu phố" in lines[1]
+    assert "Vũ Thị G: đang làm → xong qua bản chạy thử trên máy" in lines[2]
 
 
 def test_cancel_forgets_the_question_being_waited_on(engine: Engine, clock: FixedClock) -> None:
@@ -238,7 +238,7 @@ def test_kenh_chooses_where_reminders_go_for_someone_linked_twice(engine: Engine
         return {r["channel"] for r in preview(engine, clock) if r["official_id"] == official}
 
     assert channels() == {"telegram", "zalo"}  # both, by default
-    assert talk.handle(Incoming("telegram", "111", text="/kenh zalo"))[0].text == "Từ nay lời nhắc gửi qua zalo."
+    assert talk.handle(Incoming("telegram", "111", text="/kenh zalo"))[0].text == "Từ nay lời nhắc gửi qua Zalo."
     assert channels() == {"zalo"}
     talk.handle(Incoming("zalo", "z111", text="/kenh ca-hai"))
     assert channels() == {"telegram", "zalo"}

@@ -307,7 +307,7 @@ def test_the_monday_digest_of_11_april_goes_out_on_tuesday_12_april_once(engine:
     text = sent["bi-thu"][0]
     assert "tuần 11/04–17/04/2022" in text
     assert "Quá hạn: 1 việc ở 1 đơn vị" in text  # the flag ceremony of 11/4
-    assert "Q2-04 Công đoàn cơ quan thị trấn: ✅ xong (08/04)" in text
+    assert "(Q2-04) Công đoàn cơ quan thị trấn: ✅ xong (08/04)" in text  # the number to type beside the code
     shown = next(s for s in console.inbox["chat-bi-thu"] if s.text.startswith("📅"))
     assert shown.attachment is not None and Image.open(io.BytesIO(shown.attachment.data)).size == (1200, 800)
     with engine.connect() as conn:
