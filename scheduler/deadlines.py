@@ -432,3 +432,92 @@ def find_deadlines(text: str, doc_date: date | None = None) -> list[FoundDeadlin
             break
         i += 1
     return found
+
+
+# --- extension dates in replies ---------------------------------------------------------------------
+
+# The grammar's own words as people type them without diacritics, restored before matching.
+_RESTORE = {
+    "ngay": "ngày",
+    "thang": "tháng",
+    "nam": "năm",
+    "quy": "quý",
+    "qui": "quý",
+    "truoc": "trước",
+    "den": "đến",
+    "het": "hết",
+    "cuoi": "cuối",
+    "dau": "đầu",
+    "giua": "giữa",
+    "cham": "chậm",
+    "nhat": "nhất",
+}
+_LEAD = re.compile(r"^(?:(?:den|toi|sang|qua|to|until|till|->|>|=>|lui|vao|hen|la|moi)\s+)+")
+_AMOUNT = re.compile(r"^(?:them\s+)?(?P<n>\d{1,3}|mot|hai|ba|bon|nam|muoi)\s+(?P<unit>ngay|tuan|thang)(?:\s+nua)?$")
+_NUMBER_WORDS = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "nam": 5, "muoi": 10}
+_WEEK = re.compile(r"^(?:(?:cuoi|het)\s+)?tuan\s+(?P<which>sau|toi|nay)(?P<more>\s+nua)?$")
+_WEEKDAY_OF = re.compile(
+    r"^(?:(?:thu\s+(?P<wd>[2-7]|hai|ba|tu|nam|sau|bay))|(?P<sun>chu nhat|cn))\s+(?:tuan\s+)?(?P<which>sau|toi|nay)"
+    r"(?P<more>\s+nua)?$"
+)
+_NEXT_MONTH = re.compile(r"^(?:(?P<part>dau|giua|cuoi|het|trong)\s+)?thang\s+(?:sau|toi)(?P<more>\s+nua)?$")
+_MUNG = re.compile(r"\bmung\s+(?=\d)")
+_WEEKDAY_NUMBER = {"hai": 2, "ba": 3, "tu": 4, "nam": 5, "sau": 6, "bay": 7}
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year = day.year + month // 12
+    month = month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def parse_extension_date(text: str, today: date, due: date) -> date:
+    """The new deadline an official asks for: "15/5", "thêm 10 ngày" (from the current deadline), "thêm 1
+    tuần", "sang tuần sau", "thứ 6 tuần sau", "đầu tháng sau", "hết quý II", "cuối quý 1", with or without
+    diacritics. A date without a year that has already passed means next year's. Raises DeadlineError."""
+    from scheduler.folding import fold, nfc
+
+    phrase = " ".join(fold(nfc(text)).replace("–", "-").split()).strip(" .,;:!")
+    phrase = _LEAD.sub("", phrase)
+    if not phrase:
+        raise DeadlineError(text, "thiếu ngày; hãy viết vd. 'đến 15/6' hoặc 'thêm 10 ngày'")
+    match = _AMOUNT.match(phrase)
+    if match:
+        count = int(match["n"]) if match["n"].isdigit() else _NUMBER_WORDS[match["n"]]
+        if match["unit"] == "thang":
+            return _add_months(due, count)
+        return due + timedelta(days=count * (7 if match["unit"] == "tuan" else 1))
+    monday = today - timedelta(days=today.weekday())
+    match = _WEEK.match(phrase)
+    if match:
+        weeks = (0 if match["which"] == "nay" else 1) + (1 if match["more"] else 0)
+        return monday + timedelta(days=7 * weeks + 6)
+    match = _WEEKDAY_OF.match(phrase)
+    if match:
+        if match["sun"]:
+            offset = 6
+        else:
+            wd = match["wd"]
+            offset = (int(wd) if wd.isdigit() else _WEEKDAY_NUMBER[wd]) - 2
+        weeks = (0 if match["which"] == "nay" else 1) + (1 if match["more"] else 0)
+        return monday + timedelta(days=7 * weeks + offset)
+    match = _NEXT_MONTH.match(phrase)
+    if match:
+        first = _add_months(today.replace(day=1), 2 if match["more"] else 1)
+        part = match["part"]
+        if part == "dau":
+            return first.replace(day=10)
+        if part == "giua":
+            return first.replace(day=20)
+        return _month_end(first.year, first.month)
+    phrase = _MUNG.sub("ngày ", phrase)
+    phrase = re.sub(r"^het ngay\b", "ngay", phrase)
+    phrase = re.sub(r"^(?:het|cuoi) nam$", "het nam", phrase)
+    restored = " ".join(_RESTORE.get(word, word) for word in phrase.split())
+    found = parse_deadline(restored, today)
+    if found.due is None:
+        raise DeadlineError(text, "gia hạn cần một ngày cụ thể, vd. 'đến 15/6'")
+    if found.due < today and not re.search(r"\d{4}", phrase):  # "15/1" written in December: next January
+        return found.due.replace(year=found.due.year + 1)
+    return found.due

@@ -1,2 +1,1 @@
-"""The conversation core: channel-free, takes an incoming message and returns what to send.
-"""
+"""The conversation core: channel-free, takes an incoming message and returns what to send."""

@@ -82,7 +82,9 @@ class Base:
     def _close(self, msg: Incoming, person: Person, assignment_id: int, note: str) -> list[Message]:
         raise NotImplementedError
 
-    def _progress(self, msg: Incoming, person: Person, assignment_id: int, percent: int, note: str) -> list[Message]:
+    def _progress(
+        self, msg: Incoming, person: Person, assignment_id: int, percent: int | None, note: str
+    ) -> list[Message]:
         raise NotImplementedError
 
     def _request_extension(
@@ -120,6 +122,12 @@ class Base:
         raise NotImplementedError
 
     def _button(self, msg: Incoming, person: Person, data: str) -> list[Message]:
+        raise NotImplementedError
+
+    def _confirmed(self, msg: Incoming, person: Person, data: dict[str, Any]) -> list[Message]:
+        raise NotImplementedError
+
+    def _refuse(self, msg: Incoming, person: Person, request_id: int, reason: str) -> list[Message]:
         raise NotImplementedError
 
 

@@ -37,9 +37,6 @@ class Extensions(Base):
         row = self._visible(person, assignment_id, acting=True)
         if isinstance(row, Message):
             return [row]
-        if not reason:
-            self._set_waiting(msg, "extend_reason", {"id": assignment_id, "due": due.isoformat()})
-            return [Message(f"Xin gia hạn #{row.id} đến {texts.day(due)}: vì lý do gì? (gõ /huy để thôi)")]
         try:
             request_id = request_extension(
                 self.engine, assignment_id, person.id, due, reason, self.clock, msg.channel, msg.chat_id

@@ -1,8 +1,9 @@
-"""Officials' status changes: done, progress, and their replies in words."""
+"""Officials' status changes: done, progress, and their replies in words (several at once, or confirmed first)."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -11,9 +12,11 @@ from sqlalchemy import select
 from bot.conversation import texts
 from bot.conversation.base import Base, number_and_rest
 from bot.conversation.incoming import Incoming
-from bot.conversation.replies import Done, Extend, Progress, Unclear, parse_reply
+from bot.conversation.replies import Extend, Intent, Reading, Unclear, parse_reply, read_reply
 from bot.conversation.texts import Button, Message
 from scheduler.clock import local_today
+from scheduler.deadlines import DeadlineError
+from scheduler.folding import fold
 from scheduler.register.access import Person
 from scheduler.register.changes import (
     change_status,
@@ -25,12 +28,57 @@ from scheduler.register.models import (
     Status,
 )
 from scheduler.register.queries import (
+    AssignmentRow,
     assignment_row,
     tasks,
     unit_of,
 )
 
 RECENT_REMINDER = timedelta(days=3)  # a plain reply refers to the last reminder if it is this recent
+MAX_CHOICES = 10
+
+
+@dataclass(frozen=True)
+class Step:
+    """One change a message asks for, on one task; stored as JSON while the bot waits for a confirmation."""
+
+    task: int
+    action: str  # done | progress | extend
+    percent: int | None = None
+    when: str = ""
+    reason: str = ""
+    note: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Step:
+        percent = data.get("percent")
+        return cls(
+            int(data.get("task", 0)),
+            str(data.get("action", "done")),
+            int(percent) if percent is not None else None,
+            str(data.get("when", "")),
+            str(data.get("reason", "")),
+            str(data.get("note", "")),
+        )
+
+
+def _step(intent: Intent, task: int) -> Step:
+    return Step(task, intent.action, intent.percent, intent.when, intent.reason, intent.note)
+
+
+def describe(step: Step, row: AssignmentRow | None) -> str:
+    """'#9 Kế hoạch tuyên truyền… là xong' — what a step would record, in words."""
+    title = f"#{step.task} {texts.short(row.title, 50)}" if row else f"#{step.task}"
+    if step.action == "done":
+        return f"{title}: xong"
+    if step.action == "progress":
+        return f"{title}: đang làm{f' {step.percent}%' if step.percent is not None else ''}"
+    return (
+        f"{title}: xin gia hạn{' ' + step.when if step.when else ''}{f' (lý do: {step.reason})' if step.reason else ''}"
+    )
 
 
 class StatusUpdates(Base):
@@ -55,7 +103,10 @@ class StatusUpdates(Base):
         number, rest = number_and_rest(args)
         if number is None or not rest:
             return [Message("Cách dùng: /giahan <số việc> <ngày> <lý do>, vd. /giahan 12 15/6 vì chưa đủ kinh phí")]
-        reply = parse_reply(f"gia hạn {rest}", local_today(self.clock))
+        row = self._visible(person, number, acting=True)
+        if isinstance(row, Message):
+            return [row]
+        reply = parse_reply(f"gia hạn {rest}", local_today(self.clock), row.due)
         if not isinstance(reply, Extend):
             return [Message(f"Chưa ghi gì: {reply.why if isinstance(reply, Unclear) else ''}")]
         return self._request_extension(msg, person, number, reply.due, reply.reason)
@@ -84,8 +135,10 @@ class StatusUpdates(Base):
             )
         ]
 
-    def _progress(self, msg: Incoming, person: Person, assignment_id: int, percent: int, note: str) -> list[Message]:
-        if not 0 <= percent <= 100:
+    def _progress(
+        self, msg: Incoming, person: Person, assignment_id: int, percent: int | None, note: str
+    ) -> list[Message]:
+        if percent is not None and not 0 <= percent <= 100:
             return [Message("Tiến độ phải từ 0 đến 100%.")]
         row = self._visible(person, assignment_id, acting=True)
         if isinstance(row, Message):
@@ -104,37 +157,158 @@ class StatusUpdates(Base):
             note=note,
         )
         self._clear_waiting(msg)
+        figure = f" {percent}%" if percent is not None else ""
         return [
             Message(
-                f"⏳ Đã ghi nhận: #{row.id} {texts.short(row.title, 80)} — đang làm {percent}%"
+                f"⏳ Đã ghi nhận: #{row.id} {texts.short(row.title, 80)} — đang làm{figure}"
                 f"{' (' + note + ')' if note else ''}, lúc {texts.moment(self.clock.now())}."
             )
         ]
 
+    # --- replies in words ------------------------------------------------------------------------
+
     def _reply(self, msg: Incoming, person: Person, text: str) -> list[Message]:
-        today = local_today(self.clock)
-        decision = re.fullmatch(r"(đồng ý|dong y|từ chối|tu choi)\s+#?(\d+)", text.strip().lower())
+        decision = re.fullmatch(r"(đồng ý|dong y|từ chối|tu choi)\s+#?(\d+)\s*(.*)", text.strip().lower(), re.S)
         if decision:
             return self._decide(msg, person, int(decision[2]), decision[1] in ("đồng ý", "dong y"))
-        reply = parse_reply(text, today)
-        if isinstance(reply, Unclear):
-            why = f" ({reply.why})" if reply.why else ""
+        reading = read_reply(text)
+        if reading.question:
+            return self._question(person, reading)
+        if not reading.intents:
+            why = f" ({reading.why})" if reading.why else ""
             return [Message(f"{texts.UNCLEAR}{why}")]
-        if reply.assignment_id is not None:
-            return self._apply(msg, person, reply.assignment_id, reply)
-        candidates = self._replied_tasks(msg, person)
-        if len(candidates) == 1:
-            return self._apply(msg, person, candidates[0], reply)
-        return self._ask_which(msg, person, _reply_data(reply), candidates)
+        return self._act(msg, person, reading)
 
-    def _apply(
-        self, msg: Incoming, person: Person, assignment_id: int, reply: Done | Progress | Extend
-    ) -> list[Message]:
-        if isinstance(reply, Done):
-            return self._close(msg, person, assignment_id, reply.note)
-        if isinstance(reply, Progress):
-            return self._progress(msg, person, assignment_id, reply.percent, reply.note)
-        return self._request_extension(msg, person, assignment_id, reply.due, reply.reason)
+    def _act(self, msg: Incoming, person: Person, reading: Reading) -> list[Message]:
+        """Apply what a message says, or ask first when any part of it is not certain."""
+        context = self._replied_tasks(msg, person)
+        steps: list[Step] = []
+        unsure = reading.unsure
+        for intent in reading.intents:
+            if intent.tasks:
+                if reading.choices and set(intent.tasks) <= set(reading.choices):
+                    return self._ask_which(msg, person, {"steps": [s.to_json() for s in steps],
+                                                         "pending": _step(intent, 0).to_json()},
+                                           list(reading.choices))  # fmt: skip
+                steps += [_step(intent, t) for t in intent.tasks]
+                continue
+            named = self._named_by_content(person, intent.content)
+            if (
+                intent.ordinal is not None
+                and context
+                and not named
+                and (1 <= intent.ordinal <= len(context) or intent.ordinal == -1)
+            ):
+                steps.append(_step(intent, context[intent.ordinal - 1 if intent.ordinal > 0 else -1]))
+                unsure = unsure or "đồng chí chỉ việc theo thứ tự trong tin nhắc"
+                continue
+            if intent.all_tasks and context and (intent.count in (None, len(context))):
+                steps += [_step(intent, t) for t in context]
+                continue
+            if intent.count is not None and context and intent.count == len(context) and len(context) > 1:
+                steps += [_step(intent, t) for t in context]
+                continue
+            if named is not None:
+                steps.append(_step(intent, named))
+                if context != [named]:
+                    unsure = unsure or "đồng chí gọi việc theo tên"
+                continue
+            if len(context) == 1 and intent.count in (None, 1):
+                steps.append(_step(intent, context[0]))
+                if intent.weak:
+                    unsure = unsure or "tôi muốn chắc đồng chí báo xong"
+                continue
+            return self._ask_which(
+                msg, person, {"steps": [s.to_json() for s in steps], "pending": _step(intent, 0).to_json()}, context
+            )
+        steps = list(dict.fromkeys(steps))
+        if unsure:
+            return self._confirm(msg, person, steps, unsure)
+        return self._apply_steps(msg, person, steps)
+
+    def _apply_steps(self, msg: Incoming, person: Person, steps: list[Step]) -> list[Message]:
+        out: list[Message] = []
+        for step in steps:
+            out += self._apply(msg, person, step)
+        return _joined(out)
+
+    def _apply(self, msg: Incoming, person: Person, step: Step) -> list[Message]:
+        if step.action == "done":
+            return self._close(msg, person, step.task, step.note)
+        if step.action == "progress":
+            return self._progress(msg, person, step.task, step.percent, step.note)
+        row = self._visible(person, step.task, acting=True)
+        if isinstance(row, Message):
+            return [row]
+        today = local_today(self.clock)
+        problem = ""
+        if not step.when:
+            problem = "chưa có ngày"
+        else:
+            try:
+                due = parse_reply_date(step.when, today, row.due)
+            except DeadlineError as exc:
+                problem = f"chưa đọc được ngày “{step.when}” ({exc.reason})"
+            else:
+                if due <= row.due:
+                    problem = f"ngày {texts.day(due)} không sau hạn hiện tại {texts.day(row.due)}"
+                else:
+                    return self._request_extension(msg, person, step.task, due, step.reason)
+        self._set_waiting(msg, "extend_date", {"id": step.task, "reason": step.reason})
+        return [
+            Message(
+                f"Xin gia hạn #{row.id} {texts.short(row.title, 60)} (hạn hiện tại {texts.day(row.due)}): {problem}. "
+                'Đến ngày nào ạ? Vd. "15/5", "thêm 10 ngày", "cuối tháng 5" (gõ /huy để thôi).'
+            )
+        ]
+
+    def _confirm(self, msg: Incoming, person: Person, steps: list[Step], why: str) -> list[Message]:
+        """Propose the changes and wait for one tap or number: 1 yes, 2 no."""
+        mine = [s for s in steps if self._own(person, s.task)]
+        if not mine:
+            return self._apply_steps(msg, person, steps)  # only refusals to say
+        self._set_waiting(msg, "confirm", {"steps": [s.to_json() for s in mine]})
+        lines = [f"Tôi hiểu thế này ({why}), ghi vào sổ nhé?"]
+        lines += [f"• {describe(s, assignment_row(self.engine, s.task))}" for s in mine]
+        lines.append("Trả lời 1 = Đúng, ghi đi · 2 = Không, bỏ qua (hoặc bấm nút).")
+        return [Message("\n".join(lines), [[Button("1. Đúng", "cf:1"), Button("2. Không", "cf:2")]])]
+
+    def _confirmed(self, msg: Incoming, person: Person, data: dict[str, Any]) -> list[Message]:
+        return self._apply_steps(msg, person, [Step.from_json(s) for s in data.get("steps", [])])
+
+    def _own(self, person: Person, assignment_id: int) -> bool:
+        unit_id = unit_of(self.engine, assignment_id)
+        return unit_id is not None and person.may_act_on(unit_id)
+
+    def _question(self, person: Person, reading: Reading) -> list[Message]:
+        """A question changes nothing; about a task of one's own, say where it stands."""
+        lines = []
+        for number in reading.tasks[:5]:
+            row = assignment_row(self.engine, number)
+            if row is None or not self._own(person, number):
+                continue
+            state = texts.STATE_LABELS[row.state(local_today(self.clock))]
+            lines.append(f"#{row.id} {texts.short(row.title, 70)}: hạn {texts.day(row.due)}, {state}.")
+        if not lines:
+            lines.append("Tôi chưa ghi gì vì câu này là một câu hỏi.")
+        lines.append("Gõ /viec để xem các việc; báo kết quả bằng các câu như “xong 12”, “12 được 50%”.")
+        return [Message("\n".join(lines))]
+
+    def _named_by_content(self, person: Person, words: tuple[str, ...]) -> int | None:
+        """The one open task of the person's units whose title carries the words ("đại hội đoàn" → #3)."""
+        if len(set(words)) < 2:
+            return None
+        wanted = set(words)
+        scored: list[tuple[int, int]] = []
+        for row in tasks(self.engine, local_today(self.clock), unit_ids=person.unit_ids):
+            title = set(re.findall(r"\w+", fold(row.title)))
+            hits = len(wanted & title)
+            if hits >= 2 and hits * 2 >= len(wanted):
+                scored.append((hits, row.id))
+        scored.sort(reverse=True)
+        if not scored or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+            return None
+        return scored[0][1]
 
     def _replied_tasks(self, msg: Incoming, person: Person) -> list[int]:
         """The open tasks of the reminder replied to, or of the last reminder in this chat."""
@@ -161,40 +335,67 @@ class StatusUpdates(Base):
                 if last is None or last.sent_at < self.clock.now() - RECENT_REMINDER:
                     return []
                 ids = conn.execute(query.where(REMINDERS.c.message_id == last.message_id)).scalars().all()
-        allowed = [i for i in dict.fromkeys(ids) if person.may_act_on(unit_of(self.engine, i) or -1)]
-        return allowed
+        rows = [assignment_row(self.engine, i) for i in dict.fromkeys(ids)]
+        ordered = sorted((r for r in rows if r), key=lambda r: (r.due, r.unit_name, r.id))  # as the digest lists them
+        return [r.id for r in ordered if person.may_act_on(unit_of(self.engine, r.id) or -1)]
 
     def _ask_which(
         self, msg: Incoming, person: Person, data: dict[str, Any], candidates: list[int] | None = None
     ) -> list[Message]:
+        """Which task? Choices numbered 1…n, each saying its task's number, so a choice is never a task id."""
         if candidates is None:
             candidates = self._replied_tasks(msg, person)
         if not candidates:
             today = local_today(self.clock)
-            candidates = [r.id for r in tasks(self.engine, today, unit_ids=person.unit_ids)][:10]
+            candidates = [r.id for r in tasks(self.engine, today, unit_ids=person.unit_ids)][:MAX_CHOICES]
+        candidates = [c for c in candidates if self._own(person, c)][:MAX_CHOICES]
         if not candidates:
             return [Message("Đơn vị của đồng chí không còn việc nào đang mở.")]
+        if "pending" not in data:
+            data = {"steps": [], "pending": _legacy_step(data)}
         self._set_waiting(msg, "pick", {**data, "candidates": candidates})
-        rows = [assignment_row(self.engine, i) for i in candidates[:10]]
-        lines = ["Việc nào ạ? Bấm nút hoặc gõ số việc (/huy để thôi):"]
-        lines += [f"#{r.id} {texts.short(r.title, 70)} — {r.unit_name}" for r in rows if r]
-        buttons = [[Button(f"#{r.id} {texts.short(r.title, 30)}", f"k:{r.id}")] for r in rows if r]
+        rows = [assignment_row(self.engine, i) for i in candidates]
+        pending = Step.from_json(data["pending"])
+        said = describe(pending, None).split(": ", 1)[-1]
+        numbers = "1" if len(rows) == 1 else f"số thứ tự 1–{len(rows)}"
+        lines = [f"Việc nào ạ? Để ghi “{said}”, gõ {numbers} hoặc bấm nút (/huy để thôi):"]
+        caps = texts.CAPABILITIES.get(msg.channel, texts.TELEGRAM)
+        if caps.buttons:  # without buttons (Zalo) the channel lists the choices itself, numbered the same way
+            lines += [f"{n}. việc #{r.id} {texts.short(r.title, 70)}" for n, r in enumerate(rows, start=1) if r]
+        numbered = msg.channel == "telegram"  # the console numbers its buttons itself
+        buttons = [
+            [Button(f"{f'{n} · ' if numbered else ''}#{r.id} {texts.short(r.title, 28)}", f"k:{r.id}")]
+            for n, r in enumerate(rows, start=1)
+            if r
+        ]
         return [Message("\n".join(lines), buttons)]
 
     def _act_on_pick(self, msg: Incoming, person: Person, assignment_id: int, data: dict[str, Any]) -> list[Message]:
-        action = data.get("action", "done")
-        if action == "progress":
-            return self._progress(msg, person, assignment_id, int(data.get("percent", 0)), data.get("note", ""))
-        if action == "extend":
-            return self._request_extension(
-                msg, person, assignment_id, date.fromisoformat(data["due"]), data.get("reason", "")
-            )
-        return self._close(msg, person, assignment_id, data.get("note", ""))
+        if "pending" not in data:  # a percent button, or a question from before this form
+            data = {"steps": [], "pending": _legacy_step(data)}
+        pending = Step.from_json({**data["pending"], "task": assignment_id})
+        steps = [Step.from_json(s) for s in data.get("steps", [])] + [pending]
+        self._clear_waiting(msg)
+        return self._apply_steps(msg, person, steps)
 
 
-def _reply_data(reply: Done | Progress | Extend) -> dict[str, Any]:
-    if isinstance(reply, Done):
-        return {"action": "done", "note": reply.note}
-    if isinstance(reply, Progress):
-        return {"action": "progress", "percent": reply.percent, "note": reply.note}
-    return {"action": "extend", "due": reply.due.isoformat(), "reason": reply.reason}
+def parse_reply_date(when: str, today: date, current_due: date) -> date:
+    from scheduler.deadlines import parse_extension_date
+
+    return parse_extension_date(when, today, current_due)
+
+
+def _legacy_step(data: dict[str, Any]) -> dict[str, Any]:
+    action = data.get("action", "done")
+    return Step(
+        0, action, data.get("percent"), data.get("when", ""), data.get("reason", ""), data.get("note", "")
+    ).to_json()
+
+
+def _joined(messages: list[Message]) -> list[Message]:
+    """Several answers to the same chat in one message (a list of changes); others stay apart."""
+    here = [m for m in messages if m.chat_id is None and not m.buttons and m.attachment is None]
+    if len(here) <= 1:
+        return messages
+    rest = [m for m in messages if m not in here]
+    return [Message("\n".join(m.text for m in here)), *rest]
