@@ -7,6 +7,8 @@
                                       duplicates (needs NHACVIEC_BENCH_PG_URL or NHACVIEC_TEST_DATABASE_URL)
     python bench/dispatch.py zalo     10,000 reminders through a fake Zalo server answering 429 to one call in
                                       three: all delivered once, time per delivered message
+    python bench/dispatch.py claims   the cost of one claim with 10,000, 50,000 and 100,000 rows waiting, on SQLite
+                                      and PostgreSQL (when configured), and the plan each database chose
     python bench/dispatch.py          all of them
 
 Everything runs on 127.0.0.1; the fake server is the one the tests use.
@@ -246,8 +248,117 @@ def bench_zalo(people: int = 10_000) -> None:
         )
 
 
+def fill_outbox(engine: Engine, waiting: int, now: datetime) -> None:
+    """`waiting` due rows, one per official, behind a few thousand rows already sent (a morning under way)."""
+    from scheduler.register.models import ASSIGNMENTS, REMINDERS, TASKS, UNITS
+
+    with engine.begin() as conn:
+        unit = conn.execute(
+            insert(UNITS).values(code="u", name="Đơn vị", kind="", aliases=[], groups=[])
+        ).inserted_primary_key[0]
+        task = conn.execute(
+            insert(TASKS).values(code="t", title="Việc", lead=[], coordinating=[])
+        ).inserted_primary_key[0]
+        day = now.astimezone(LOCAL_TZ).date()
+        assignment = conn.execute(
+            insert(ASSIGNMENTS).values(
+                task_id=task, unit_id=unit, status="open", percent=0, note="", due=day, original_due=day
+            )
+        ).inserted_primary_key[0]
+        total = waiting + 5_000
+        for start in range(0, total, 20_000):
+            ids = range(start, min(total, start + 20_000))
+            conn.execute(
+                insert(OFFICIALS),
+                [{"id": i + 1, "code": f"o{i}", "name": f"Cán bộ {i}", "title": "", "role": "member"} for i in ids],
+            )
+            conn.execute(
+                insert(REMINDERS),
+                [
+                    {
+                        "assignment_id": assignment,
+                        "official_id": i + 1,
+                        "channel": "telegram",
+                        "kind": "due_today",
+                        "planned_for": day,
+                        "send_after": now.replace(minute=30) if i >= 5_000 else now.replace(minute=29),
+                        "state": "planned" if i >= 5_000 else "sent",
+                        "attempts": 0,
+                        "last_error": "",
+                        "note": "",
+                    }
+                    for i in ids
+                ],
+            )
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("ANALYZE"))
+
+
+def bench_claims(sizes: tuple[int, ...] = (10_000, 50_000, 100_000), claims: int = 300) -> None:
+    """Claim cost at growing outbox sizes: flat when the index matches the claim's filter and order."""
+    from scheduler.outbox.dispatcher import Dispatcher
+    from scheduler.outbox.explain import query_plan
+    from scheduler.outbox.notify import LoggingNotifier
+
+    pg = os.environ.get("NHACVIEC_BENCH_PG_URL") or os.environ.get("NHACVIEC_TEST_DATABASE_URL")
+    print(f"claims: the cost of one claim (mean of {claims}) as the outbox fills  (target: ≤ 2 ms, flat within 2×)")
+    print(f"  load average now: {os.getloadavg()[0]:.1f} (wall times stretch with the machine's load)")
+    now = MORNING.replace(minute=31)
+    for kind in ("sqlite", "postgresql"):
+        if kind == "postgresql" and not pg:
+            print("  postgresql: skipped (set NHACVIEC_BENCH_PG_URL=postgresql+psycopg://…)")
+            continue
+        costs = []
+        for size in sizes:
+            with tempfile.TemporaryDirectory() as folder, _database(kind, folder, pg) as url:
+                engine = make_engine(url)
+                fill_outbox(engine, size, now)
+                dispatcher = Dispatcher(engine, {"telegram": LoggingNotifier("telegram")}, FixedClock(now))
+                for _ in range(20):  # warm the caches and the statement cache
+                    dispatcher.claim_next()
+                start, cpu = time.perf_counter(), time.process_time()
+                for _ in range(claims):
+                    assert dispatcher.claim_next() is not None
+                cost = (time.perf_counter() - start) / claims * 1000
+                cpu_cost = (time.process_time() - cpu) / claims * 1000
+                costs.append(cost)
+                with engine.connect() as conn:
+                    steps = query_plan(conn, dispatcher.pick(now))
+                plan_text = " → ".join(step.strip().removeprefix("->").split("  (")[0].strip() for step in steps[:4])
+                engine.dispose()
+            print(
+                f"  {kind:10} {size:>7,} waiting: {cost:5.2f} ms per claim ({cpu_cost:.2f} ms of it this process's CPU)"
+            )
+        print(f"  {kind:10} largest / smallest: {max(costs) / min(costs):.2f}×; the pick's plan: {plan_text}")
+
+
+class _database:
+    """A fresh database of one kind for the duration of a `with` block."""
+
+    def __init__(self, kind: str, folder: str, pg: str | None) -> None:
+        self.kind, self.folder, self.pg, self.name = kind, folder, pg, f"nv_bench_{uuid.uuid4().hex[:8]}"
+
+    def __enter__(self) -> str:
+        if self.kind == "sqlite":
+            return f"sqlite:///{Path(self.folder) / 'claims.sqlite3'}"
+        assert self.pg is not None
+        self.admin = create_engine(self.pg, isolation_level="AUTOCOMMIT")
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{self.name}"'))
+        return make_url(self.pg).set(database=self.name).render_as_string(hide_password=False)
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.kind == "postgresql":
+            with self.admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+            self.admin.dispose()
+
+
 def main() -> None:
     which = sys.argv[1] if len(sys.argv) > 1 else "all"
+    if which in ("claims", "all"):
+        bench_claims()
     if which in ("plan", "all"):
         bench_plan()
     if which in ("pg-two", "all"):

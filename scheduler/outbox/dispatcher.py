@@ -13,9 +13,10 @@ import asyncio
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, and_, or_, select, update
+from sqlalchemy import Connection, Engine, Select, Table, and_, bindparam, or_, select, update
 
 from scheduler.clock import Clock, local_now, local_today
 from scheduler.outbox.notify import Delivery, DeliveryError, DigestItem, Notifier
@@ -104,7 +105,7 @@ class Dispatcher:
 
     # --- claiming --------------------------------------------------------------------------------
 
-    def due(self, now: datetime, table: Table = REMINDERS) -> Any:
+    def due(self, now: Any, table: Table = REMINDERS) -> Any:
         """Rows of an outbox table (reminders, Monday digests) waiting to go out now on our channels."""
         return and_(
             table.c.state == ReminderState.planned.value,
@@ -113,27 +114,43 @@ class Dispatcher:
             table.c.channel.in_(list(self.notifiers)),
         )
 
+    def pick(self, now: Any) -> Select[tuple[int, str]]:
+        """The next person waiting: the index ix_reminder_waiting holds this filter's rows in this order, so
+        the pick reads one index entry whatever the size of the outbox (tests/integration/test_claim_index.py
+        checks both databases' plans)."""
+        return (
+            select(REMINDERS.c.official_id, REMINDERS.c.channel)
+            .where(self.due(now))
+            .order_by(REMINDERS.c.send_after, REMINDERS.c.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+
+    @cached_property
+    def _claim_statements(self) -> tuple[Any, Any]:
+        """The claim's two statements, built once (building them cost more than running them)."""
+        now = bindparam("now", type_=REMINDERS.c.send_after.type)
+        take = (
+            update(REMINDERS)
+            .where(
+                self.due(now), REMINDERS.c.official_id == bindparam("person"), REMINDERS.c.channel == bindparam("on")
+            )
+            .values(state=ReminderState.sending.value, claimed_at=now, attempts=REMINDERS.c.attempts + 1)
+            .returning(REMINDERS.c.id, REMINDERS.c.attempts)
+        )
+        return self.pick(now), take
+
     def claim_next(self) -> Claim | None:
         """Claim every due row of the next person waiting; None when nobody is waiting."""
         now = self.clock.now()
+        pick_next, take = self._claim_statements
         with self.engine.begin() as conn:
             while True:
-                pick = conn.execute(
-                    select(REMINDERS.c.official_id, REMINDERS.c.channel)
-                    .where(self.due(now))
-                    .order_by(REMINDERS.c.send_after, REMINDERS.c.id)
-                    .limit(1)
-                    .with_for_update(skip_locked=True)
-                ).first()
+                pick = conn.execute(pick_next, {"now": now}).first()
                 if pick is None:
                     return None
                 official_id, channel = pick
-                claimed = conn.execute(
-                    update(REMINDERS)
-                    .where(self.due(now), REMINDERS.c.official_id == official_id, REMINDERS.c.channel == channel)
-                    .values(state=ReminderState.sending.value, claimed_at=now, attempts=REMINDERS.c.attempts + 1)
-                    .returning(REMINDERS.c.id, REMINDERS.c.attempts)
-                ).all()
+                claimed = conn.execute(take, {"now": now, "person": official_id, "on": channel}).all()
                 if claimed:  # another process may have taken them between the two statements
                     return Claim(official_id, channel, tuple(sorted(r[0] for r in claimed)), max(r[1] for r in claimed))
 

@@ -196,8 +196,11 @@ class Reminder(Delivered, table=True):
 
     __table_args__ = (
         UniqueConstraint("assignment_id", "official_id", "kind", "planned_for", "channel", name="uq_reminder"),
-        Index("ix_reminder_state_send_after", "state", "send_after"),
-        Index("ix_reminder_official_state", "official_id", "channel", "state"),
+        # The claim's two statements, each answered from one index at any outbox size: the pick of the next
+        # person waiting (state, then send_after and id in the claim's order: no sort on PostgreSQL) and the
+        # update of that person's due rows (all four columns, so that SQLite never prefers the first one).
+        Index("ix_reminder_waiting", "state", "send_after", "id"),
+        Index("ix_reminder_person_waiting", "official_id", "channel", "state", "send_after"),
         Index("ix_reminder_message", "channel", "chat_id", "message_id"),
     )
 
