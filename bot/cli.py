@@ -86,7 +86,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from scheduler.register.importer import import_register, load_register
 
     path = Path(args.file)
-    reg = load_register(path)
+    reg = load_register(path, allow_empty=args.allow_empty)
     if args.check:
         print(f"{path.name}: hợp lệ — {len(reg.units)} đơn vị, {len(reg.officials)} cán bộ, {len(reg.tasks)} nhiệm vụ.")
         return 0
@@ -397,6 +397,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="nhập sổ từ tệp YAML, Excel (.xlsx) hoặc thư mục CSV")
     p.add_argument("file")
     p.add_argument("--check", action="store_true", help="chỉ kiểm tra, không ghi gì")
+    p.add_argument(
+        "--allow-empty", action="store_true", help="nhận cả sổ không có đơn vị và nhiệm vụ nào (mặc định: từ chối)"
+    )
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("export", help="xuất sổ ra YAML, Excel hoặc CSV")
@@ -472,6 +475,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 Command = Callable[[argparse.Namespace], int]
+_SHOWN_PROBLEMS = 100
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -489,8 +493,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if register_file is None or not isinstance(exc, register_file.RegisterError):
             raise
         print(f"Lỗi: {len(exc.problems)} chỗ cần sửa, không có gì được ghi vào cơ sở dữ liệu.", file=sys.stderr)
-        for problem in exc.problems:
+        for problem in exc.problems[:_SHOWN_PROBLEMS]:
             print(f"  {problem}", file=sys.stderr)
+        if len(exc.problems) > _SHOWN_PROBLEMS:
+            print(
+                f"  … và {len(exc.problems) - _SHOWN_PROBLEMS} chỗ khác (sửa các chỗ trên rồi chạy lại)",
+                file=sys.stderr,
+            )
         return EXIT_BAD_INPUT
 
 

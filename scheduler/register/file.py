@@ -51,6 +51,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 }
 META_FIELDS = ("title", "source_doc", "source_date", "reminders")
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # what no spreadsheet or chat shows; \t and \n are kept
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
@@ -144,6 +145,9 @@ class Register:
     units: list[UnitSpec] = field(default_factory=list)
     officials: list[OfficialSpec] = field(default_factory=list)
     tasks: list[TaskSpec] = field(default_factory=list)
+    # the settings (title, source_doc, source_date, reminders) the file wrote; those it left out stay as
+    # the database has them. None: all of them (a register made in code).
+    settings_given: frozenset[str] | None = field(default=None, compare=False, repr=False)
     _positions: dict[str, list[int]] | None = field(default=None, init=False, compare=False, repr=False)
 
     def unit_codes_for(self, refs: Iterable[str]) -> list[str]:
@@ -187,7 +191,17 @@ class _Checker:
             return ""
         if isinstance(value, datetime | date):
             return value.isoformat()[:10]
-        return str(value).strip()
+        text = str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+        control = _CONTROL.search(text)
+        if control:
+            self.problem(
+                section,
+                index,
+                name,
+                f"có ký tự điều khiển U+{ord(control.group()):04X} ở vị trí {control.start() + 1}; hãy xóa nó",
+            )
+            return ""
+        return text
 
     def strings(self, section: str, index: int, record: dict[str, Any], name: str) -> list[str]:
         value = record.get(name)
@@ -205,6 +219,10 @@ class _Checker:
         else:
             self.problem(section, index, name, "cần một danh sách, vd. [ubnd, cong-doan] hoặc 'ubnd, cong-doan'")
             return []
+        for item in items:
+            if _CONTROL.search(item):
+                self.problem(section, index, name, f"phần tử {item[:40]!r} có ký tự điều khiển; hãy xóa nó")
+                return []
         return [i for i in items if i]
 
     def day(self, section: str | None, index: int | None, record: dict[str, Any], name: str) -> date | None:
@@ -285,9 +303,11 @@ def validate(raw: RawRegister) -> Register:
 
 
 def _read_meta(check: _Checker, raw: RawRegister, reg: Register) -> None:
-    for name in raw.meta:
-        if name not in META_FIELDS and name not in SECTIONS:
+    for key in raw.meta:
+        name = str(key)
+        if key not in META_FIELDS and key not in SECTIONS:
             check.problem(None, None, name, f"khóa lạ ở đầu tệp{_suggest(name, META_FIELDS + SECTIONS)}")
+    reg.settings_given = frozenset(name for name in META_FIELDS if name in raw.meta)
     reg.title = check.text(None, None, raw.meta, "title")
     reg.source_doc = check.text(None, None, raw.meta, "source_doc")
     reg.source_date = check.day(None, None, raw.meta, "source_date")

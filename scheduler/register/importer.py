@@ -26,6 +26,7 @@ from scheduler.register.file import (
     UnitSpec,
     validate,
 )
+from scheduler.register.limits import size_problems
 from scheduler.register.models import (
     ACTIVE_STATUSES,
     ASSIGNMENTS,
@@ -42,8 +43,12 @@ from scheduler.register.models import (
 from scheduler.register.yaml_format import read_yaml
 
 
-def load_register(path: Path) -> Register:
-    """Read and check a register file: `.yaml`/`.yml`, `.xlsx`, or a folder of CSV files."""
+def load_register(path: Path, allow_empty: bool = False) -> Register:
+    """Read and check a register file: `.yaml`/`.yml`, `.xlsx`, or a folder of CSV files.
+
+    A register with no units and no tasks is refused unless `allow_empty`: an empty or comment-only
+    file is far more often a mistake than a wish to import nothing.
+    """
     if not path.exists():
         raise RegisterError([Problem(str(path), "không thấy tệp; kiểm tra lại đường dẫn")])
     if path.is_dir():
@@ -58,7 +63,21 @@ def load_register(path: Path) -> Register:
         raw = read_xlsx(path)
     else:
         raise RegisterError([Problem(path.name, "chỉ nhận tệp .yaml, .yml, .xlsx hoặc một thư mục CSV")])
-    return validate(raw)
+    too_big = size_problems(raw)
+    if too_big:
+        raise RegisterError(too_big)
+    reg = validate(raw)
+    if not allow_empty and not reg.units and not reg.tasks:
+        raise RegisterError(
+            [
+                Problem(
+                    path.name,
+                    "sổ trống: không có đơn vị và nhiệm vụ nào (tệp rỗng, chỉ có chú thích hoặc chỉ có dòng tiêu đề?); "
+                    "hãy kiểm tra lại tệp, hoặc thêm --allow-empty nếu thật sự muốn nhập một sổ trống",
+                )
+            ]
+        )
+    return reg
 
 
 @dataclass
@@ -76,6 +95,7 @@ class ImportReport:
     assignments_added: int = 0
     deadlines_moved: int = 0
     assignments_cancelled: int = 0
+    settings_updated: list[str] = field(default_factory=list)
     tasks_not_in_file: list[str] = field(default_factory=list)
 
     @property
@@ -92,6 +112,9 @@ class ImportReport:
             f"Giao việc: thêm {self.assignments_added}, dời hạn {self.deadlines_moved}, "
             f"hủy {self.assignments_cancelled}",
         ]
+        if self.settings_updated:
+            names = ", ".join(_SETTING_NAMES[k] for k in self.settings_updated)
+            lines.append(f"Thông tin sổ: sửa {names}")
         if not self.changed:
             lines.append("Cơ sở dữ liệu đã có đúng sổ này: không có gì thay đổi.")
         if self.tasks_not_in_file:
@@ -147,7 +170,7 @@ def import_register(engine: Engine, reg: Register, clock: Clock, actor: str = "i
         report.officials_updated += _sync_memberships(conn, reg, unit_ids, official_ids, report.officials_added)
         task_ids, report.tasks_added, report.tasks_updated = _upsert(conn, TASKS, [_task_row(t) for t in reg.tasks])
         _sync_assignments(conn, reg, unit_ids, task_ids, now, actor, report)
-        _write_meta(conn, reg)
+        report.settings_updated = _write_meta(conn, reg)
         in_file = {t.code for t in reg.tasks}
         report.tasks_not_in_file = sorted(code for code in task_ids if code not in in_file)
     return report
@@ -335,19 +358,36 @@ def _event(row: dict[str, Any], now: Any, actor: str, kind: str, **values: Any) 
     return base
 
 
-def _write_meta(conn: Connection, reg: Register) -> None:
+_SETTING_NAMES = {
+    "title": "tên sổ",
+    "source_doc": "văn bản nguồn",
+    "source_date": "ngày văn bản",
+    "reminders": "lịch nhắc",
+}
+
+
+def _write_meta(conn: Connection, reg: Register) -> list[str]:
+    """Write the settings the file gives (a file that leaves one out keeps it); returns those changed."""
     wanted: dict[str, Any] = {
         "title": reg.title,
         "source_doc": reg.source_doc,
         "source_date": reg.source_date.isoformat() if reg.source_date else None,
         "reminders": reg.reminders,
     }
+    if reg.settings_given is not None:
+        wanted = {k: v for k, v in wanted.items() if k in reg.settings_given}
     existing = {r.key: r.value for r in conn.execute(select(META.c.key, META.c.value))}
+    changed = []
     for key, value in wanted.items():
         if key not in existing:
             conn.execute(insert(META).values(key=key, value=value))
         elif existing[key] != value:
             conn.execute(update(META).where(META.c.key == key).values(value=value))
+        else:
+            continue
+        if existing.get(key) != value:
+            changed.append(key)
+    return changed
 
 
 def read_register(engine: Engine) -> Register:

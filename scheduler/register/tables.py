@@ -18,9 +18,10 @@ import yaml
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 
+from scheduler.cells import csv_escape, csv_unescape, risky, set_text
 from scheduler.register.file import Problem, RawRegister, Register, RegisterError
+from scheduler.register.limits import MAX_COLUMNS, MAX_FOLDER_BYTES, MAX_ROWS, check_xlsx, read_bytes
 from scheduler.register.yaml_format import decode_utf8, register_to_dict
 
 META_SHEET = "Thông tin"
@@ -63,16 +64,21 @@ Sheets = dict[str, list[list[Any]]]
 Place = Callable[[str, int, int, str], str]
 
 
-def _xlsx_place(sheet: str, row: int, col: int, _heading: str) -> str:
-    return f"{sheet}!{get_column_letter(col)}{row}"
+def _xlsx_place(source: str) -> Place:
+    def place(sheet: str, row: int, col: int, heading: str) -> str:
+        return f"{source}: {sheet}!{get_column_letter(col)}{row}" + (f" ({heading})" if heading else "")
+
+    return place
 
 
-def _csv_place(sheet: str, row: int, _col: int, heading: str) -> str:
-    return f"{CSV_FILES.get(sheet, sheet)}:{row}: {heading}"
+def _csv_place(source: str) -> Place:
+    def place(sheet: str, row: int, _col: int, heading: str) -> str:
+        return f"{source}/{CSV_FILES.get(sheet, sheet)}:{row}" + (f": {heading}" if heading else "")
+
+    return place
 
 
-def _rows_to_raw(sheets: Sheets, place: Place, source: str) -> RawRegister:
-    problems: list[Problem] = []
+def _rows_to_raw(sheets: Sheets, place: Place, source: str, problems: list[Problem]) -> RawRegister:
     known = list(SHEETS.values()) + [META_SHEET]
     for sheet in sheets:
         if sheet not in known:
@@ -177,42 +183,83 @@ def _rows_to_raw(sheets: Sheets, place: Place, source: str) -> RawRegister:
     return RawRegister(meta=meta, sections=sections, locate=locate)
 
 
+def _missing(sheets: Sheets, names: dict[str, str], source: str, kind: str) -> list[Problem]:
+    """Every sheet (or CSV file) the format has must be there: one left out would silently import nothing."""
+    return [
+        Problem(f"{source}: {name}", f"thiếu {kind} {name!r}; xuất một sổ (nhacviec export) để xem đủ các {kind}")
+        for sheet, name in names.items()
+        if sheet not in sheets
+    ]
+
+
 def read_xlsx(path: Path) -> RawRegister:
     """Read a workbook with one sheet per kind (Đơn vị, Nhóm, Cán bộ, Nhiệm vụ, Thông tin)."""
+    check_xlsx(path)
+    name = path.name
+    sheets: Sheets = {}
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
-        raise RegisterError([Problem(path.name, f"không mở được tệp Excel ({exc}); hãy lưu lại dạng .xlsx")]) from None
-    try:
-        sheets = {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in workbook.worksheets}
-    finally:
-        workbook.close()
-    if not any(s in sheets for s in SHEETS.values()):
+        try:
+            for ws in workbook.worksheets:
+                rows: list[list[Any]] = []
+                for row in ws.iter_rows(max_col=MAX_COLUMNS, values_only=True):
+                    rows.append(list(row))
+                    if len(rows) > MAX_ROWS + 1:
+                        raise RegisterError(
+                            [Problem(f"{name}: {ws.title}", f"hơn {MAX_ROWS:,} dòng, quá giới hạn; hãy tách sổ")]
+                        )
+                sheets[ws.title] = rows
+        finally:
+            workbook.close()
+    except RegisterError:
+        raise
+    except Exception as exc:  # openpyxl raises whatever a broken part makes it raise: say so, never a traceback
         raise RegisterError(
             [
                 Problem(
-                    path.name,
-                    "không thấy trang tính nào của sổ nhắc việc (cần ít nhất "
-                    f"{', '.join(SHEETS.values())}); tên trang tính có bị đổi không?",
+                    name,
+                    f"không đọc được tệp Excel ({type(exc).__name__}: {str(exc)[:200]}); "
+                    "hãy mở tệp trong Excel hoặc LibreOffice và lưu lại dạng .xlsx",
                 )
             ]
-        )
-    return _rows_to_raw(sheets, _xlsx_place, path.name)
+        ) from None
+    problems = _missing(sheets, {s: s for s in [META_SHEET, *SHEETS.values()]}, name, "trang tính")
+    return _rows_to_raw(sheets, _xlsx_place(name), name, problems)
 
 
 def read_csv_folder(folder: Path) -> RawRegister:
     """Read a folder of CSV files named as `export --format csv` writes them."""
     sheets: Sheets = {}
     by_file = {v: k for k, v in CSV_FILES.items()}
+    source = folder.name or str(folder)
+    total = 0
     for path in sorted(folder.glob("*.csv")):
-        sheet = by_file.get(path.name, path.stem)
-        text = decode_utf8(path.read_bytes(), path.name)
-        sheets[sheet] = [list(r) for r in csv.reader(io.StringIO(text))]
-    if not any(s in sheets for s in SHEETS.values()):
-        raise RegisterError(
-            [Problem(folder.name, f"thư mục không có tệp CSV nào của sổ ({', '.join(CSV_FILES.values())})")]
-        )
-    return _rows_to_raw(sheets, _csv_place, folder.name)
+        name = f"{source}/{path.name}"
+        data = read_bytes(path, name)
+        total += len(data)
+        if total > MAX_FOLDER_BYTES:
+            raise RegisterError([Problem(source, f"các tệp CSV lớn quá giới hạn {MAX_FOLDER_BYTES // 2**20} MB")])
+        text = decode_utf8(data, name)
+        reader = csv.reader(io.StringIO(text), strict=True)
+        rows: list[list[Any]] = []
+        try:
+            for row in reader:
+                rows.append([csv_unescape(v) for v in row[:MAX_COLUMNS]])
+        except csv.Error as exc:
+            reason = "một ô quá dài" if "field larger" in str(exc) else f"sai dạng CSV ({exc})"
+            raise RegisterError(
+                [
+                    Problem(
+                        f"{name}:{reader.line_num}",
+                        f"{reason}; hãy mở tệp bằng Excel hoặc LibreOffice, sửa dòng này và lưu lại dạng CSV UTF-8",
+                    )
+                ]
+            ) from None
+        sheets[by_file.get(path.name, path.stem)] = rows
+    if not sheets:
+        raise RegisterError([Problem(source, f"thư mục không có tệp CSV nào của sổ ({', '.join(CSV_FILES.values())})")])
+    files = {sheet: CSV_FILES[sheet] for sheet in [META_SHEET, *SHEETS.values()]}
+    return _rows_to_raw(sheets, _csv_place(source), source, _missing(sheets, files, source, "tệp"))
 
 
 # --- writing ---------------------------------------------------------------------------------------
@@ -262,8 +309,11 @@ def write_sheets(sheets: Sheets, path: Path, flag: str | None = None) -> None:
     marked = PatternFill("solid", fgColor="FFF2CC")
     for sheet, rows in sheets.items():
         ws = workbook.create_sheet(sheet)
-        for row in rows:
+        for rownum, row in enumerate(rows, start=1):
             ws.append(row)
+            for col, value in enumerate(row, start=1):
+                if risky(value):
+                    set_text(ws.cell(row=rownum, column=col), value)
         for cell in ws[1]:
             cell.font = bold
             cell.fill = fill
@@ -295,6 +345,8 @@ def write_csv_folder(reg: Register, folder: Path) -> list[Path]:
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle)
             for row in rows:
-                writer.writerow(["" if v is None else (v.isoformat() if isinstance(v, date) else v) for v in row])
+                writer.writerow(
+                    ["" if v is None else (v.isoformat() if isinstance(v, date) else csv_escape(v)) for v in row]
+                )
         written.append(path)
     return written

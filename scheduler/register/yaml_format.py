@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from scheduler.register.file import SECTIONS, Problem, RawRegister, Register, RegisterError
+from scheduler.register.limits import read_bytes
 
 _Parser: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -45,7 +46,11 @@ def _scalar(event: yaml.ScalarEvent) -> Any:
     build = _SCALARS.yaml_constructors.get(tag)
     if build is None:
         raise yaml.constructor.ConstructorError(None, None, f"không hiểu kiểu {tag!r}", event.start_mark)  # type: ignore[arg-type]
-    return build(_SCALARS, yaml.ScalarNode(tag, event.value))
+    try:
+        return build(_SCALARS, yaml.ScalarNode(tag, event.value))
+    except (ValueError, TypeError, ArithmeticError, yaml.YAMLError) as exc:  # `!!int abc`, `!!binary ?`
+        problem = f"giá trị {event.value[:40]!r} không phải kiểu {tag.rsplit(':', 1)[-1]} ({type(exc).__name__})"
+        raise yaml.constructor.ConstructorError(None, None, problem, event.start_mark) from None  # type: ignore[arg-type]
 
 
 def _walk(text: str) -> Iterator[tuple[Path_, yaml.Event]]:
@@ -183,7 +188,7 @@ class _Lines:
 def read_yaml(path: Path) -> RawRegister:
     """Parse a register file; syntax errors come back as problems with their line."""
     name = path.name
-    text = decode_utf8(path.read_bytes(), name)
+    text = decode_utf8(read_bytes(path), name)
     try:
         document = _load(text, name)
     except yaml.MarkedYAMLError as exc:
@@ -198,8 +203,14 @@ def read_yaml(path: Path) -> RawRegister:
                 )
             ]
         ) from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        raise RegisterError(
+            [Problem(f"{name}:{line}", f"ký tự U+{char:04X} không được có trong tệp YAML; hãy xóa nó")]
+        ) from None
     except yaml.YAMLError as exc:
-        raise RegisterError([Problem(f"{name}:1", f"lỗi cú pháp YAML: {exc}")]) from None
+        raise RegisterError([Problem(f"{name}:1", f"lỗi cú pháp YAML: {' '.join(str(exc).split())}")]) from None
     if document is None:
         document = {}
     if not isinstance(document, dict):

@@ -337,7 +337,7 @@ def test_excel_cell_errors_name_the_cell(
     assert main(["import", "--check", str(path)]) == 2
     err = capsys.readouterr().err
     letter = openpyxl.utils.get_column_letter(deadline_col)
-    assert f"Nhiệm vụ!{letter}7: thời hạn 'bao giờ xong thì thôi'" in err
+    assert f"so.xlsx: Nhiệm vụ!{letter}7 (Thời hạn): thời hạn 'bao giờ xong thì thôi'" in err  # file, cell, field
 
 
 def test_meta_is_stored_once(sqlite_engine: Engine, clock: FixedClock) -> None:
