@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
 
+from bot.conversation import texts
 from bot.conversation.incoming import Incoming
 from bot.conversation.texts import Message
 from scheduler.clock import Clock
@@ -27,6 +28,8 @@ from scheduler.register.queries import (
     unit_of,
 )
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL: a bigger number typed is simply no task
+
 
 class Base:
     """The state and helpers of a conversation; the areas (linking, lists, status updates…) build on it."""
@@ -41,15 +44,17 @@ class Base:
         return load_person(self.engine, ids[0]) if ids else None
 
     def _visible(self, person: Person, assignment_id: int, acting: bool = False) -> AssignmentRow | Message:
+        if not 1 <= assignment_id <= MAX_ID:  # a typed number the database's integer ids cannot hold
+            return Message(f"Không có việc số {texts.short(str(assignment_id), 15)}. Gõ /viec để xem số của các việc.")
         row = assignment_row(self.engine, assignment_id)
         unit_id = unit_of(self.engine, assignment_id)
         if row is None or unit_id is None:
             return Message(f"Không có việc số {assignment_id}. Gõ /viec để xem số của các việc.")
-        if not person.may_act_on(unit_id):
+        if not person.may_act_on(unit_id):  # says neither the task nor its unit: they are not this person's to see
             verb = "cập nhật" if acting else "xem"
             return Message(
-                f"Xin lỗi, việc #{assignment_id} thuộc {row.unit_name}. Đồng chí chỉ {verb} được việc "
-                "của đơn vị mình; nếu cần, hãy báo lãnh đạo hoặc Văn phòng Đảng ủy."
+                f"Xin lỗi, việc #{assignment_id} không thuộc đơn vị của đồng chí. Đồng chí chỉ {verb} được việc "
+                "của đơn vị mình (gõ /viec để xem); nếu cần, hãy báo lãnh đạo hoặc Văn phòng Đảng ủy."
             )
         return row
 
@@ -132,5 +137,5 @@ class Base:
 
 
 def number_and_rest(args: str) -> tuple[int | None, str]:
-    match = re.fullmatch(r"#?(\d{1,12})\s*(.*)", args.strip(), re.S)
+    match = re.fullmatch(r"#?([0-9]{1,12})\s*(.*)", args.strip(), re.S)
     return (int(match[1]), match[2].strip()) if match else (None, args.strip())

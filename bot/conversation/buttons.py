@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.conversation.base import Base
+from bot.conversation.base import MAX_ID, Base
 from bot.conversation.incoming import Incoming
 from bot.conversation.texts import Button, Message
 from scheduler.register.access import Person
@@ -19,8 +19,8 @@ class Buttons(Base):
             if waiting is None or waiting[0] != "confirm":
                 return [Message("Câu hỏi này đã hết hạn hoặc đã được trả lời; tôi không ghi gì.")]
             return self._answer(msg, person, waiting, data[-1])
-        match = re.fullmatch(r"(d|p|e|s|s2|sm|ok|no|k)(?::(\d{1,12}))?(?::(\d{1,3}))?", data)
-        if not match or match[2] is None:
+        match = re.fullmatch(r"(d|p|e|s|s2|sm|ok|no|k)(?::([0-9]{1,12}))?(?::([0-9]{1,3}))?", data)
+        if not match or match[2] is None or not 1 <= int(match[2]) <= MAX_ID:
             return [Message("Nút này không còn dùng được. Gõ /viec để xem việc.")]
         action, number = match[1], int(match[2])
         if action == "d":

@@ -30,6 +30,7 @@ from scheduler.register.changes import (
 __all__ = ["COMMANDS", "Conversation", "Incoming"]
 
 log = logging.getLogger("nhacviec.core")
+_LONG_NUMBER = re.compile(r"\d{13,}")
 
 ALIASES = {
     "viec": "tasks",
@@ -87,6 +88,10 @@ class Conversation(Linking, Lists, StatusUpdates, Extensions, ReportCommands, Pr
             if command is None and re.fullmatch(r"[A-Za-z0-9_-]{12,40}", text):  # Zalo: just the code
                 return self._start(msg, text, None)
             return [Message(texts.UNLINKED)]
+        if _LONG_NUMBER.search(text):  # no id, percent or day has that many digits (and int() refuses 4,300)
+            return [
+                Message("Số này dài quá: số của một việc có nhiều nhất 10 chữ số. Gõ /viec để xem số của các việc.")
+            ]
         if msg.button:
             return self._button(msg, person, msg.button)
         if command is not None:

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 
 from bot.conversation import texts
-from bot.conversation.base import Base
+from bot.conversation.base import MAX_ID, Base
 from bot.conversation.incoming import Incoming
 from bot.conversation.texts import Button, Message
 from scheduler.register.access import Person
@@ -90,6 +90,8 @@ class Extensions(Base):
     def _decide(self, msg: Incoming, person: Person, request_id: int, approve: bool) -> list[Message]:
         if not person.decides_extensions:
             return [Message("Xin lỗi, chỉ lãnh đạo mới quyết định gia hạn.")]
+        if not 1 <= request_id <= MAX_ID:
+            return [Message(f"Không ghi được: không có yêu cầu gia hạn số {request_id}.")]
         try:
             decision = decide_extension(
                 self.engine, request_id, person.id, approve, self.clock, msg.channel, msg.message_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.conversation import texts
@@ -50,7 +51,9 @@ class Lists(Base):
     def upcoming(self, msg: Incoming, person: Person, args: str) -> list[Message]:
         """Due in the next days (7 unless given)."""
         today = local_today(self.clock)
-        days = int(args) if args.strip().isdigit() else 7
+        if args.strip() and not re.fullmatch(r"[0-9]{1,3}", args.strip()):
+            return [Message("Số ngày phải là một số từ 1 đến 366, vd. /sapden 14 (mặc định 7 ngày).")]
+        days = max(int(args.strip() or 7), 1)
         scope = None if person.sees_everything else person.unit_ids
         rows = upcoming(self.engine, today, min(days, 366), unit_ids=scope)
         return [

@@ -33,8 +33,10 @@ class Preferences(Base):
 
     def settings(self, msg: Incoming, person: Person, args: str) -> list[Message]:
         """/caidat [giờ HH:MM] — show or change the morning time."""
-        match = re.fullmatch(r"(?:giờ|gio)\s+(\d{1,2})[:h](\d{2})", args.strip().lower())
+        match = re.fullmatch(r"(?:giờ|gio)\s+([0-9]{1,2})[:h]([0-9]{2})", args.strip().lower())
         if match:
+            if int(match[1]) > 23 or int(match[2]) > 59:
+                return [Message(f"Không có giờ {match[1]}:{match[2]}; hãy viết giờ:phút, vd. /caidat giờ 06:45.")]
             at = time(int(match[1]), int(match[2]))
             if not time(7, 0) <= at < time(21, 0):
                 return [Message("Giờ nhận tin phải từ 07:00 đến trước 21:00.")]

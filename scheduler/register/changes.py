@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import Engine, insert, select, update
 from sqlmodel import Session
 
-from scheduler.clock import Clock
+from scheduler.clock import LOCAL_TZ, Clock
 from scheduler.outbox.planner import advance_recurrences
 from scheduler.register.models import (
     ACTIVE_STATUSES,
@@ -170,6 +170,17 @@ def decide_extension(
             raise ExtensionError(f"không có yêu cầu gia hạn số {request_id}")
         if request["state"] != "pending":
             raise ExtensionError("yêu cầu này đã được quyết định rồi")
+        if request["requested_by"] == leader_id:
+            raise ExtensionError(
+                "không ai tự quyết định đề nghị gia hạn của chính mình; một lãnh đạo khác sẽ quyết định"
+            )
+        task = conn.execute(
+            select(ASSIGNMENTS.c.status, ASSIGNMENTS.c.done_at).where(ASSIGNMENTS.c.id == request["assignment_id"])
+        ).first()
+        if task is not None and task.status not in ACTIVE_STATUSES:  # a late close must stay late
+            when = f" ngày {task.done_at.astimezone(LOCAL_TZ):%d/%m/%Y}" if task.done_at else ""
+            closed = f"đã xong{when}" if task.status == Status.done.value else "đã hủy"
+            raise ExtensionError(f"việc #{request['assignment_id']} {closed}, nên không còn gia hạn được nữa")
         decided = conn.execute(
             update(EXTENSIONS)
             .where(EXTENSIONS.c.id == request_id, EXTENSIONS.c.state == "pending")
