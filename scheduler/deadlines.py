@@ -55,9 +55,24 @@ UNKNOWN_HINT = (
 
 _SPACES = re.compile(r"\s+")
 _FILLER = re.compile(  # whole words only: "và" must not eat the start of "vào"
-    r"^(?:(?:(?:dự kiến|phải|cần|sẽ|được|thời hạn|hạn chót|hạn|hoàn thành|hoàn thiện|xong|thực hiện|"
-    r"và|là)\b|[:,-])\s*)+"
+    r"^(?:(?:(?:dự kiến|phải|cần|sẽ|được|thời hạn|thời gian|hạn chót|hạn|hoàn thành|hoàn thiện|xong|thực hiện|"
+    r"diễn ra|tổ chức|và|là|khoảng)\b|[:,-])\s*)+"
 )
+# "vào" before a period says nothing more than the period ("vào quý IV-2019", "vào khoảng giữa tháng 4/2025");
+# before a day it stays, for the recurrences ("vào ngày 05 hằng tháng") and "trước hoặc vào".
+_VAO = re.compile(r"^vào (?:khoảng )?(?=(?:đầu |giữa |cuối |trung tuần |thượng tuần |hạ tuần )?(?:tháng|quý|năm|dịp))")
+# A number spelled out in brackets repeats it ("ngày 06 (sáu) tháng 06 (sáu)"); "./." ends a document.
+_SPELLED = re.compile(
+    r"(?<=\d)\s*\((?:(?:một|hai|ba|bốn|tư|năm|lăm|sáu|bảy|tám|chín|mười|mươi|mốt|linh|lẻ|nghìn|ngàn|trăm)\s*)+\)"
+)
+_END_MARK = re.compile(r"\.?/\.\s*$")
+# A time of day on a date ("trước 14 giờ, ngày 05/12/2017", "17 giờ ngày 10-5", "lúc 06g 00 phút, ngày …"):
+# the task is due that day, so the time goes, and with it a "trước" that only bounds the hour.
+_TIME = re.compile(
+    r"(?:\b(?P<before>trước) )?(?:\b(?:vào )?lúc )?\b\d{1,2} ?(?:giờ|g|h)(?: ?\d{1,2}(?: ?phút|p)?)?"
+    r"(?: (?:sáng|trưa|chiều|tối))?,? (?=(?:ngày )?\d)"
+)
+_DAYTIME = re.compile(r"\b(?:sáng|trưa|chiều|tối) (?=ngày \d)")
 # (a substring that must be present, the pattern, its replacement): the check skips most regexes cheaply
 _SPELLING = [
     ("hàng", re.compile(r"\bhàng (ngày|tuần|tháng|quý|năm)\b"), r"hằng \1"),
@@ -70,13 +85,25 @@ _WEEKDAY_WORDS = {"hai": "2", "ba": "3", "tư": "4", "năm": "5", "sáu": "6", "
 
 
 def normalize(text: str) -> str:
-    """Lower case, NFC, single spaces, common spelling variants, no filler words in front."""
+    """Lower case, NFC, single spaces, common spelling variants, no filler words or times of day."""
     out = unicodedata.normalize("NFC", text).lower().replace("–", "-").replace("—", "-")
-    out = _SPACES.sub(" ", out).strip().rstrip(".;,").strip()
+    out = _SPACES.sub(" ", out).strip()
+    if "/." in out:
+        out = _END_MARK.sub("", out)
+    out = out.rstrip(".;,").strip()
     for trigger, pattern, repl in _SPELLING:
         if trigger in out:
             out = pattern.sub(repl or (lambda m: f"thứ {_WEEKDAY_WORDS[m.group(1)]}"), out)
-    return _FILLER.sub("", out).strip()
+    if "(" in out:
+        out = _SPELLED.sub("", out)
+    if "giờ" in out or "g " in out or "h " in out or "lúc" in out:
+        out = _TIME.sub("", out)
+    if "sáng" in out or "chiều" in out or "tối" in out or "trưa" in out:
+        out = _DAYTIME.sub("", out)
+    out = _FILLER.sub("", out).strip()
+    if out.startswith("vào "):
+        out = _VAO.sub("", out)
+    return out
 
 
 # --- building blocks ---------------------------------------------------------------------------
@@ -85,7 +112,7 @@ _DATE = (
     r"(?:ngày )?(?P<d>\d{1,2})(?:[/\-.](?P<m>\d{1,2})(?:[/\-.](?P<y>\d{4}|\d{2}))?"
     r"| tháng (?P<m2>\d{1,2})(?: năm (?P<y2>\d{4}))?)"
 )
-_YEAR = r"(?:[/\-](?P<y>\d{4})| năm (?P<y2>\d{4})| năm nay)?"
+_YEAR = r"(?:[/\-.](?P<y>\d{4})| năm (?P<y2>\d{4})| năm nay)?"
 _YEAR_AFTER_NAM = r"(?: (?P<y>\d{4})| nay)?"
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 _WEEKDAYS = {"2": "MO", "3": "TU", "4": "WE", "5": "TH", "6": "FR", "7": "SA", "chủ nhật": "SU"}
@@ -172,31 +199,92 @@ def _before_date(phrase: str, g: dict[str, str | None], doc_date: date | None) -
     return Deadline(phrase, _date(phrase, g, doc_date) - timedelta(days=1))
 
 
-@_rule(r"(?:(?:chậm nhất|muộn nhất|hạn chót|trước hoặc trong|đến hết|đến|vào|trong|trước hoặc vào)(?: là)? )?" + _DATE)
+_BARE_DATE = _DATE.replace("(?:ngày )?", "")
+
+
+@_rule(r"trước ngày (?:[^\d()]{2,40}) \(" + _BARE_DATE + r"\)?")
+def _before_named_day(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
+    """ "trước ngày Sinh nhật Bác (19/5)": the day is named, its date in brackets."""
+    return Deadline(phrase, _date(phrase, g, doc_date) - timedelta(days=1))
+
+
+@_rule(
+    r"(?:(?:chậm nhất|muộn nhất|hạn chót)(?: là)?(?: vào| đến| trong)? "
+    r"|(?:trước hoặc trong|trước hoặc vào|đến hết|đến|vào|trong) )?" + _DATE
+)
 def _on_date(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
     return Deadline(phrase, _date(phrase, g, doc_date))
 
 
-@_rule(r"(?P<part>trong |cuối |hết |đầu |giữa |trước )?tháng (?P<m>\d{1,2})" + _YEAR)
+@_rule(r"từ (?:ngày )?(?P<first>nay|bây giờ|.{1,30}?) (?:đến|tới)(?: hết)? (?P<last>.{1,40})")
+def _range(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
+    """ "từ ngày 5-5-2021 đến 18-5-2021", "từ tháng 7 đến tháng 12-2019": the work ends with the range."""
+    first, last = g["first"] or "", g["last"] or ""
+    if first not in ("nay", "bây giờ"):
+        try:
+            start = parse_deadline(first if first[:1].isdigit() is False else f"ngày {first}", doc_date)
+        except DeadlineError:
+            start = None
+        if start is None or start.due is None:
+            raise DeadlineError(phrase, UNKNOWN_HINT)
+    end = parse_deadline(last if not last[:1].isdigit() else f"ngày {last}", doc_date)
+    if end.due is None:
+        raise DeadlineError(phrase, UNKNOWN_HINT)
+    return Deadline(phrase, end.due)
+
+
+@_rule(
+    r"(?:(?:trong|vào|chậm nhất|từ) )?(?:\d{1,2} ngày )?(?:ngày )?(?P<d1>\d{1,2})(?: và |, ?| - |-)(?:ngày )?"
+    + _BARE_DATE
+)
+def _two_days(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
+    """ "ngày 14 và 15/8/2017", "trong 02 ngày 13,14 tháng 12 năm 2018", "12-17/6": the last of the days."""
+    if int(g["d1"] or 0) >= int(g["d"] or 0):
+        raise DeadlineError(phrase, "ngày đầu phải trước ngày cuối; hãy viết 'từ ngày … đến ngày …'")
+    return Deadline(phrase, _date(phrase, g, doc_date))
+
+
+@_rule(
+    r"(?:trong |đến hết |hết |cuối |vào )?(?:các )?tháng (?P<m1>\d{1,2})(?: và |, ?| - |-| đến (?:hết )?)(?:tháng )?"
+    r"(?P<m>\d{1,2})" + _YEAR
+)
+def _two_months(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
+    """ "trong tháng 3 và 4 năm 2010", "tháng 7 đến tháng 12-2019": the end of the last month."""
+    first, month = int(g["m1"] or 0), _check_month(phrase, int(g["m"] or 0))
+    if not 1 <= first < month:
+        raise DeadlineError(phrase, f"tháng {first} không đứng trước tháng {month}")
+    return Deadline(phrase, _month_end(_year(phrase, g, doc_date), month))
+
+
+_PARTS_OF_MONTH = {"đầu": 10, "thượng tuần": 10, "giữa": 20, "trung tuần": 20}
+
+
+@_rule(
+    r"(?P<part>trong |cuối |hết |đến hết |đến |đầu |giữa |trước cuối |trước |trung tuần |thượng tuần |hạ tuần )?"
+    r"tháng (?P<m>\d{1,2})" + _YEAR
+)
 def _month(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
     month = _check_month(phrase, int(g["m"] or 0))
     year = _year(phrase, g, doc_date)
     part = (g.get("part") or "").strip()
-    if part == "đầu":  # thượng tuần: days 1–10
-        return Deadline(phrase, date(year, month, 10))
-    if part == "giữa":  # trung tuần: days 11–20
-        return Deadline(phrase, date(year, month, 20))
+    if part in _PARTS_OF_MONTH:  # thượng tuần: days 1–10, trung tuần: 11–20
+        return Deadline(phrase, date(year, month, _PARTS_OF_MONTH[part]))
     if part == "trước":
         return Deadline(phrase, date(year, month, 1) - timedelta(days=1))
+    if part == "trước cuối":  # before the month's last day
+        return Deadline(phrase, _month_end(year, month) - timedelta(days=1))
     return Deadline(phrase, _month_end(year, month))
 
 
-@_rule(r"(?P<part>trong |cuối |hết |trước )?quý (?P<q>\d|iv|i{1,3})" + _YEAR)
+@_rule(r"(?P<part>trong |cuối |hết |đến hết |đầu |trước )?quý (?P<q>\d|iv|i{1,3})" + _YEAR)
 def _quarter_end(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
     quarter = _quarter(phrase, g["q"] or "")
     year = _year(phrase, g, doc_date)
-    if (g.get("part") or "").strip() == "trước":
+    part = (g.get("part") or "").strip()
+    if part == "trước":
         return Deadline(phrase, date(year, 3 * quarter - 2, 1) - timedelta(days=1))
+    if part == "đầu":  # the quarter's first month
+        return Deadline(phrase, _month_end(year, 3 * quarter - 2))
     return Deadline(phrase, _month_end(year, 3 * quarter))
 
 
@@ -262,6 +350,28 @@ def _monthly(phrase: str, g: dict[str, str | None], doc_date: date | None) -> De
 @_rule(r"(?:định kỳ )?(?:vào )?(?:cuối )?" + _EVERY + " quý")
 def _quarterly(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
     return Deadline(phrase, None, "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1")
+
+
+@_rule(
+    r"(?:định kỳ )?(?:(?P<before>trước )|chậm nhất |vào )?(?:ngày )?(?P<d>\d{1,2})(?:[/\-.](?P<m>\d{1,2})"
+    r"| tháng (?P<m2>\d{1,2})) " + _EVERY + " năm"
+)
+def _date_yearly(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
+    """ "trước ngày 20 tháng 10 hằng năm": every year on 19 October."""
+    month = _check_month(phrase, int(g.get("m") or g.get("m2") or 0))
+    day = _make_date(phrase, 2000, month, int(g["d"] or 0)).day  # 2000 is a leap year: 29/2 is allowed
+    if g.get("before"):
+        if day == 1:
+            month, day = (month - 2) % 12 + 1, -1
+        else:
+            day -= 1
+    return Deadline(phrase, None, f"FREQ=YEARLY;BYMONTH={month};BYMONTHDAY={day}")
+
+
+@_rule(r"(?:định kỳ )?(?:trong |vào |cuối |hết )?tháng (?P<m>\d{1,2}) " + _EVERY + " năm")
+def _month_yearly(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
+    month = _check_month(phrase, int(g["m"] or 0))
+    return Deadline(phrase, None, f"FREQ=YEARLY;BYMONTH={month};BYMONTHDAY=-1")
 
 
 @_rule(r"(?:định kỳ )?(?:vào )?(?:cuối )?" + _EVERY + " năm")
@@ -365,6 +475,8 @@ _WEAK_YEAR = re.compile(r"năm(?: \d{4}| nay)|trong năm")
 _HINT = re.compile(r"\d|" + "|".join(sorted(_WORDY)), re.IGNORECASE)
 _WHOLE = frozenset(["cả", "suốt", "hết", "đến", "trong"])
 _RANGE = re.compile(r"\d{1,2}\s*-\s*\d{1,2}")  # "05 - 12 tuổi" is a range, not a date
+# "tổ chức không quá 1 ngày", "diễn ra trong 02 ngày": a duration with nothing to count from, in running text
+_UNANCHORED = re.compile(r"(?:trong(?: thời hạn| vòng)?|không quá|chậm nhất(?: là)?) \d{1,4} ngày(?: làm việc)?")
 
 
 @dataclass(frozen=True)
@@ -394,10 +506,16 @@ def _word_of(token: str) -> str:
     return token.lower().strip('("“”,.;:)')
 
 
+_BLANKS = re.compile(_SPELLED.pattern + r"|(?<=\d)\.?/\.(?=\s|$)", re.IGNORECASE)
+
+
 def find_deadlines(text: str, doc_date: date | None = None) -> list[FoundDeadline]:
     """Every deadline phrase the grammar reads in `text`, left to right, the longest reading at each place."""
     if not _HINT.search(text):  # no number and no "giữa", "hằng", "hè"…: no phrase of the grammar
         return []
+    original = text
+    if "(" in text or "/." in text:  # "06 (sáu)", "8/6/2021./.": blanked in place, so positions stay
+        text = _BLANKS.sub(lambda m: " " * len(m.group()), text)
     spans = [(m.start(), m.end(), _word_of(m.group())) for m in _WORD.finditer(text)]
     found: list[FoundDeadline] = []
     i = 0
@@ -414,7 +532,9 @@ def find_deadlines(text: str, doc_date: date | None = None) -> list[FoundDeadlin
             last = window[j - 1][2]
             if not (last[-1:].isdigit() or last in _ENDINGS) or (j == 1 and not word[:1].isdigit()):
                 continue  # one word alone ("năm") is no deadline; "30/4/2022" is
-            phrase = text[start : window[j - 1][1]].rstrip(',.;:)"”')
+            phrase = original[start : window[j - 1][1]].rstrip(',.;:"”')
+            if phrase.endswith(")") and phrase.count("(") < phrase.count(")"):
+                phrase = phrase[:-1]
             if _RANGE.fullmatch(phrase):
                 continue
             deadline = _read_or_none(phrase, doc_date)
@@ -426,7 +546,7 @@ def find_deadlines(text: str, doc_date: date | None = None) -> list[FoundDeadlin
                 _WEAK_YEAR.fullmatch(normal) is not None
                 and normal == " ".join(phrase.lower().split())
                 and before not in _WHOLE
-            )
+            ) or (_UNANCHORED.fullmatch(normal) is not None)
             found.append(FoundDeadline(deadline, start, start + len(phrase), weak))
             i += j - 1
             break

@@ -14,7 +14,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from scheduler.deadlines import FoundDeadline, find_deadlines
+from scheduler.deadlines import FoundDeadline, find_deadlines, normalize
+from scheduler.drafting.datelines import DocumentDate, document_date, is_furniture, text_year
+from scheduler.drafting.organisations import Organisation, organisations
 from scheduler.register.file import Register
 from scheduler.register.unit_names import Mention, UnitIndex, key
 
@@ -44,12 +46,25 @@ HEADING = re.compile(
 )
 NUMBERED = re.compile(r"^(?:[IVX]{1,4}|\d{1,2}(?:\.\d{1,2})?)[.)]\s+(?P<body>.+)$")
 BULLET = re.compile(r"^(?:[-–•+*]|[a-zđ]\)|\d{1,2}\))\s*")
-DOC_DATE = re.compile(
-    r"ngày\s+(?P<d>\d{1,2})\s*(?:[/.-]|\s+tháng\s+)(?P<m>\d{1,2})\s*(?:[/.-]|\s+năm\s+)(?P<y>\d{4})"
-    r"(?!\s*\d{1,2}:\d{2})",
-    re.IGNORECASE,
-)
 
+_DEADLINE_WORDS = ("trước", "chậm nhất", "hạn", "đến hết", "hoàn thành", "muộn nhất")
+_WHOLE_RANGE = re.compile(r"\d{1,2}\s*(?:-|và|,)\s*\d{1,2}\s*(?:/|tháng)| (?:đến|tới) ")
+_CITED = re.compile(r"\bsố\s+[\w/.\-–]+(?:\s+[\w/.\-–]+){0,4}?\s*,?\s*$")
+# A short name of the register followed by one of these words is a body of another level or place.
+_OTHER_LEVEL = frozenset(["huyện", "tỉnh", "xã", "phường", "quận", "thành", "thị", "các", "khối", "cấp", "trung",
+                          "tp", "quốc", "cùng"])  # fmt: skip
+_DIRECTIVE = re.compile(r"\b(?:chỉ đạo|giao cho|giao|đề nghị|yêu cầu|phân công|do)\b(?!\s+(?:của|cho biết))")
+# Words after which an organisation is not the doer: it receives, hosts or owns.
+_NOT_SUBJECT = frozenset(["về", "của", "với", "tại", "cho", "trình", "gửi", "lên", "tới", "ở", "thuộc", "vào",
+                          "đến", "theo", "cùng", "và", "dự", "thăm", "giữa", "từ", "nhận", "mời", "họp"])  # fmt: skip
+_OBJECT_VERBS = frozenset(["nghe", "ra", "mời", "chọn", "thăm", "gặp", "giúp", "nhận"])
+
+# What may stand before a clause's subject: a deadline phrase, a linking word ("Theo đó", "Tiếp đó"), bullets.
+_SUBJECT_ZONE = re.compile(
+    r"^[\s*•+\-–]*(?:(?:theo đó|tiếp đó|sau đó|đồng thời|riêng|trong đó|ngoài ra|bên cạnh đó|theo kế hoạch|"
+    r"theo dự kiến|dự kiến|cụ thể)\s*,?\s*)*(?:(?:trước|chậm nhất|đến hết|đến|trong|vào)\s+)?"
+    r"(?:(?:sáng|chiều|tối)?\s*(?:ngày|thứ \w+)?\s*[\d/.\-]+\s*[:,]?\s*)?"
+)
 
 NO_DEADLINE = "không tìm thấy thời hạn: ghi deadline, hoặc giữ ongoing: true nếu là việc thường xuyên"
 
@@ -72,6 +87,8 @@ class DraftTask:
     paragraph: int = 0
     code: str = ""
     explicit: bool = False  # the clause itself names its lead unit
+    at: int = -1  # where the deadline phrase is in the document's text
+    year_guessed: bool = False  # the deadline's year came from the text, not from the document's date
 
     @property
     def due(self) -> date | None:
@@ -90,6 +107,8 @@ class DraftTask:
         out: dict[str, object] = {"code": self.code, "title": self.title, "quote": self.quote}
         if self.deadline is not None:
             out["deadline"] = self.deadline.deadline.text
+            if self.year_guessed and self.deadline.deadline.due:
+                out["due"] = self.deadline.deadline.due
         else:
             out["ongoing"] = True
         out["lead"] = self.lead
@@ -118,16 +137,6 @@ class Draft:
 
 
 # --- reading the document ------------------------------------------------------------------------
-
-
-def document_date(text: str) -> date | None:
-    """The date the document was signed: the first "ngày 07/4/2022" that is not a publishing timestamp."""
-    for match in DOC_DATE.finditer(text[:5000]):
-        try:
-            return date(int(match["y"]), int(match["m"]), int(match["d"]))
-        except ValueError:
-            continue
-    return None
 
 
 def sentences(paragraph: str) -> list[str]:
@@ -170,14 +179,28 @@ class _Clause:
     sentence: str
     paragraph: int
     continues: bool  # after ";" in the same sentence
+    offset: int = 0  # where the clause starts in the document's text
 
 
 class Extractor:
     """One document against one register's units."""
 
-    def __init__(self, register: Register, doc_date: date | None) -> None:
+    def __init__(
+        self,
+        register: Register,
+        doc_date: date | None,
+        dateline: tuple[int, int] = (-1, -1),
+        year_date: date | None = None,
+    ) -> None:
         self.units = UnitIndex(register)
-        self.doc_date = doc_date
+        self.doc_date = doc_date  # what is before it is history
+        self.year_date = year_date or doc_date  # where a missing year comes from
+        self.dateline = dateline  # the span the document's date was read from: the report's own date
+        self.issuer_name: str | None = None
+        # Does the document speak of the register's own place? Until a full name ("UBND thị trấn") is seen,
+        # a bare "UBND", "HĐND", "Đảng ủy" is somebody else's, not the register's.
+        self.local = True
+        self.stamped = False  # the date is the page's publishing stamp, not the document's own
 
     # -- sections and clauses --
 
@@ -187,19 +210,19 @@ class Extractor:
         if len(words) > 22:
             return None
         match = HEADING.match(paragraph)
-        if match and not find_deadlines(paragraph, self.doc_date):
+        if match and not find_deadlines(paragraph, self.year_date):
             return match["body"].rstrip(".:").strip()
         numbered = NUMBERED.match(paragraph)
         if numbered and len(words) <= 14 and paragraph.rstrip().endswith((":", ".")) is not None:
             body = numbered["body"].rstrip(".:").strip()
-            if not find_deadlines(body, self.doc_date) and not _starts_with(key(body).split(), TASK_VERBS):
+            if not find_deadlines(body, self.year_date) and not _starts_with(key(body).split(), TASK_VERBS):
                 return body
         return None
 
     def issuer(self, text: str) -> str | None:
         """The body that issued the document: the first unit named in its opening lines."""
         for line in text.split("\n")[:6]:
-            found = self.units.mentions(key(line).split())
+            found = self.known(key(line).split())
             if found:
                 return found[0].code
         return None
@@ -214,7 +237,7 @@ class Extractor:
         words = _strip_leading(words)
         if _starts_with(words, TASK_VERBS):
             return True
-        mentions = self.units.mentions(words[:12])
+        mentions = self.known(words[:12])
         if mentions and mentions[0].start <= 1:
             after = words[mentions[-1].end : mentions[-1].end + 4]
             return any(_starts_with(after[k:], TASK_VERBS) for k in range(len(after)))
@@ -223,7 +246,7 @@ class Extractor:
     def leads(self, words: list[str]) -> tuple[list[str], list[str], str | None]:
         """(lead units, coordinating units, an unknown name after the directive) read from the clause."""
         words = _strip_leading(words)
-        mentions = self.units.mentions(words)
+        mentions = self.known(words)
         coordinating = []
         for i, w in enumerate(words):  # "phối hợp (với) X", "cho X"
             if (w == "hợp" and i and words[i - 1] == "phối") or w == "cho":
@@ -262,12 +285,16 @@ class Extractor:
         """A unit right after the first ones, in the same list (shared-head names are adjacent)."""
         return other.start == first[-1].end
 
-    def found(self, text: str) -> list[FoundDeadline]:
-        """The deadlines of a clause that can be deadlines: not history, not the start of a range."""
+    def found(self, text: str, offset: int = -1) -> list[FoundDeadline]:
+        """The deadlines of a clause that can be deadlines: not history, not a reference, not a range's start."""
         return [
-            f
-            for f in find_deadlines(text, self.doc_date)
-            if (f.deadline.due is None or self._ahead(f)) and not _opens_range(text, f)
+            _period_of(text, f)
+            for f in find_deadlines(text, self.year_date)
+            if (f.deadline.due is None or self._ahead(f, text))
+            and not _opens_range(text, f)
+            and not _reference(text, f)
+            and not _not_a_date(text, f)
+            and not (offset >= 0 and offset + f.start < self.dateline[1] and offset + f.end > self.dateline[0])
         ]
 
     def deadline(self, text: str, found: list[FoundDeadline] | None = None) -> tuple[FoundDeadline | None, list[str]]:
@@ -312,18 +339,33 @@ class Extractor:
         bounds = [0, *cuts, len(text)]
         return [text[a:b].strip(" ,") for a, b in zip(bounds, bounds[1:], strict=False) if text[a:b].strip(" ,")]
 
-    def _ahead(self, found: FoundDeadline) -> bool:
-        """A date before the document is a reference ("kế hoạch số 108 ngày 06/4/2022"), not a deadline."""
-        return self.doc_date is None or (found.deadline.due or date.max) >= self.doc_date
+    def _ahead(self, found: FoundDeadline, text: str = "") -> bool:
+        """A date before the document is history ("kế hoạch số 108 ngày 06/4/2022"), not a deadline.
+
+        Unless the phrase says it is one ("trước ngày 13/4/2021", "chậm nhất đến ngày …") of work not said
+        to be done: a report published after the deadline still states it.
+        """
+        if self.doc_date is None or (found.deadline.due or date.max) >= self.doc_date:
+            return True
+        phrase = found.deadline.text.lower()
+        said_done = re.search(r"\bđã\b", text[: found.start].lower())
+        if self.stamped and not said_done and (self.doc_date - (found.deadline.due or date.max)).days <= 7:
+            return True  # a page published a few days into the week it schedules
+        return phrase.startswith(_DEADLINE_WORDS) and not re.search(r"\bđã\b", text[: found.start].lower())
 
     # -- the document --
 
-    def clauses(self, paragraph: str, number: int) -> list[_Clause]:
+    def clauses(self, paragraph: str, number: int, offset: int = 0) -> list[_Clause]:
         out: list[_Clause] = []
+        cursor = 0
         for sentence in sentences(paragraph):
             for k, part in enumerate(p.strip() for p in sentence.split(";")):
                 if part:
-                    out.append(_Clause(BULLET.sub("", part), sentence, number, continues=k > 0))
+                    text = BULLET.sub("", part)
+                    at = paragraph.find(text, cursor)
+                    if at >= 0:
+                        cursor = at + len(text)
+                    out.append(_Clause(text, sentence, number, continues=k > 0, offset=offset + max(at, 0)))
         return out
 
     def split_list(self, text: str) -> list[str]:
@@ -335,81 +377,400 @@ class Extractor:
         return [p for p in parts if p.strip()]
 
     def run(self, text: str) -> list[DraftTask]:
-        paragraphs = [p for p in text.split("\n") if p.strip() and p.strip() not in "-–•*+"]
-        headings = {i: h for i, p in enumerate(paragraphs) if (h := self.heading(p)) is not None}
-        issuer = self.issuer(text)
+        self.local = any(m.end - m.start >= 3 for m in self.known(key(text[:20000]).split()))
+        paragraphs: list[tuple[int, str]] = []
+        offset = 0
+        for line in text.split("\n"):
+            if line.strip() and line.strip() not in "-–•*+" and not is_furniture(line):
+                paragraphs.append((offset + len(line) - len(line.lstrip()), line.strip()))
+            offset += len(line) + 1
+        headings = {i: h for i, (_o, p) in enumerate(paragraphs) if (h := self.heading(p)) is not None}
+        issuer = self.issuer(text) or self.lead_in(paragraphs)
         first = min(headings) if headings else 0
         section_title, section_units = "", [issuer] if issuer else []
         tasks: list[DraftTask] = []
-        for number, paragraph in enumerate(paragraphs):
+        table: _Table | None = None
+        for number, (at, paragraph) in enumerate(paragraphs):
+            if " | " in paragraph or paragraph.endswith(" |"):
+                table = table if table is not None and table.last == number - 1 else _Table(paragraph, number)
+                if table.header is not paragraph:
+                    tasks += self.row_tasks(table, paragraph, number, at, section_title, section_units)
+                table.last = number
+                continue
             if number in headings:
                 section_title = headings[number]
-                found = [m.code for m in self.units.mentions(key(section_title).split())]
-                section_units = found[:1] if found else ([issuer] if issuer else [])
+                found = [m.code for m in self.known(key(section_title).split())]
+                named = [o.name for o in organisations(section_title)]
+                section_units = found[:1] or named[:1] or ([issuer] if issuer else [])
                 continue
             if number < first:
                 continue  # the preamble: what happened, not what is asked
-            tasks += self.paragraph_tasks(paragraph, number, section_title, section_units)
+            tasks += self.paragraph_tasks(paragraph, number, section_title, section_units, at)
         return tasks
 
-    def paragraph_tasks(self, paragraph: str, number: int, section: str, section_units: list[str]) -> list[DraftTask]:
-        """The tasks of one paragraph: leads carry over to the sentences that follow, deadlines to those before."""
+    def directed(self, text: str) -> list[str]:
+        """The unit a directive names ("… chỉ đạo: Giao các sở, ngành …"), known or as written."""
+        lowered = text.lower()
+        directive = None
+        for match in _DIRECTIVE.finditer(lowered):
+            directive = match
+        if directive is None:
+            return []
+        words = key(text[directive.end() :]).split()
+        known = self.known(words[:8])
+        if known and known[0].start <= 2:
+            return [known[0].code]
+        after = [o for o in organisations(text) if o.start >= directive.end()]
+        return [after[0].name] if after and after[0].start - directive.end() <= 12 else []
+
+    def lead_in(self, paragraphs: list[tuple[int, str]]) -> str | None:
+        """The body a report is about: the subject of its first sentences (after the headline)."""
+        prose = [p for p in paragraphs[1:] if len(p[1]) >= 60 and " | " not in p[1]]  # not captions, not tables
+        for _at, paragraph in prose[:3]:
+            for sentence in sentences(paragraph)[:2]:
+                org = self.lead_name(sentence)
+                if org is not None:
+                    return org.name
+        return None
+
+    def known(self, words: list[str]) -> list[Mention]:
+        """The register's units named in key words, but not a unit of another level or place.
+
+        "HĐND huyện", "UBND các tỉnh" are not the register's "HĐND", "UBND" (those of the town): a short name
+        followed by another level is another body, kept as written rather than silently mapped.
+        """
+        return [
+            m
+            for m in self.units.mentions(words)
+            if not (m.end < len(words) and words[m.end] in _OTHER_LEVEL) and (self.local or m.end - m.start >= 3)
+        ]
+
+    def lead_name(self, text: str, deadline_at: int | None = None) -> Organisation | None:
+        """The organisation a clause names as its doer: after a directive, else its first subject-like one."""
+        found = organisations(text)
+        if not found:
+            return None
+        lowered = text.lower()
+        directive = None
+        for match in _DIRECTIVE.finditer(lowered):
+            if deadline_at is None or match.start() < deadline_at:
+                directive = match
+        if directive is not None:
+            for org in (o for o in found if o.start >= directive.end()):
+                between = lowered[directive.end() : org.start]
+                words = key(between).split()
+                if org.start - directive.end() > 60 or (words and words[-1] in _NOT_SUBJECT):
+                    break
+                if len(words) <= 2 or between.rstrip().endswith(","):  # "yêu cầu, khi kết thúc Đại hội, các đơn vị"
+                    return org
+                break
+        prefix = len(lowered) - len(_SUBJECT_ZONE.sub("", lowered, count=1))
+        if found[0].start <= prefix and not self.known(key(found[0].name).split()):
+            return found[0]  # the clause opens with a body: its subject ("cấp tỉnh trước 30/6/2020")
+        opening = key(lowered[prefix:]).split()
+        if _starts_with(_strip_leading(opening), TASK_VERBS):
+            return None  # "Tham mưu UBND xã …", "Tổ chức Hội nghị …": the doer is not named, the bodies are objects
+        rejected_end = -1
+        for org in found:
+            before = lowered[: org.start]
+            if deadline_at is not None and org.start > deadline_at + 40:
+                break
+            if rejected_end >= 0 and re.fullmatch(r"\s*(?:,|và)\s*", lowered[rejected_end : org.start]):
+                rejected_end = org.end
+                continue  # "báo cáo Bộ Chính trị, Ban Bí thư": the list goes on where its first one stood
+            if self.known(key(org.name).split()):
+                continue  # a unit of the register, not where the register's reading put it
+            cut = max(before.rfind(":"), before.rfind(","), before.rfind(";"), before.rfind("("))
+            zone = key(_SUBJECT_ZONE.sub("", before[cut + 1 :])).split()
+            delegates = zone[-1:] == ["biểu"] and zone[-4:-2] != ["đại", "hội"]  # "đại biểu Quốc hội"
+            if _starts_with(zone, TASK_VERBS) or any(w in _OBJECT_VERBS for w in zone) or delegates:
+                rejected_end = org.end
+                continue  # "nghe các tổ đại biểu …": after a verb, a body is an object
+            if len(zone) > 8 or (zone and zone[-1] in _NOT_SUBJECT):
+                rejected_end = org.end
+                continue  # too far from the start to be the subject, or it receives, hosts or owns
+            if zone[-2:] and " ".join(zone[-2:]) in ("đối với", "báo cáo", "gửi về", "gửi đến"):
+                rejected_end = org.end
+                continue
+            return org
+        return None
+
+    def row_tasks(
+        self, table: _Table, row: str, number: int, at: int, section: str, section_units: list[str]
+    ) -> list[DraftTask]:
+        """A table row with a date in one of its cells is a task: the work in its task cell, the unit's cell."""
+        cells = [c.strip() for c in row.split("|")]
+        deadline = None
+        for index in table.date_columns(len(cells)):
+            cell = cells[index]
+            found = [f for f in self.found(cell) if not f.weak]
+            if found:
+                deadline, _notes = self.deadline(cell, found)
+                cell_at = at + row.find(cell)
+                break
+        if deadline is None:
+            return []
+        task_index = table.task_column(cells)
+        task_text = cells[task_index] if task_index is not None else row
+        leads: list[str] = []
+        review: list[str] = []
+        confidence = 0.85
+        columns = [*table.unit_columns(len(cells)), *table.note_columns(len(cells))]
+        for index in [*columns, *([task_index] if task_index is not None else [])]:
+            if index >= len(cells):
+                continue
+            known = [m.code for m in self.known(key(cells[index]).split())]
+            if known:
+                leads = known[:1]
+                break
+            org = self.lead_name(cells[index])
+            if org is not None:
+                leads = [org.name]
+                review.append(self._unknown_note(org.name))
+                confidence -= 0.2
+                break
+        explicit = bool(leads)
+        if not leads:
+            leads, review, confidence = self._fallback_lead(section_units, review, confidence)
+        return [
+            DraftTask(
+                title=_title(task_text, None),
+                quote=row,
+                section=section,
+                lead=leads,
+                deadline=deadline,
+                confidence=confidence,
+                review=review,
+                paragraph=number,
+                explicit=explicit,
+                at=cell_at + deadline.start,
+                year_guessed=self.year_date is not None and self.year_date != self.doc_date,
+            )
+        ]
+
+    def _unknown_note(self, name: str) -> str:
+        near = self.units.closest(name)
+        hint = f"; gần nhất trong sổ: {', '.join(near)}" if near else ""
+        return f"đơn vị “{name}” chưa có trong sổ: giữ như văn bản ghi{hint}; thêm vào trang Đơn vị hoặc sửa Chủ trì"
+
+    def _fallback_lead(
+        self, section_units: list[str], review: list[str], confidence: float
+    ) -> tuple[list[str], list[str], float]:
+        if section_units:
+            label = self.units.labels.get(section_units[0], section_units[0])
+            review = [*review, f"câu không nêu đơn vị chủ trì: tạm lấy đơn vị của mục ({label})"]
+            if section_units[0] not in self.units.labels:
+                review.append(self._unknown_note(section_units[0]))
+            return list(section_units), review, confidence - 0.15
+        return [], [*review, "không tìm thấy đơn vị chủ trì: hãy ghi lead"], confidence - 0.4
+
+    def paragraph_tasks(
+        self, paragraph: str, number: int, section: str, section_units: list[str], offset: int = 0
+    ) -> list[DraftTask]:
+        """The tasks of one paragraph: leads carry over to the sentences that follow, deadlines to those before.
+
+        A clause is a task when it sets a deadline (whatever its verb), or when it assigns work without one
+        (an ongoing task); the verb only raises or lowers the confidence.
+        """
         tasks: list[DraftTask] = []
         carried: list[str] = []
         task_sentence = None  # a clause after ";" is a task only when the one before it was
-        for clause in self.clauses(paragraph, number):
+        for clause in self.clauses(paragraph, number, offset):
             words = key(clause.text).split()
-            if not self.is_task(words, clause.continues and task_sentence == clause.sentence):
+            found = self.found(clause.text, clause.offset)
+            # a deadline anchors a task; a whole year alone ("cả năm 2022") does not
+            anchored = any(not f.weak and not _YEAR_ONLY.match(normalize(f.deadline.text)) for f in found)
+            by_verb = self.is_task(words, clause.continues and task_sentence == clause.sentence)
+            if not anchored and not by_verb:
+                named = self.directed(clause.text)
+                if named:
+                    carried = named  # "Chủ tịch UBND tỉnh chỉ đạo: Giao các sở, ngành …" names who does what follows
                 continue
             task_sentence = clause.sentence
-            leads, coordinating, unknown = self.leads(words)
             review: list[str] = []
-            confidence = 0.95
-            if unknown:
-                near = self.units.closest(unknown)
-                hint = f"; gần nhất: {', '.join(near)}" if near else ""
-                review.append(f"đơn vị “{unknown}” chưa có trong sổ{hint}")
-                confidence -= 0.3
-            explicit = bool(leads)
-            if leads:
-                carried = leads
-            elif carried:
-                leads = carried
-            elif section_units:
-                leads = list(section_units)
-                review.append(f"câu không nêu đơn vị chủ trì: tạm lấy đơn vị của mục ({self.units.labels[leads[0]]})")
-                confidence -= 0.15
-            else:
-                review.append("không tìm thấy đơn vị chủ trì: hãy ghi lead")
-                confidence -= 0.4
-            found = self.found(clause.text)
-            by_deadline = self.split_by_deadlines(clause.text, found)
-            shared, notes = self.deadline(clause.text, found)
-            if len(by_deadline) > 1:  # each part keeps its own deadline
-                parts = [(part, *self.deadline(part)) for part in by_deadline]
-            else:
-                parts = [(part, shared, notes) for part in self.split_list(clause.text)]
-            for part, deadline, part_notes in parts:
-                tasks.append(
-                    DraftTask(
-                        title=_title(part, deadline),
-                        quote=clause.text if len(clause.text) > len(part) else clause.sentence,
-                        section=section,
-                        lead=leads,
-                        coordinating=coordinating,
-                        deadline=deadline,
-                        confidence=confidence - 0.1 * len(part_notes),
-                        review=review + part_notes,
-                        paragraph=number,
-                        explicit=explicit,
-                    )
+            confidence = 0.95 if by_verb else 0.8
+            for part_text, part_found in self.split_by_organisations(clause.text, found):
+                tasks += self.clause_tasks(
+                    clause, part_text, part_found, section, section_units, carried, review, confidence
                 )
+                if tasks and tasks[-1].explicit:
+                    carried = tasks[-1].lead
         return _share_deadlines(tasks)
+
+    def clause_tasks(
+        self,
+        clause: _Clause,
+        text: str,
+        found: list[FoundDeadline],
+        section: str,
+        section_units: list[str],
+        carried: list[str],
+        review: list[str],
+        confidence: float,
+    ) -> list[DraftTask]:
+        words = key(text).split()
+        leads, coordinating, _unknown = self.leads(words)
+        review = list(review)
+        first = next((f for f in found if not f.weak), None)
+        if not leads:
+            org = self.lead_name(text, first.start if first else None)
+            if org is not None:
+                leads = [org.name]
+                review.append(self._unknown_note(org.name))
+                confidence -= 0.2
+        explicit = bool(leads)
+        if not leads and carried:
+            leads = carried
+        elif not leads:
+            leads, review, confidence = self._fallback_lead(section_units, review, confidence)
+        base = text.find(text) + clause.text.find(text)
+        by_deadline = self.split_by_deadlines(text, found)
+        shared, notes = self.deadline(text, found)
+        if len(by_deadline) > 1:  # each part keeps its own deadline
+            parts = [(part, *self.deadline(part, self.found(part))) for part in by_deadline]
+        else:
+            parts = [(part, shared, notes) for part in self.split_list(text)]
+        out = []
+        for part, deadline, part_notes in parts:
+            at = -1
+            if deadline is not None:
+                inside = text.find(part)
+                at = clause.offset + base + max(inside, 0) + deadline.start
+            out.append(
+                DraftTask(
+                    title=_title(part, deadline),
+                    quote=clause.text if len(clause.text) > len(part) else clause.sentence,
+                    section=section,
+                    lead=leads,
+                    coordinating=coordinating,
+                    deadline=deadline,
+                    confidence=confidence - 0.1 * len(part_notes),
+                    review=review + part_notes,
+                    paragraph=clause.paragraph,
+                    explicit=explicit,
+                    at=at,
+                    year_guessed=deadline is not None
+                    and self.year_date is not None
+                    and self.year_date != self.doc_date,
+                )
+            )
+        return out
+
+    def split_by_organisations(self, text: str, found: list[FoundDeadline]) -> list[tuple[str, list[FoundDeadline]]]:
+        """ "Cấp cơ sở … trước 10/3/2020, cấp trên cơ sở trước 30/4/2020": a deadline for each body named.
+
+        Between two deadlines, a comma (or "và") followed by an organisation starts the next one's part.
+        """
+        strong = [f for f in found if not f.weak and f.deadline.due is not None]
+        if len(strong) < 2 or len({f.deadline.due for f in strong}) < 2:
+            return [(text, found)]
+        cuts: list[int] = []
+        for before, after in zip(strong, strong[1:], strict=False):
+            gap = text[before.end : after.start]
+            for sep in re.finditer(r",\s+|;\s+|\s+và\s+|\s*\(\s*", gap):
+                rest = gap[sep.end() :]
+                orgs = organisations(rest)
+                if orgs and orgs[0].start == 0:
+                    cuts.append(before.end + sep.start())
+                    break
+        if not cuts:
+            return [(text, found)]
+        bounds = [0, *cuts, len(text)]
+        parts = []
+        for a, b in zip(bounds, bounds[1:], strict=False):
+            part = text[a:b].strip(" ,;()")
+            shift = text.find(part, a)
+            inside = [FoundDeadline(f.deadline, f.start - shift, f.end - shift, f.weak) for f in found
+                      if a <= f.start < b]  # fmt: skip
+            parts.append((part, inside))
+        return parts
+
+
+@dataclass
+class _Table:
+    """Consecutive " | " rows; the first is the header when it has no date."""
+
+    header: str
+    start: int
+    last: int = -1
+
+    def __post_init__(self) -> None:
+        self.headings = [c.strip().lower() for c in self.header.split("|")]
+        if find_deadlines(self.header):
+            self.headings = []  # no header row: every row is data
+            self.header = ""
+
+    def date_columns(self, width: int) -> list[int]:
+        dated = [i for i, h in enumerate(self.headings) if re.search(r"thời gian|thời hạn|ngày|hạn|hoàn thành", h)]
+        # the last date heading is the deadline ("Ngày chậm nhất phải hoàn thành"), then any other cell
+        return list(dict.fromkeys([*reversed(dated), *range(width)]))
+
+    def task_column(self, cells: list[str]) -> int | None:
+        for i, h in enumerate(self.headings):
+            if re.search(r"nội dung|công việc|nhiệm vụ|hoạt động", h) and i < len(cells):
+                return i
+        longest = max(range(len(cells)), key=lambda i: len(cells[i]), default=None)
+        return longest
+
+    def note_columns(self, width: int) -> list[int]:
+        return [i for i, h in enumerate(self.headings) if "ghi chú" in h and i < width]
+
+    def unit_columns(self, width: int) -> list[int]:
+        units = [i for i, h in enumerate(self.headings) if re.search(r"đơn vị|chủ trì|thực hiện|phụ trách|cơ quan", h)]
+        return [i for i in units if i < width and "thời gian" not in self.headings[i]]
 
 
 def _opens_range(text: str, found: FoundDeadline) -> bool:
-    """ "từ ngày 02/5 đến ngày 25/5": the first date starts the work, the second is the deadline."""
-    return text[: found.start].rstrip().lower().endswith("từ")
+    """ "từ ngày 02/5 đến ngày 25/5": the first date starts the work, the second is the deadline.
+
+    A phrase that is itself a range or a pair of days ("từ ngày 12-17/6", "từ tháng 7 đến tháng 12-2019")
+    is no opening.
+    """
+    if not text[: found.start].rstrip().lower().endswith("từ"):
+        return False
+    return not _WHOLE_RANGE.search(normalize(found.deadline.text))
+
+
+_PERIOD_NOUNS = re.compile(
+    r"(?:nhiệm vụ|công tác|giao ban|hội nghị|báo cáo|kế hoạch|chương trình|kỳ họp|phiên họp|kết quả|tình hình|"
+    r"chỉ tiêu|sơ kết|tổng kết|đánh giá|lệ kỳ)\s*$"
+)
+_PERIOD = re.compile(r"^(?:tháng|quý|năm)\b")
+_YEAR_ONLY = re.compile(r"^(?:(?:trong|cả|suốt|hết|đến hết) )*năm(?: \d{4}| nay)?$")
+
+
+def _period_of(text: str, found: FoundDeadline) -> FoundDeadline:
+    """ "nhiệm vụ quý 2/2022", "Hội nghị giao ban tháng 4/2023": a period that names what it belongs to."""
+    if found.weak or not _PERIOD.match(found.deadline.text.lower()):
+        return found
+    if _PERIOD_NOUNS.search(text[: found.start].lower()):
+        return FoundDeadline(found.deadline, found.start, found.end, True)
+    return found
+
+
+_COUNT = re.compile(r"\d{1,3}/\d{1,3}")
+
+
+def _not_a_date(text: str, found: FoundDeadline) -> bool:
+    """Numbers that look like dates: "8/8 huyện" (a count), a date before 1990 (history).
+
+    An anniversary's date of this year ("30/4/1975 - 30/4/2022") stays: the celebration is due that day.
+    """
+    phrase = found.deadline.text
+    if found.deadline.due is not None and found.deadline.due.year < 1990:
+        return True  # history
+    after = text[found.end :]
+    return bool(_COUNT.fullmatch(phrase) and re.match(r"\s+[^\W\d_]", after)) and not re.match(
+        r"\s+(?:năm|hằng|hàng|và|đến|tới)\b", after
+    )
+
+
+def _reference(text: str, found: FoundDeadline) -> bool:
+    """ "Kế hoạch số 75/KH-UBND ngày 21/3/2022", "Tính đến 31/3": a date that names a paper or a moment past."""
+    before = text[: found.start].lower()
+    if _CITED.search(before[-60:]) and found.deadline.text.lower().startswith(("ngày", "0", "1", "2", "3")):
+        return True
+    return bool(re.search(r"(?:tính đến|tính từ|đến nay|căn cứ)\s*$", before))
 
 
 def _title(text: str, deadline: FoundDeadline | None) -> str:
@@ -485,12 +846,27 @@ def _dedupe(tasks: list[DraftTask]) -> list[DraftTask]:
 
 def extract(text: str, register: Register, doc_date: date | None = None, source: str = "") -> Draft:
     """Draft the tasks of a document; `doc_date` overrides the date read from the text."""
-    found_date = document_date(text)
-    day = doc_date or found_date
+    found: DocumentDate | None = document_date(text)
+    day = doc_date or (found.day if found else None)
     notes = []
+    year_date = day
     if day is None:
-        notes.append("không thấy ngày văn bản: năm còn thiếu trong thời hạn không suy ra được (dùng --doc-date)")
-    tasks = _dedupe(Extractor(register, day).run(text))
+        year = text_year(text)
+        if year is not None:
+            year_date = date(year, 1, 1)
+            notes.append(
+                f"không thấy ngày văn bản: năm còn thiếu trong thời hạn tạm lấy {year} (năm mới nhất văn bản nêu); "
+                "kiểm tra, hoặc dùng --doc-date"
+            )
+        else:
+            notes.append("không thấy ngày văn bản: năm còn thiếu trong thời hạn không suy ra được (dùng --doc-date)")
+    elif doc_date is None and found is not None and (found.year_guessed or found.source == "stamp"):
+        how = "năm suy ra từ văn bản" if found.year_guessed else "lấy từ ngày đăng trang"
+        notes.append(f"ngày văn bản {found.day:%d/%m/%Y} ({how}): kiểm tra, hoặc dùng --doc-date")
+    dateline = (found.start, found.end) if found is not None and doc_date is None else (-1, -1)
+    extractor = Extractor(register, day, dateline, year_date)
+    extractor.stamped = doc_date is None and found is not None and found.source == "stamp"
+    tasks = _dedupe(extractor.run(text))
     for number, task in enumerate(tasks, start=1):
         task.code = f"NV-{number:02d}"
         if task.deadline is None:
@@ -498,8 +874,10 @@ def extract(text: str, register: Register, doc_date: date | None = None, source:
                 0, "không tìm thấy thời hạn: ghi deadline, hoặc giữ ongoing: true nếu là việc thường xuyên"
             )
             task.confidence = min(task.confidence, 0.5)
+        elif task.year_guessed:
+            task.review.append(f"năm của thời hạn suy ra từ văn bản ({year_date:%Y}): kiểm tra")  # type: ignore[union-attr]
         task.confidence = max(0.1, min(0.99, task.confidence))
     if not tasks:
         notes.append("không tìm thấy câu giao việc nào (Chỉ đạo …, Giao …, Đề nghị …, … phối hợp …)")
     first_line = next((line for line in text.split("\n") if line.strip()), "")[:200]
-    return Draft(source, day, found_date is not None and doc_date is None, tasks, notes, first_line)
+    return Draft(source, day, found is not None and doc_date is None, tasks, notes, first_line)

@@ -10,6 +10,7 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from scheduler.register.file import Register
 
@@ -37,6 +38,7 @@ _ABBREVIATIONS = [
 _PUNCTUATION = re.compile(r"[^\w\s/]+")
 
 
+@lru_cache(maxsize=65536)
 def key(text: str) -> str:
     """A comparable form: lower case, NFC, one tone placement, the usual abbreviations, no punctuation."""
     out = _OLD_TONE.sub(lambda m: _TONES[m.group()], unicodedata.normalize("NFC", text).lower())
@@ -73,6 +75,7 @@ class UnitIndex:
                 if short != text and len(short.split()) >= 2:
                     self.names.setdefault(short, code)
         self.first_words = {name.split()[0] for name in self.names}
+        self._closest: dict[str, list[str]] = {}
         self.longest = max((len(n.split()) for n in self.names), default=1)
 
     def mentions(self, words: list[str]) -> list[Mention]:
@@ -122,5 +125,8 @@ class UnitIndex:
 
     def closest(self, text: str) -> list[str]:
         """The names nearest to an unknown one, for the review list."""
-        near = difflib.get_close_matches(key(text), list(self.names), n=3, cutoff=0.5)
-        return list(dict.fromkeys(self.labels[self.names[n]] for n in near))
+        name = key(text)
+        if name not in self._closest:
+            near = difflib.get_close_matches(name, list(self.names), n=3, cutoff=0.5)
+            self._closest[name] = list(dict.fromkeys(self.labels[self.names[n]] for n in near))
+        return self._closest[name]

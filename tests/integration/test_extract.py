@@ -101,8 +101,10 @@ def test_unknown_units_are_named_with_the_closest_known_ones(tmp_path: Path) -> 
     )
     data = yaml.safe_load(drafted(doc, REGISTER, tmp_path).read_text(encoding="utf-8"))
     [task] = data["tasks"]
-    assert task["lead"] == ["ubnd"] and task["deadline"] == "trước ngày 30/6/2022"
-    assert any("phòng văn hóa thị trấn" in r and "chưa có trong sổ" in r for r in task["review"])
+    # kept as written, never silently mapped to the section's unit; the closest register units are offered
+    assert task["lead"] == ["Phòng Văn hóa thị trấn"] and task["deadline"] == "trước ngày 30/6/2022"
+    [note] = [r for r in task["review"] if "chưa có trong sổ" in r]
+    assert "Phòng Văn hóa thị trấn" in note and "gần nhất trong sổ:" in note
 
 
 def test_a_reviewed_draft_imports_as_it_is_and_an_unreviewed_one_is_refused(engine: Engine, tmp_path: Path) -> None:
@@ -330,3 +332,59 @@ def test_an_excel_draft_has_the_register_sheets_a_review_column_and_imports_once
     workbook.save(out)
     report = import_register(engine, load_register(out), clock)
     assert report.tasks_added == len(rows)
+
+
+NEWS = """Tỉnh yêu cầu hoàn thành sắp xếp trước tháng 6
+
+Cập nhật 06:26 25/05/2021
+Lượt xem: 123
+
+Sáng ngày 20/5/2021, UBND tỉnh họp bàn công tác bầu cử. Chính phủ giao Bộ Nội vụ hoàn tất hồ sơ trước ngày 30-6.
+Trước ngày 31/7/2021, Sở Nội vụ công bố kết quả rà soát. Kết quả kiểm tra sẽ được công bố vào quý IV-2021.
+Cấp xã tổng hợp danh sách trước ngày 10/6/2021; cấp huyện gửi báo cáo trước ngày 14/6/2021.
+"""
+
+
+def test_news_report_tasks_are_found_by_their_deadlines_whatever_the_verb(tmp_path: Path) -> None:
+    doc = tmp_path / "tin-bai.txt"
+    doc.write_text(NEWS, encoding="utf-8")
+    draft = extract(read_document(doc), REGISTER_LOADED)
+    assert draft.doc_date == date(2021, 5, 20)  # the report's opening, not the page's "Cập nhật" stamp
+    dated = {(t.due, tuple(t.lead)) for t in draft.tasks if t.due}
+    assert dated >= {
+        (date(2021, 6, 29), ("Bộ Nội vụ",)),  # after the directive "giao", though "hoàn tất" is on no verb list
+        (date(2021, 7, 30), ("Sở Nội vụ",)),  # the deadline first, then the subject
+        (date(2021, 6, 9), ("Cấp xã",)),  # two deadlines, two bodies, two tasks
+        (date(2021, 6, 13), ("cấp huyện",)),
+    }
+    assert date(2021, 12, 31) in {d for d, _lead in dated}  # a passive subject: "sẽ được công bố vào quý IV-2021"
+    assert not any("06:26" in t.quote or "Lượt xem" in t.quote for t in draft.tasks)  # page furniture
+    unknown = next(t for t in draft.tasks if t.lead == ["Sở Nội vụ"])
+    assert any("“Sở Nội vụ” chưa có trong sổ" in r for r in unknown.review)  # kept as written, flagged
+
+
+def test_plan_tables_in_docx_and_text_rows_become_tasks(tmp_path: Path) -> None:
+    rows = [
+        ("Nội dung công việc", "Đơn vị thực hiện", "Thời gian hoàn thành"),
+        ("Rà soát danh sách cử tri", "Công an thị trấn", "trước ngày 15/5/2022"),
+        ("Niêm yết danh sách", "Phòng Tư pháp huyện", "ngày 20/5/2022"),
+    ]
+    document = Document()
+    document.add_paragraph("UBND THỊ TRẤN THƯỜNG XUÂN")
+    document.add_paragraph("Thường Xuân, ngày 02 tháng 5 năm 2022")
+    table = document.add_table(rows=len(rows), cols=3)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            table.cell(r, c).text = value
+    docx = tmp_path / "ke-hoach.docx"
+    document.save(str(docx))
+    text = tmp_path / "ke-hoach.txt"
+    text.write_text("UBND THỊ TRẤN THƯỜNG XUÂN\nThường Xuân, ngày 02 tháng 5 năm 2022\n"
+                    + "\n".join(" | ".join(r) for r in rows) + "\n", encoding="utf-8")  # fmt: skip
+    for path in (docx, text):
+        draft = extract(read_document(path), REGISTER_LOADED)
+        assert draft.doc_date == date(2022, 5, 2)
+        assert [(t.due, t.lead) for t in draft.tasks if t.due] == [
+            (date(2022, 5, 14), ["cong-an"]),  # a unit of the register
+            (date(2022, 5, 20), ["Phòng Tư pháp huyện"]),  # kept as written
+        ], path.suffix

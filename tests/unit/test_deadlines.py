@@ -67,6 +67,38 @@ CASES = [
     ("trong vòng 10 ngày kể từ ngày ký", date(2022, 4, 17)),
     # working days skip the weekend and 30/4, 1/5 with their observed days (2/5, 3/5)
     ("trong 5 ngày làm việc kể từ ngày 29/4/2022", date(2022, 5, 10)),
+    # "vào" before a period, dashed and dotted years
+    ("vào tháng 7-2019", date(2019, 7, 31)),
+    ("vào quý IV-2019", date(2019, 12, 31)),
+    ("trong quý IV.2019", date(2019, 12, 31)),
+    ("vào cuối tháng 4-2020", date(2020, 4, 30)),
+    ("trước tháng 7.2020", date(2020, 6, 30)),
+    ("trước ngày 10.3.2020", date(2020, 3, 9)),
+    ("vào khoảng giữa tháng 4/2025", date(2025, 4, 20)),
+    # early and late quarter, mid-month, before the end of a month
+    ("vào đầu quý I/2025", date(2025, 1, 31)),  # the quarter's first month
+    ("cuối quý 3/2022", date(2022, 9, 30)),
+    ("vào trung tuần tháng 9 năm 2018", date(2018, 9, 20)),
+    ("thượng tuần tháng 5", date(2022, 5, 10)),
+    ("trước cuối tháng 5", date(2022, 5, 30)),
+    # ranges and pairs of days and months end with their last day
+    ("từ tháng 7 đến tháng 12-2019", date(2019, 12, 31)),
+    ("từ ngày 5-5-2021 đến 18-5-2021", date(2021, 5, 18)),
+    ("từ 24-4 đến hết 26-4", date(2022, 4, 26)),
+    ("từ ngày 12- 17/6", date(2022, 6, 17)),
+    ("trong tháng 3 và 4 năm 2010", date(2010, 4, 30)),
+    ("Ngày 14 và 15/8/2017", date(2017, 8, 15)),
+    ("trong 02 ngày 13,14 tháng 12 năm 2018", date(2018, 12, 14)),
+    # at the latest, with a time of day, spelled-out numbers, the end mark, a named day
+    ("chậm nhất vào ngày 25-4-2019", date(2019, 4, 25)),
+    ("chậm nhất đến ngày 13/4/2021", date(2021, 4, 13)),
+    ("chậm nhất ngày 06 (sáu) tháng 06 (sáu)", date(2022, 6, 6)),  # not the 30th of June
+    ("trước 14 giờ, ngày 05/12/2017", date(2017, 12, 5)),  # before 2 pm on the day: due that day
+    ("từ 2-5 đến 17 giờ ngày 10-5", date(2022, 5, 10)),
+    ("vào lúc 06g 00 phút, ngày 29/4/2022", date(2022, 4, 29)),
+    ("vào sáng ngày 01/03", date(2022, 3, 1)),
+    ("8/6/2021./.", date(2021, 6, 8)),
+    ("trước ngày Sinh nhật Bác (19/5)", date(2022, 5, 18)),
 ]
 
 
@@ -88,6 +120,11 @@ RECURRING = [
     ("ngày 5 hằng tháng", "FREQ=MONTHLY;BYMONTHDAY=5"),
     ("định kỳ hằng quý", "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1"),
     ("hằng năm", "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31"),
+    # yearly dates: not "every 31 December"
+    ("trước ngày 20 tháng 10 hằng năm", "FREQ=YEARLY;BYMONTH=10;BYMONTHDAY=19"),
+    ("vào ngày 5-9 hàng năm", "FREQ=YEARLY;BYMONTH=9;BYMONTHDAY=5"),
+    ("trước ngày 1/3 hằng năm", "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=-1"),
+    ("tháng 10 hằng năm", "FREQ=YEARLY;BYMONTH=10;BYMONTHDAY=-1"),
 ]
 
 
@@ -118,6 +155,9 @@ ERRORS = [
     ("quý 5/2022", "quý 5"),
     ("sớm nhất có thể", "không nhận ra"),
     ("trong quý 2 và cả năm 2022", "không nhận ra"),  # two deadlines in one phrase: a person decides
+    ("ngày 15 và 12/8/2017", "ngày đầu phải trước"),  # a pair out of order is not guessed
+    ("tháng 9 và 4 năm 2010", "không đứng trước"),
+    ("từ lúc nào đó đến 30/6", "không nhận ra"),  # a range must start with a date
     ("", "trống"),
 ]
 

@@ -1,0 +1,154 @@
+"""When a document was written, and which of its lines are only the web page around it.
+
+The date comes, in this order, from the letterhead's dateline ("Xuân Cao, ngày 20 tháng 4 năm 2023"), from
+the line that issues it ("(Theo Công văn số 6202/UBND-KT, ngày 23/11/2023)", "Ngày 27 tháng 5 năm 2022, …
+đã ký Công văn số …"), from the opening of a report ("Sáng ngày 22/10/2019, Ban Thường trực …"), and only
+then from the page's own stamp ("Ngày đăng bài: 12/05/2020", "Đăng lúc: 07:54:42 16/04/2021",
+"THỨ BA, 25/02/2020 08:51:00"); never from a date further in the body. A date without its year takes the
+latest year the text names (not the years of a term such as "nhiệm kỳ 2021 - 2026"), and says so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+_D = r"(?P<d>\d{1,2})"
+_M = r"(?P<m>\d{1,2})"
+_Y = r"(?P<y>\d{4})"
+_NUMERIC = _D + r"\s*[/.\-]\s*" + _M + r"(?:\s*[/.\-]\s*" + _Y + r")?"
+_WORDS = r"(?P<d2>\d{1,2})\s+tháng\s+(?P<m2>\d{1,2})(?:\s+năm\s+(?P<y2>\d{4}))?"
+_ANY = rf"(?:{_NUMERIC}|{_WORDS})"
+
+# "Xuân Cao, ngày 20 tháng 4 năm 2023" or a line that is only "Ngày 07 tháng 4 năm 2022"
+_LETTERHEAD = re.compile(rf"^(?:[^\d,;:.]{{2,60}},\s*)?ngày\s+(?:{_NUMERIC}|{_WORDS})\s*\.?$", re.IGNORECASE)
+_ISSUING = re.compile(
+    r"(?:(?:ký|ban hành)\b.{0,40}\b(?:công văn|kế hoạch|thông báo|quyết định|chỉ thị|nghị quyết|hướng dẫn)"
+    r"|(?:theo|tại)\s+(?:công văn|kế hoạch|thông báo|quyết định|chỉ thị|nghị quyết)\s+số)",
+    re.IGNORECASE,
+)
+_OPENING = re.compile(
+    rf"^(?:\([\w.]+\)\s*-\s*)?(?:(?:sáng|chiều|tối|trưa)\s+)?(?:ngày\s+)?{_ANY}(?:\s*,|\s+(?=[^\W\d_]))",
+    re.IGNORECASE,
+)
+_DATE_IN = re.compile(rf"ngày\s*,?\s*{_ANY}", re.IGNORECASE)
+# The web page around the text: publishing stamps, counters, navigation.
+FURNITURE = re.compile(
+    r"^(?:(?:ngày\s+)?(?:cập nhật|ngày đăng(?: bài)?|đăng lúc|đăng ngày|lượt xem|thống kê truy cập|ngày xuất bản|"
+    r"xuất bản|lượt truy cập|đang online|hôm nay|trong tuần|tất cả|tags|chia sẻ(?: bài viết)?|in bài|"
+    r"bình luận|ý kiến|tin liên quan|xem thêm|nguồn tin|tác giả)\b.*"
+    r"|(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy)|chủ nhật)\s*,?\s*\d{1,2}/\d{1,2}/\d{4}.*"
+    r"|\d{1,2}/\d{1,2}/\d{4}(?:\s*[-,|]?\s*\d{1,2}:\d{2}(?::\d{2})?)?(?:\s*\(?gmt[^)]*\)?|\s*\[gmt[^\]]*\])?"
+    r"|(?:ngày\s+)?\d{1,2}/\d{1,2}/\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?"
+    r"|[•*]?\s*(?:đang online|hôm nay|trong tuần|tất cả)\s*:.*)$",
+    re.IGNORECASE,
+)
+_STAMP = re.compile(rf"{_D}\s*/\s*{_M}\s*/\s*{_Y}")
+_TERM = re.compile(r"\b(?:19|20)\d{2}\s*[-–]\s*(?:19|20)\d{2}\b")
+_YEARS = re.compile(r"(?<!\d)(?:19[5-9]\d|20\d{2})(?![\d/])")
+# A document cited with its date ("Kế hoạch số 176 ngày 26.8.2019") was written before this one.
+_CITED = re.compile(
+    r"\bsố\s+\S+(?:\s+\S+){0,3}?,?\s+ngày\s+\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*(\d{4})", re.IGNORECASE
+)
+_FUTURE = re.compile(r"\b(?:sẽ|dự kiến|chuẩn bị)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class DocumentDate:
+    """The document's date, where it was read (its span in the text) and how sure the reading is."""
+
+    day: date
+    start: int
+    end: int
+    source: str  # "letterhead", "issuing", "opening", "stamp"
+    year_guessed: bool = False
+
+
+def is_furniture(line: str) -> bool:
+    """A line of the web page, not of the document: it never becomes a task."""
+    return bool(FURNITURE.match(line.strip()))
+
+
+def text_year(text: str) -> int | None:
+    """The year of the latest document the text cites, else the latest year it names (not a term's years)."""
+    cited = [int(y) for y in _CITED.findall(text)]
+    if cited:
+        return max(cited)
+    cleaned = _TERM.sub(" ", text)
+    years = [int(y) for y in _YEARS.findall(cleaned)]
+    return max(years) if years else None
+
+
+def _group(match: re.Match[str], name: str) -> str | None:
+    groups = match.groupdict()
+    return groups.get(name) or groups.get(name + "2")
+
+
+def _make(
+    match: re.Match[str], offset: int, source: str, text: str, stamp_year: int | None = None
+) -> DocumentDate | None:
+    year_text = _group(match, "y")
+    guessed = False
+    if year_text:
+        year = int(year_text)
+    else:
+        found = stamp_year or text_year(text)
+        if found is None:
+            return None
+        year, guessed = found, True
+    try:
+        day = date(year, int(_group(match, "m") or 0), int(_group(match, "d") or 0))
+    except ValueError:
+        return None
+    return DocumentDate(day, offset + match.start(), offset + match.end(), source, guessed)
+
+
+def document_date(text: str) -> DocumentDate | None:
+    """The document's date by the order of the module docstring; None when the text gives none."""
+    lines = []
+    offset = 0
+    for line in text.split("\n"):
+        lines.append((offset, line))
+        offset += len(line) + 1
+    head = [(o, ln) for o, ln in lines if ln.strip()][:40]
+    stamp = _stamp(head, text)
+    year = stamp.day.year if stamp else None
+    for o, line in head[:15]:
+        match = _LETTERHEAD.match(line.strip())
+        if match and not re.search(r"\d{1,2}:\d{2}", line):
+            found = _make(match, o + line.index(line.strip()), "letterhead", text)
+            if found:
+                return found
+    for o, line in head[:8]:
+        if is_furniture(line):
+            continue
+        for sentence in re.finditer(r"[^.;]*(?:\.\d[^.;]*)*", line):
+            piece = sentence.group()
+            if _ISSUING.search(piece) and not _FUTURE.search(piece):
+                for match in _DATE_IN.finditer(piece):
+                    found = _make(match, o + sentence.start(), "issuing", text, year)
+                    if found:
+                        return found
+    for o, line in head[:12]:
+        stripped = line.strip()
+        if is_furniture(line) or len(stripped) < 40:
+            continue
+        match = _OPENING.match(stripped)
+        if match:
+            found = _make(match, o + line.index(stripped), "opening", text, year)
+            if found:
+                return found
+    return stamp
+
+
+def _stamp(head: list[tuple[int, str]], text: str) -> DocumentDate | None:
+    """The page's publishing stamp, the last resort for the date and the best witness of a missing year."""
+    for o, line in head[:15]:
+        if is_furniture(line) or re.fullmatch(r"\s*\d{1,2}/\d{1,2}/\d{4}\s*", line):
+            match = _STAMP.search(line)
+            if match:
+                found = _make(match, o, "stamp", text)
+                if found:
+                    return found
+    return None

@@ -1,0 +1,182 @@
+"""Organisations named in running text, whether or not the register knows them.
+
+A lead is "any organisation-looking noun phrase": a head word of a body (UBND, HĐND, Ủy ban, Sở, Phòng, Ban,
+Bộ, Đảng bộ, Chi bộ, Đoàn, Hội, Huyện ủy, Trung tâm, Trường …; a level such as "cấp xã"; a plural such as
+"các đơn vị", "các sở, ngành") and what follows it while it still reads as a name: capitalised words,
+abbreviations, places and levels ("huyện", "tỉnh", "thị trấn"), and lists of levels ("xã, thị trấn").
+Heads that are also common words (Ban, Bộ, Hội, Đoàn, Tổ, Trường, Sở, Phòng) count only when capitalised.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Heads that are names in any case; multi-word ones first.
+_HEADS_ANY = sorted(
+    """ủy ban nhân dân|uỷ ban nhân dân|hội đồng nhân dân|ủy ban mặt trận tổ quốc|ubmttq|ubmttqvn|mặt trận tổ quốc|
+    ubnd|hđnd|mttq|đảng bộ|đảng ủy|đảng uỷ|chi bộ|chi đoàn|chi hội|huyện ủy|huyện uỷ|tỉnh ủy|tỉnh uỷ|thành ủy|
+    thành uỷ|thị ủy|thị uỷ|quận ủy|cấp ủy|cấp uỷ|hội nông dân|hội liên hiệp phụ nữ|hội lhpn|hội cựu chiến binh|
+    hội người cao tuổi|đoàn thanh niên|liên đoàn lao động|công đoàn|công an|ban chỉ huy quân sự|ban chqs|
+    văn phòng|thường trực|ban thường vụ|ban chấp hành|btv|bch|chính phủ|quốc hội|thủ tướng|bộ chính trị|
+    ban bí thư|trung ương|ủy ban thường vụ quốc hội|cấp xã|cấp huyện|cấp tỉnh|cấp cơ sở|cấp trên cơ sở|
+    các cấp ủy|các đơn vị|các địa phương|các sở|các ngành|các cơ quan|các xã|các phường|các huyện|các ấp|
+    các chi bộ|các đảng bộ|các trường|các phòng|các ban|các tổ chức|các hội|các đoàn thể|các khu phố|
+    các thôn|các bộ|đơn vị bầu cử|đvbc|ban tổ chức|tổ đại biểu|
+    thí sinh|trường|xã|phường|thị trấn|huyện|tỉnh|ấp|khóm|thôn|khu phố""".replace("\n", "").split("|"),
+    key=lambda h: -len(h.split()),
+)
+_HEADS_ANY = [h.strip() for h in _HEADS_ANY if h.strip()]
+# Heads that are also common words: only with a capital ("Ban Tuyên giáo", not "ban hành").
+_HEADS_CAPITAL = ["Sở", "Phòng", "Ban", "Bộ", "Hội", "Đoàn", "Tổ", "Trường", "Trung tâm", "Cục", "Tổng cục",
+                  "Chi cục", "Viện", "Bảo tàng", "Thư viện", "Bệnh viện", "Trạm", "Đội", "Cơ quan", "Tiểu ban",
+                  "Kho bạc", "Lực lượng", "Ủy ban", "Uỷ ban", "Hội đồng", "HS12", "Nhà văn hóa"]  # fmt: skip
+# Heads that need a name after them to be a body ("xã Khánh Hội", not "xã" alone in "xã hội").
+_NEED_NAME = {"xã", "phường", "thị trấn", "huyện", "tỉnh", "ấp", "khóm", "thôn", "khu phố", "bản", "trường",
+              "văn phòng", "thường trực"}  # fmt: skip
+# Words that go on a name after its head, in lower case.
+_TAIL = frozenset(
+    [
+        "an", "bch", "binh", "biểu", "btv", "bầu", "bộ", "chuyên", "chính", "chấp", "chế", "chức", "các", "còn",
+        "công", "cơ", "cấp", "cử", "du", "dân", "dục", "gia", "giáo", "hiệp", "hoá", "hoạch", "huyện", "hành",
+        "hóa", "hđnd", "học", "hội", "khóm", "khối", "kinh", "kiểm", "kế", "lao", "liên", "luật", "lượng", "lại",
+        "lịch", "lực", "mttq", "môi", "môn", "nam", "nguyên", "ngành", "nhân", "niên", "nông", "nội", "nữ", "pháp",
+        "phường", "phố", "phụ", "quan", "quân", "quận", "quốc", "số", "sở", "sự", "thanh", "thao", "thuộc",
+        "thành", "thôn", "thương", "thường", "thể", "thị", "tiếp", "tra", "trang", "trung", "trên", "trường",
+        "trấn", "trị", "trực", "tuyên", "tài", "tư", "tạo", "tế", "tỉnh", "tổ", "ubnd", "uỷ", "việt", "và", "văn",
+        "vũ", "vận", "vị", "vụ", "xã", "y", "điểm", "đoàn", "đào", "đơn", "đại", "đạo", "đảng", "đầu", "đồng",
+        "động", "ương", "ấp", "ủy"
+    ]
+)
+# Words that end a name: what the body does, or a link to another phrase.
+_STOP = frozenset(
+    [
+        "cho", "chọn", "có", "cùng", "cần", "của", "dự", "giao", "gửi", "họp", "khi", "là", "làm", "lập", "mà",
+        "ngày", "nhưng", "nhằm", "năm", "nộp", "phải", "quý", "rà", "sau", "sẽ", "theo", "tháng", "thì", "thăm",
+        "trong", "trình", "trước", "tại", "từ", "về", "với", "vừa", "đang", "đã", "được", "đến", "để", "ban hành",
+        "báo cáo", "bắt đầu", "chuẩn bị", "chỉ đạo", "chủ trì", "công bố", "công khai", "dự kiến", "giám sát",
+        "giải trình", "hoàn chỉnh", "hoàn thiện", "hoàn thành", "hoàn tất", "khảo sát", "khẩn trương", "kiểm tra",
+        "nghiên cứu", "niêm yết", "phê duyệt", "phối hợp", "quyết định", "rà soát", "tham mưu", "thông qua",
+        "thẩm tra", "thẩm định", "thực hiện", "tiến hành", "tiếp tục", "triển khai", "tuyên truyền", "tập trung",
+        "tổ chức", "tổng hợp", "xem xét", "xây dựng", "yêu cầu", "đăng ký", "đề nghị", "đề xuất", "đối với"
+    ]
+)
+_WORD = re.compile(r"[^\s]+")
+_PUNCT = "()[]\"“”'.,;:!?"
+_LEVEL_LIST = {"tỉnh", "thành", "huyện", "xã", "phường", "thị", "quận", "ngành", "địa", "khóm", "ấp", "thôn", "đảng",
+               "chi", "cơ", "trường", "lực"}  # fmt: skip
+
+
+# A head followed by one of these is a common noun or a verb: "Tổ chức Hội nghị", "xã hội", "Hội nghị".
+_NOT_A_BODY_PHRASES = frozenset(
+    ["tổ chức", "hội nghị", "hội thi", "hội diễn", "hội trại", "hội thảo", "hội trường", "hội viên", "xã hội",
+     "đoàn kết", "đoàn viên", "đoàn giám sát", "ban hành", "bộ máy", "bộ phận", "trường hợp", "phòng chống",
+     "phòng ngừa", "phòng, chống", "phòng dịch", "sở cứ", "tổ quốc", "trường học", "ban ngành", "hội đồng"]
+)  # fmt: skip
+_NOT_A_BODY = frozenset([("ủy ban", "thường"), ("hội", "nghị")])
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """An organisation named in a text: its words as written and where they are."""
+
+    name: str
+    start: int  # character offsets in the text searched
+    end: int
+    word: int  # index of its first word
+
+
+def _clean(word: str) -> str:
+    return word.strip(_PUNCT)
+
+
+def _head_at(words: list[str], i: int) -> int:
+    """The number of words of a head starting at word i, or 0."""
+    first = _clean(words[i])
+    if first.lower() not in _FIRST_ANY and first not in _FIRST_CAPITAL:
+        return 0
+    for size in (5, 4, 3, 2, 1):
+        if i + size > len(words):
+            continue
+        raw = [_clean(w) for w in words[i : i + size]]
+        if any(not r for r in raw) or any(w.endswith((",", ";", ":", ".")) for w in words[i : i + size - 1]):
+            continue
+        phrase = " ".join(raw)
+        if phrase.lower() in _HEADS_ANY_SET:
+            return size
+        if phrase in _HEADS_CAPITAL_SET:
+            return size
+    return 0
+
+
+_HEADS_ANY_SET = frozenset(_HEADS_ANY)
+_HEADS_CAPITAL_SET = frozenset(_HEADS_CAPITAL)
+_FIRST_ANY = frozenset(h.split()[0] for h in _HEADS_ANY)
+_FIRST_CAPITAL = frozenset(h.split()[0] for h in _HEADS_CAPITAL)
+
+
+def _is_name_word(word: str, following: str = "") -> bool:
+    clean = _clean(word)
+    if not clean:
+        return False
+    if clean[:1].isupper() or clean[:1].isdigit() and len(clean) <= 3:
+        return True
+    lower = clean.lower()
+    if lower in _STOP or f"{lower} {_clean(following).lower()}" in _STOP:
+        return False
+    return lower in _TAIL
+
+
+@lru_cache(maxsize=8192)
+def organisations(text: str) -> tuple[Organisation, ...]:
+    """Every organisation-looking noun phrase of `text`, left to right, none inside another."""
+    spans = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+    words = [w for _s, _e, w in spans]
+    found: list[Organisation] = []
+    i = 0
+    while i < len(words):
+        size = _head_at(words, i)
+        if not size:
+            i += 1
+            continue
+        head = " ".join(_clean(w) for w in words[i : i + size]).lower()
+        following = _clean(words[i + size]).lower() if i + size < len(words) else ""
+        if (head, following) in _NOT_A_BODY or (size == 1 and f"{head} {following}" in _NOT_A_BODY_PHRASES):
+            i += 1
+            continue
+        j = i + size
+        while j < len(words) and not words[j - 1].endswith((";", ":", ".", ")")):
+            word = words[j]
+            # "UBND các tỉnh, thành phố", "xã, thị trấn": a list of levels goes on; anything else ends it
+            if words[j - 1].endswith(",") and _clean(word).lower() not in _LEVEL_LIST:
+                break
+            if word.startswith("(") and not word.endswith(")"):
+                break
+            following = words[j + 1] if j + 1 < len(words) else ""
+            if word in ("–", "-") and following[:1].isupper():
+                j += 1
+                continue
+            if not _is_name_word(word, following):
+                break
+            if _clean(word).lower() == "và" and not following[:1].isupper():
+                break
+            j += 1
+        while j > i + size and _clean(words[j - 1]).lower() in ("và", "các", "số", "cấp"):
+            j -= 1
+        if head in _NEED_NAME and not (_clean(words[i])[:1].isupper() and head == "trường"):
+            following = words[i + size] if i + size < len(words) else ""
+            counted = i > 0 and (_clean(words[i - 1]).isdigit() or _clean(words[i - 1]).lower() == "các")
+            listed = words[i + size - 1].endswith(",") and counted  # "152 xã, phường, thị trấn"
+            named = _clean(following)[:1].isupper() or _clean(following)[:1].isdigit() or listed
+            if j == i + size or not named:
+                i += 1
+                continue
+        start, end = spans[i][0], spans[j - 1][1]
+        name = text[start:end].rstrip(_PUNCT.replace(")", "")).strip()
+        if name.count("(") > name.count(")"):
+            name = name[: name.rfind("(")].strip()
+        if name:
+            found.append(Organisation(name, start, start + len(name), i))
+        i = j
+    return tuple(found)
