@@ -7,6 +7,8 @@
                                       duplicates (needs NHACVIEC_BENCH_PG_URL or NHACVIEC_TEST_DATABASE_URL)
     python bench/dispatch.py zalo     10,000 reminders through a fake Zalo server answering 429 to one call in
                                       three: all delivered once, time per delivered message
+    python bench/dispatch.py storm    3,000 reminders, one answer in ten a 429 at random (Telegram's limits enforced
+                                      too): ours side by side with PTB's AIORateLimiter (max_retries 0 and 3)
     python bench/dispatch.py claims   the cost of one claim with 10,000, 50,000 and 100,000 rows waiting, on SQLite
                                       and PostgreSQL (when configured), and the plan each database chose
     python bench/dispatch.py          all of them
@@ -16,6 +18,10 @@ Everything runs on 127.0.0.1; the fake server is the one the tests use.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
+import logging
 import os
 import resource
 import subprocess
@@ -26,6 +32,7 @@ import uuid
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -168,6 +175,7 @@ def bench_plan(assignments: int = 100_000) -> None:
         child = """
 import resource, shutil, sys, time
 from datetime import datetime
+from typing import Any
 from scheduler.clock import LOCAL_TZ, FixedClock
 from scheduler.db import make_engine
 from scheduler.outbox.planner import ROWS_PER_TICK, plan
@@ -355,8 +363,94 @@ class _database:
             self.admin.dispose()
 
 
+class FakeApiProcess:
+    """bench/fake_api.py in a process of its own: Telegram's limits per token, answers delayed, a storm of 429s."""
+
+    def __init__(self, delay: float = 0.0, refuse: float = 0.0) -> None:
+        command = [sys.executable, str(ROOT / "bench" / "fake_api.py"), f"--delay={delay}", f"--refuse={refuse}"]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout is not None
+        self.base_url = f"http://127.0.0.1:{int(self.process.stdout.readline())}"
+
+    def stats(self) -> dict[str, dict[str, Any]]:
+        from urllib.request import urlopen
+
+        with urlopen(f"{self.base_url}/stats") as answer:
+            return dict(json.load(answer))
+
+    def __enter__(self) -> FakeApiProcess:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.process.terminate()
+        self.process.wait()
+
+
+def delivery_figures(token_stats: list[dict[str, Any]], expected: int) -> str:
+    """Arrivals over the tokens: rate from first to last, 429s, people missing and repeated."""
+    arrivals = sorted(t for s in token_stats for t in s["arrivals"])
+    chats: Counter[str] = Counter()
+    for s in token_stats:
+        chats.update(s["chats"])
+    span = arrivals[-1] - arrivals[0] if len(arrivals) > 1 else 0.0
+    rate = (len(arrivals) - 1) / span if span else 0.0
+    over = sum(s["over_limit"] for s in token_stats)
+    storm = sum(s["refused_at_random"] for s in token_stats)
+    repeated = sum(c - 1 for c in chats.values())
+    return (
+        f"{len(arrivals):,} delivered in {span:.1f} s = {rate:.1f} msg/s; 429: {over} for a broken limit, "
+        f"{storm} at random; lost {expected - len(chats)}, repeated {repeated}"
+    )
+
+
+async def _ptb_storm(base_url: str, token: str, people: int, max_retries: int) -> None:
+    from telegram.error import TelegramError
+    from telegram.ext import AIORateLimiter, ApplicationBuilder
+
+    app = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{base_url}/bot")
+        .rate_limiter(AIORateLimiter(max_retries=max_retries))
+        .build()
+    )
+    await app.initialize()
+    room = asyncio.Semaphore(32)  # as many in flight as our dispatcher allows
+
+    async def one(chat: int) -> None:
+        async with room:
+            with contextlib.suppress(TelegramError):  # a 429 past max_retries: the message is lost
+                await app.bot.send_message(chat_id=chat, text=f"Nhắc việc cho {chat}")
+
+    await asyncio.gather(*(one(100_000 + i) for i in range(people)))
+    await app.shutdown()
+
+
+def bench_storm(people: int = 3_000) -> None:
+    print(
+        f"storm: {people:,} reminders to {people:,} chats; the fake answers one in ten 429 (retry_after 1) at random "
+        "and enforces 30/s and 1/s per chat  (target: ours ≥ 20 msg/s, 0 lost)"
+    )
+    print(f"  load average now: {os.getloadavg()[0]:.1f}")
+    logging.getLogger("telegram").setLevel(logging.CRITICAL)  # PTB logs each message it gives up on
+    with tempfile.TemporaryDirectory() as folder, FakeApiProcess(refuse=0.10) as api:
+        url = f"sqlite:///{Path(folder) / 'storm.sqlite3'}"
+        prepare(url, Path(folder), people)
+        run_dispatchers(url, api.base_url, 1, per_second=30)
+        from tests.fake_telegram import TOKEN
+
+        print(f"  ours (dispatcher, 429 per chat): {delivery_figures([api.stats()[TOKEN]], people)}")
+        for retries in (0, 3):
+            token = f"7{retries}0000:storm-ptb-{retries}"
+            asyncio.run(_ptb_storm(api.base_url, token, people, retries))
+            label = f"PTB AIORateLimiter(max_retries={retries})"
+            print(f"  {label:31}: {delivery_figures([api.stats()[token]], people)}")
+
+
 def main() -> None:
     which = sys.argv[1] if len(sys.argv) > 1 else "all"
+    if which in ("storm", "all"):
+        bench_storm()
     if which in ("claims", "all"):
         bench_claims()
     if which in ("plan", "all"):

@@ -201,7 +201,7 @@ def cmd_remind(args: argparse.Namespace) -> int:
     from bot.tables import render_preview
     from scheduler.outbox.dispatcher import Dispatcher
     from scheduler.outbox.notify import LoggingNotifier
-    from scheduler.outbox.planner import plan, preview
+    from scheduler.outbox.planner import plan_all, preview
 
     engine = _engine(args)
     clock = clock_from_env(args.today)
@@ -209,7 +209,7 @@ def cmd_remind(args: argparse.Namespace) -> int:
         rows = preview(engine, clock)
         print(render_preview(engine, rows, local_today(clock)))
         return 0
-    report = plan(engine, clock)
+    report = plan_all(engine, clock)
     sent = asyncio.run(Dispatcher(engine, {"console": LoggingNotifier()}, clock).run_once())
     print(f"Đã lập {report.planned} lời nhắc, gửi {sent.messages} tin ({sent.rows_sent} lời nhắc).")
     if not sent.messages:

@@ -53,7 +53,8 @@ def delivery_error(exc: TelegramError) -> DeliveryError:
         with warnings.catch_warnings():  # int or timedelta depending on PTB_TIMEDELTA: both are handled
             warnings.simplefilter("ignore")
             wait = _seconds(exc.retry_after)
-        return DeliveryError(f"Telegram 429: chờ {wait:.0f} giây", retry_after=wait, pause_all=True)
+        # Telegram does not say whose limit it was: the limiter judges from the pattern of answers
+        return DeliveryError(f"Telegram 429: chờ {wait:.0f} giây", retry_after=wait)
     if isinstance(exc, ChatMigrated):
         return DeliveryError("nhóm đã chuyển thành siêu nhóm", migrate_to=str(exc.new_chat_id))
     if isinstance(exc, Forbidden):

@@ -239,8 +239,11 @@ class Dispatcher:
             try:
                 async with self.limiter.sending(delivery.chat_id, delivery.is_group):
                     message_id = await notifier.deliver(delivery)
+                self.limiter.answered(delivery.chat_id)
             except DeliveryError as exc:
                 error = exc
+                if exc.retry_after:  # that chat waits; everyone only when the bot is over its global limit
+                    self.limiter.refused(delivery.chat_id, exc.retry_after, bot_wide=exc.pause_all)
             except Exception as exc:  # a channel bug must not stop the other messages
                 log.exception("channel %s failed unexpectedly", claim.channel)
                 error = DeliveryError(f"{type(exc).__name__}: {exc}")
@@ -258,8 +261,6 @@ class Dispatcher:
             if error.permanent:
                 break
             report.retried += 1
-            if error.retry_after and error.pause_all:
-                self.limiter.pause(error.retry_after)
             if attempt < QUICK_RETRIES:
                 await asyncio.sleep(error.retry_after or backoff(attempt + 1, self.quick_retry_base, 30.0))
         assert error is not None

@@ -51,8 +51,9 @@ class Delivery:
 class DeliveryError(Exception):
     """A failed send. Permanent (blocked, chat not found) unlinks the chat; transient is retried.
 
-    `retry_after` (seconds) comes from a 429; `pause_all` when the limit is the bot's, not the chat's
-    (Telegram); `migrate_to` from a group that became a supergroup.
+    `retry_after` (seconds) comes from a 429; `pause_all` when the channel knows the limit is the bot's,
+    not the chat's (otherwise the limiter judges from the pattern of answers); `migrate_to` from a group
+    that became a supergroup.
     """
 
     reason: str

@@ -7,6 +7,12 @@ window from its start until one window-length after its answer (while it is in f
 ever): then no delay on the network, however long, can squeeze 31 arrivals into Telegram's second —
 the old approach, a window a little longer than a second on start times alone, let one 429 through in
 10,000 when a request was held up for more than its margin.
+
+A 429 is taken as Telegram means it. Telegram does not say whose limit was hit, but the pattern does: a
+429 for one chat (1 a second to a chat, 20 a minute to a group, or a server's own hiccup) delays that
+chat alone, and the others go on at the full pace; only when most of the latest answers are 429s for
+several chats is the bot over its global limit, and then everyone waits `retry_after` and resumes at the
+full pace at once (the pacing does not ramp up again).
 """
 
 from __future__ import annotations
@@ -30,6 +36,13 @@ class _Send:
 
     def counts_until(self, window: float) -> float:
         return self.done + window
+
+
+# The latest answers looked at, and how many of them must be 429s (from at least FLOOD_CHATS chats) to mean
+# that the bot, not one chat, is over the limit: ten 429s at random in a hundred answers never reach it.
+RECENT_ANSWERS = 10
+FLOOD_REFUSALS = 6
+FLOOD_CHATS = 3
 
 
 class RateLimiter:
@@ -57,11 +70,34 @@ class RateLimiter:
         self._lock_loop: asyncio.AbstractEventLoop | None = None
         self._paused_until = 0.0
         self._next_slot = 0.0
+        self._chat_paused: dict[str, float] = {}  # a 429 for one chat: that chat waits
+        self._answers: deque[str | None] = deque(maxlen=RECENT_ANSWERS)  # chat refused by a 429, or None
+        self.floods = 0  # how often the answers meant the bot's global limit
         self.margin = margin  # clocks and rounding: a few milliseconds more than the limit's own window
 
     def pause(self, seconds: float) -> None:
-        """Obey a 429's retry_after for everyone: Telegram counts the bot, not the chat."""
+        """Everyone waits `seconds`: the bot is over its global limit."""
         self._paused_until = max(self._paused_until, self._now() + seconds)
+
+    def answered(self, chat_id: str) -> None:
+        """A send went through: one more answer in the recent pattern."""
+        self._answers.append(None)
+
+    def refused(self, chat_id: str, retry_after: float, bot_wide: bool = False) -> bool:
+        """A 429: that chat waits `retry_after`; True (and everyone waits) when the channel says the limit is
+        the bot's, or when most recent answers were 429s for several chats."""
+        self._answers.append(chat_id)
+        refusals = [c for c in self._answers if c is not None]
+        if bot_wide or (len(refusals) >= FLOOD_REFUSALS and len(set(refusals)) >= FLOOD_CHATS):
+            self.pause(retry_after)
+            self._answers.clear()
+            self.floods += 1
+            return True
+        now = self._now()
+        self._chat_paused[chat_id] = max(self._chat_paused.get(chat_id, 0.0), now + retry_after)
+        if len(self._chat_paused) > 1_000:
+            self._chat_paused = {c: t for c, t in self._chat_paused.items() if t > now}
+        return False
 
     @staticmethod
     def _free_at(history: deque[_Send], limit: int, window: float, now: float) -> float:
@@ -75,7 +111,7 @@ class RateLimiter:
     def _wait_needed(self, chat_id: str, is_group: bool) -> float:
         now = self._now()
         second = 1.0 + self.margin
-        ready = max(now, self._paused_until, self._next_slot)  # even pacing: no bursts
+        ready = max(now, self._paused_until, self._next_slot, self._chat_paused.get(chat_id, 0.0))  # even pacing
         ready = max(ready, self._free_at(self._all, self.per_second, second, now))
         window, limit = (60.0 + self.margin, self.per_group_minute) if is_group else (second, self.per_chat_second)
         history = self._chats.setdefault(chat_id, deque())

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from scheduler.clock import LOCAL_TZ, Clock
 from scheduler.outbox.dispatcher import Dispatcher, DispatchReport
-from scheduler.outbox.planner import PlanReport, plan
+from scheduler.outbox.planner import PlanReport, plan_all
 from scheduler.reporting.weekly import WeeklySender
 
 log = logging.getLogger("nhacviec.ticker")
@@ -35,7 +35,7 @@ class Ticker:
     async def tick(self) -> tuple[PlanReport, DispatchReport]:
         """One pass: plan what is due, send it, then the leaders' Monday digest when its time has come."""
         async with self._lock:
-            planned = await asyncio.to_thread(plan, self.engine, self.clock)
+            planned = await asyncio.to_thread(plan_all, self.engine, self.clock)
             sent = await self.dispatcher.run_once()
             weekly = await self.weekly.run_once()
             if weekly.sent or weekly.failed:

@@ -232,8 +232,8 @@ class WeeklySender:
                 message_id = await self.dispatcher.notifiers[channel].deliver(delivery)
         except DeliveryError as error:
             result.retried += 1
-            if error.retry_after and error.pause_all:
-                self.dispatcher.limiter.pause(error.retry_after)
+            if error.retry_after:
+                self.dispatcher.limiter.refused(delivery.chat_id, error.retry_after, bot_wide=error.pause_all)
             give_up = error.permanent or attempts >= self.max_attempts
             wait = max(error.retry_after or 0.0, backoff(attempts))
             values: dict[str, Any] = {"last_error": error.reason[:500]}

@@ -78,12 +78,63 @@ def test_one_message_a_second_to_one_chat_and_20_a_minute_to_a_group() -> None:
     assert group[20] - group[0] >= 60.0
 
 
-def test_a_429_pauses_everyone_for_retry_after() -> None:
+def test_a_pause_holds_everyone_for_retry_after() -> None:
     clock = FakeTime()
     rate = limiter(clock)
     rate.pause(7)
     asyncio.run(rate.acquire("anyone"))
     assert clock.now == 7.0
+
+
+def test_a_429_for_one_chat_delays_that_chat_and_no_other() -> None:
+    clock = FakeTime()
+    rate = limiter(clock)
+    for chat in range(9):  # answers going through, one 429 among them
+        rate.answered(f"chat-{chat}")
+    assert rate.refused("slow-chat", 5.0) is False
+    asyncio.run(rate.acquire("someone-else"))
+    assert clock.now < 0.1  # the others go on at once
+    asyncio.run(rate.acquire("slow-chat"))
+    assert clock.now == 5.0  # that chat waited its retry_after
+    assert rate.floods == 0
+
+
+def test_ten_percent_of_answers_429_at_random_never_pause_everyone() -> None:
+    clock = FakeTime()
+    rate = limiter(clock)
+    draws = random.Random(11)
+    for number in range(3_000):
+        chat = f"chat-{number}"
+        if draws.random() < 0.10:
+            assert rate.refused(chat, 1.0) is False
+        else:
+            rate.answered(chat)
+    assert rate.floods == 0
+
+
+def test_most_answers_429_for_several_chats_means_the_bot_is_over_its_limit() -> None:
+    clock = FakeTime()
+    rate = limiter(clock)
+    flooded = [rate.refused(f"chat-{n}", 3.0) for n in range(6)]
+    assert flooded == [False] * 5 + [True]  # the sixth refusal in a row, from six chats: the bot's limit
+    asyncio.run(rate.acquire("anyone"))
+    assert clock.now == 3.0  # everyone waited …
+    start = clock.now
+
+    async def burst() -> None:
+        for n in range(30):
+            await rate.acquire(f"after-{n}")
+
+    asyncio.run(burst())
+    assert clock.now - start <= 30 / 30 + 1e-6  # … then the full pace at once: 30 in the next second
+
+
+def test_a_channel_that_knows_the_limit_is_the_bots_pauses_everyone_at_once() -> None:
+    clock = FakeTime()
+    rate = limiter(clock)
+    assert rate.refused("chat-1", 2.0, bot_wide=True) is True
+    asyncio.run(rate.acquire("chat-2"))
+    assert clock.now == 2.0
 
 
 def test_sends_in_flight_together_still_keep_the_window() -> None:
