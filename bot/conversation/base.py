@@ -84,6 +84,9 @@ class Base:
     def _start(self, msg: Incoming, code: str, person: Person | None) -> list[Message]:
         raise NotImplementedError
 
+    def _linked(self, msg: Incoming, digest: str, replace: bool) -> list[Message]:
+        raise NotImplementedError
+
     def _close(self, msg: Incoming, person: Person, assignment_id: int, note: str) -> list[Message]:
         raise NotImplementedError
 

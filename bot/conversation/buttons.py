@@ -16,7 +16,7 @@ class Buttons(Base):
     def _button(self, msg: Incoming, person: Person, data: str) -> list[Message]:
         if data in ("cf:1", "cf:2"):  # a confirmation's two buttons answer as the typed 1 or 2 would
             waiting = self._waiting(msg)
-            if waiting is None or waiting[0] != "confirm":
+            if waiting is None or waiting[0] not in ("confirm", "relink"):
                 return [Message("Câu hỏi này đã hết hạn hoặc đã được trả lời; tôi không ghi gì.")]
             return self._answer(msg, person, waiting, data[-1])
         match = re.fullmatch(r"(d|p|e|s|s2|sm|ok|no|k)(?::([0-9]{1,12}))?(?::([0-9]{1,3}))?", data)

@@ -7,9 +7,9 @@ from sqlalchemy import select
 from bot.conversation import texts
 from bot.conversation.base import Base
 from bot.conversation.incoming import Incoming
-from bot.conversation.texts import Message
+from bot.conversation.texts import Button, Message
 from scheduler.register.access import Person, load_person
-from scheduler.register.invites import InviteError, redeem_invite
+from scheduler.register.invites import InviteError, check_invite, redeem_digest
 from scheduler.register.models import (
     UNITS,
 )
@@ -24,7 +24,28 @@ class Linking(Base):
                 return [Message(f"Chào đồng chí {person.name}. Chat này đã được liên kết.\n\n{texts.HELP}")]
             return [Message(texts.UNLINKED)]
         try:
-            official_id = redeem_invite(self.engine, code, msg.channel, msg.chat_id, self.clock, msg.is_group)
+            digest, official_id = check_invite(self.engine, code, msg.channel, msg.chat_id, self.clock)
+        except InviteError as exc:
+            return [Message(f"Không liên kết được: {exc}")]
+        if person is not None and official_id != person.id:  # the chat would change hands: ask first
+            other = load_person(self.engine, official_id)
+            assert other is not None
+            self._set_waiting(msg, "relink", {"digest": digest, "official": official_id})
+            return [
+                Message(
+                    f"Chat này đang liên kết với đồng chí {person.name}. Mã mời này là của đồng chí {other.name} "
+                    f"({other.title}). Đổi chat này sang đồng chí {other.name}?\n"
+                    f"1. Đổi: từ nay chat này là của đồng chí {other.name}\n2. Không: giữ nguyên",
+                    [[Button("1. Đổi", "cf:1"), Button("2. Giữ nguyên", "cf:2")]],
+                )
+            ]
+        return self._linked(msg, digest, replace=False)
+
+    def _linked(self, msg: Incoming, digest: str, replace: bool) -> list[Message]:
+        try:
+            official_id = redeem_digest(
+                self.engine, digest, msg.channel, msg.chat_id, self.clock, msg.is_group, replace=replace
+            )
         except InviteError as exc:
             return [Message(f"Không liên kết được: {exc}")]
         linked = load_person(self.engine, official_id)

@@ -58,6 +58,14 @@ class Waiting(Base):
             if plain in _NO or plain.startswith(("khong", "2 ")):
                 self._clear_waiting(msg)
                 return [Message("Vâng, tôi không ghi gì. Đồng chí có thể báo lại, vd. “xong 12”.")]
+        elif kind == "relink":
+            if plain in _YES or plain.startswith(("doi", "1 ")):
+                self._clear_waiting(msg)
+                return self._linked(msg, str(data["digest"]), replace=True)
+            if plain in _NO or plain.startswith(("giu", "2 ")):
+                self._clear_waiting(msg)
+                return [Message(f"Vâng, chat này vẫn liên kết với đồng chí {person.name}; mã mời chưa bị dùng.")]
+            return [Message("Hãy trả lời 1 (đổi sang người của mã mời) hoặc 2 (giữ nguyên), hoặc /huy để thôi.")]
         elif kind == "progress_percent":
             match = re.fullmatch(r"(\d{1,3})\s*%?\s*(.*)", text.strip(), re.S)
             if match:

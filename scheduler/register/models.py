@@ -244,6 +244,18 @@ class Invite(SQLModel, table=True):
     used_by_chat: str | None = Field(default=None, max_length=96)
 
 
+class InviteAttempt(SQLModel, table=True):
+    """A wrong invite code typed in a chat: a chat gets a few an hour."""
+
+    __tablename__ = "invite_attempt"
+    __table_args__ = (Index("ix_invite_attempt_chat", "channel", "chat_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    chat_id: str = Field(max_length=64)
+    at: datetime
+
+
 class ExtensionRequest(SQLModel, table=True):
     """A request to move a deadline; leaders decide. The assignment keeps its original deadline."""
 
@@ -312,6 +324,7 @@ META: Table = RegisterMeta.__table__  # type: ignore[attr-defined]
 CHATS: Table = ChatLink.__table__  # type: ignore[attr-defined]
 REMINDERS: Table = Reminder.__table__  # type: ignore[attr-defined]
 INVITES: Table = Invite.__table__  # type: ignore[attr-defined]
+INVITE_ATTEMPTS: Table = InviteAttempt.__table__  # type: ignore[attr-defined]
 EXTENSIONS: Table = ExtensionRequest.__table__  # type: ignore[attr-defined]
 SETTINGS: Table = OfficialSetting.__table__  # type: ignore[attr-defined]
 CHAT_STATES: Table = ChatState.__table__  # type: ignore[attr-defined]

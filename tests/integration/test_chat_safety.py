@@ -173,3 +173,34 @@ def test_no_message_or_button_crashes_the_bot_or_touches_another_unit(
             answers = bot.handle(Incoming("console", who, text=str(step)))
         assert all(isinstance(a.text, str) and a.text for a in answers)
     assert _others(engine, who) == before
+
+
+# --- linking ---------------------------------------------------------------------------------------
+
+
+def test_wrong_invite_codes_are_limited_per_chat(bot: Conversation, engine: Engine) -> None:
+    from scheduler.register.invites import create_invite
+    from scheduler.register.links import find_official_id
+
+    good = create_invite(engine, find_official_id(engine, "ke-toan"), bot.clock)
+    for attempt in range(5):
+        assert "mã mời không đúng" in say(bot, "9001", f"/start sai-ma-{attempt:02d}-xxxxxxxx")
+    answer = say(bot, "9001", f"/start {good}")  # even the right code waits now
+    assert "đã nhập sai mã mời 5 lần trong một giờ" in answer and "Xin đợi đến 10:00" in answer
+    assert "mã mời không đúng" in say(bot, "9002", "/start sai-ma-khac-xxxxxxxx")  # another chat is not held up
+    bot.clock.set(datetime(2022, 4, 22, 10, 1, tzinfo=LOCAL_TZ))
+    assert "Đã liên kết" in say(bot, "9001", f"/start {good}")
+
+
+def test_a_linked_chat_is_asked_before_it_changes_official(bot: Conversation, engine: Engine) -> None:
+    from scheduler.register.invites import create_invite
+    from scheduler.register.links import find_official_id
+
+    code = create_invite(engine, find_official_id(engine, "ke-toan"), bot.clock)
+    question = say(bot, "ct-cong-doan", f"/start {code}")
+    assert "Chat này đang liên kết với đồng chí" in question and "Đổi chat này sang đồng chí" in question
+    assert "vẫn liên kết" in say(bot, "ct-cong-doan", "2")
+    assert "Bùi Thị K" in say(bot, "ct-cong-doan", "/toila")
+    say(bot, "ct-cong-doan", f"/start {code}")  # the code was not spent: ask again, and this time change
+    assert "Đã liên kết chat này với đồng chí" in say(bot, "ct-cong-doan", "1")
+    assert "Đỗ Văn H" in say(bot, "ct-cong-doan", "/toila")
