@@ -83,20 +83,10 @@ def check_invite(engine: Engine, code: str, channel: str, chat_id: str, clock: C
     return digest, int(found["official_id"])
 
 
-def redeem_invite(
-    engine: Engine,
-    code: str,
-    channel: str,
-    chat_id: str,
-    clock: Clock,
-    is_group: bool = False,
-    replace: bool = False,
-) -> int:
-    """Link the chat to the invite's official and spend the code; returns the official's id.
-
-    `replace` first unlinks the chat from the officials it spoke for (the chat changes hands)."""
+def redeem_invite(engine: Engine, code: str, channel: str, chat_id: str, clock: Clock, is_group: bool = False) -> int:
+    """Check the code, link the chat to the invite's official and spend it; returns the official's id."""
     digest, _ = check_invite(engine, code, channel, chat_id, clock)
-    return redeem_digest(engine, digest, channel, chat_id, clock, is_group, replace)
+    return redeem_digest(engine, digest, channel, chat_id, clock, is_group)
 
 
 def redeem_digest(
@@ -108,7 +98,9 @@ def redeem_digest(
     is_group: bool = False,
     replace: bool = False,
 ) -> int:
-    """Spend a checked code, known by its hash (what a waiting confirmation keeps)."""
+    """Spend a checked code, known by its hash (what a waiting confirmation keeps).
+
+    `replace` first unlinks the chat from the officials it spoke for (the chat changes hands)."""
     now = clock.now()
     with engine.begin() as conn:
         found = conn.execute(select(INVITES).where(INVITES.c.code_hash == digest)).mappings().first()

@@ -60,9 +60,9 @@ def regular_file(path: Path, name: str | None = None, limit: int = MAX_FILE_BYTE
 
 def read_bytes(path: Path, name: str | None = None, limit: int = MAX_FILE_BYTES) -> bytes:
     """The bytes of a regular file within the limit (read no further than the limit, should it grow)."""
-    regular_file(path, name, limit)
+    size = regular_file(path, name, limit)
     with path.open("rb") as handle:
-        data = handle.read(limit + 1)
+        data = handle.read(min(size, limit) + 1)  # a file still growing is cut at the limit, not followed
     if len(data) > limit:
         raise RegisterError([Problem(name or path.name, f"tệp lớn quá giới hạn {_mb(limit)}")])
     return data
