@@ -105,10 +105,23 @@ class Demo:
             return True
         if text in ("/quit", "/thoat", "/exit"):
             return False
+        if text == "/as":
+            self.console.write(
+                f"Đang xem điện thoại của đồng chí {self.name()}. Gõ /as <tên hoặc mã cán bộ> để đổi, "
+                "vd. /as bi-thu; /people liệt kê mọi người."
+            )
+            return True
         if text.startswith("/as "):
             return self._switch(text[4:].strip())
         if text == "/people":
             self._people()
+            return True
+        if re.fullmatch(r"/day\s*", text) or (text.startswith("/day") and not re.fullmatch(r"/day\s*\+?\d{1,3}", text)):
+            today = local_now(self.clock).date()
+            self.console.write(
+                f"Hôm nay trong bản chạy thử là {today:%d/%m/%Y}. Gõ /day +N để sang N ngày sau "
+                "(mỗi sáng làm việc, lời nhắc của ngày đó được gửi), vd. /day +1 hoặc /day +14."
+            )
             return True
         day = re.fullmatch(r"/day\s*\+?(\d{1,3})", text)
         if day:

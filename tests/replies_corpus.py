@@ -108,7 +108,7 @@ def write_register(path: Path) -> None:
                 "title": "Ủy viên BCH Công đoàn",
                 "role": "member",
                 "units": ["cong-doan"],
-            },  # fmt: skip
+            },
             {"code": "ubnd-vien", "name": "Lê Văn Nam", "title": "Công chức", "role": "member", "units": ["ubnd"]},
             {
                 "code": LEADER,
@@ -116,7 +116,14 @@ def write_register(path: Path) -> None:
                 "title": "Bí thư Đảng ủy",
                 "role": "leader",
                 "units": ["dang-uy"],
-            },  # fmt: skip
+            },
+            {
+                "code": "pho-bi-thu",
+                "name": "Phạm Thị Bình",
+                "title": "Phó Bí thư Đảng ủy",
+                "role": "leader",
+                "units": ["dang-uy"],
+            },
         ],
         "tasks": tasks,
     }

@@ -100,7 +100,12 @@ class Base:
     ) -> list[Message]:
         raise NotImplementedError
 
-    def _decide(self, msg: Incoming, person: Person, request_id: int, approve: bool) -> list[Message]:
+    def _decide(
+        self, msg: Incoming, person: Person, request_id: int, approve: bool, reason: str | None = None
+    ) -> list[Message]:
+        raise NotImplementedError
+
+    def _desk(self, page: int) -> Message:
         raise NotImplementedError
 
     def _snooze(self, msg: Incoming, person: Person, assignment_id: int, when: str) -> list[Message]:

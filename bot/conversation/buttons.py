@@ -19,7 +19,7 @@ class Buttons(Base):
             if waiting is None or waiting[0] not in ("confirm", "relink"):
                 return [Message("Câu hỏi này đã hết hạn hoặc đã được trả lời; tôi không ghi gì.")]
             return self._answer(msg, person, waiting, data[-1])
-        match = re.fullmatch(r"(d|p|e|s|s2|sm|ok|no|k)(?::([0-9]{1,12}))?(?::([0-9]{1,3}))?", data)
+        match = re.fullmatch(r"(d|p|e|s|s2|sm|ok|no|nr|dv|k)(?::([0-9]{1,12}))?(?::([0-9]{1,3}))?", data)
         if not match or match[2] is None or not 1 <= int(match[2]) <= MAX_ID:
             return [Message("Nút này không còn dùng được. Gõ /viec để xem việc.")]
         action, number = match[1], int(match[2])
@@ -55,6 +55,13 @@ class Buttons(Base):
             return self._snooze(msg, person, number, "2h" if action == "s2" else "am")
         if action in ("ok", "no"):
             return self._decide(msg, person, number, action == "ok")
+        if action == "nr":  # refuse without a reason
+            self._clear_waiting(msg)
+            return self._decide(msg, person, number, False, "")
+        if action == "dv":  # a page of the leaders' desk
+            if not person.decides_extensions:
+                return [Message("Xin lỗi, chỉ lãnh đạo mới xem các đề nghị gia hạn.")]
+            return [self._desk(number)]
         waiting = self._waiting(msg) or ("", {})
         if match[3] is not None:  # a percent button
             return self._progress(msg, person, number, int(match[3]), "")

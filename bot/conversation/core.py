@@ -48,6 +48,8 @@ ALIASES = {
     "nghiphep": "leave",
     "toila": "whoami",
     "kenh": "channel",
+    "duyet": "approvals",
+    "pending": "approvals",
 }
 COMMANDS = {  # the command menu, in Vietnamese
     "viec": "Việc của đơn vị tôi",
@@ -58,6 +60,7 @@ COMMANDS = {  # the command menu, in Vietnamese
     "giahan": "Xin gia hạn: /giahan <số> <ngày> <lý do>",
     "lichsu": "Lịch sử một việc: /lichsu <số>",
     "baocao": "Biểu đồ tiến độ theo đơn vị (lãnh đạo)",
+    "duyet": "Đề nghị gia hạn đang chờ (lãnh đạo)",
     "lich": "Tệp lịch các hạn việc cho điện thoại",
     "caidat": "Cài đặt: giờ nhận tin, nghỉ phép",
     "huy": "Hủy câu hỏi đang chờ",
@@ -118,6 +121,7 @@ class Conversation(Linking, Lists, StatusUpdates, Extensions, ReportCommands, Pr
             "settings": self.settings,
             "leave": self.leave,
             "channel": self.channel,
+            "approvals": self.approvals,
         }
         handler = handlers.get(ALIASES.get(command, command))
         if handler is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from bot.conversation import texts
 from bot.conversation.base import MAX_ID, Base
@@ -14,10 +14,13 @@ from scheduler.register.access import Person
 from scheduler.register.changes import (
     ExtensionError,
     decide_extension,
+    pending_extension,
+    pending_extensions,
     request_extension,
 )
 from scheduler.register.models import (
     CHATS,
+    EXTENSIONS,
     MEMBERS,
     OFFICIALS,
     Role,
@@ -26,6 +29,8 @@ from scheduler.register.queries import (
     assignment_row,
     unit_of,
 )
+
+DESK_PAGE = 5  # requests a page of /duyet shows
 
 
 class Extensions(Base):
@@ -37,6 +42,7 @@ class Extensions(Base):
         row = self._visible(person, assignment_id, acting=True)
         if isinstance(row, Message):
             return [row]
+        again = pending_extension(self.engine, assignment_id)
         try:
             request_id = request_extension(
                 self.engine, assignment_id, person.id, due, reason, self.clock, msg.channel, msg.chat_id
@@ -44,26 +50,73 @@ class Extensions(Base):
         except ExtensionError as exc:
             return [Message(f"Chưa gửi được đề nghị: {exc}.")]
         self._clear_waiting(msg)
+        why = texts.reason_text(reason) if reason else "không ghi"
+        if again is not None:  # the same request again: it is updated, leaders are not asked twice
+            return [
+                Message(
+                    f"📝 Đã cập nhật đề nghị gia hạn #{row.id} {texts.short(row.title, 60)} đang chờ lãnh đạo: "
+                    f"nay xin đến {texts.day(due)} (lý do: {why}). Lãnh đạo thấy bản mới trong /duyet."
+                )
+            ]
         out = [
             Message(
                 f"📨 Đã gửi đề nghị gia hạn #{row.id} {texts.short(row.title, 60)} đến {texts.day(due)} "
-                f"(lý do: {texts.reason_text(reason)}) tới lãnh đạo. "
+                f"(lý do: {why}) tới lãnh đạo. "
                 f"Hạn vẫn là {texts.day(row.due)} cho đến khi được đồng ý."
             )
         ]
         ask = (
             f"📅 Đề nghị gia hạn từ {person.name} ({row.unit_name}):\n#{row.id} {texts.short(row.title)}\n"
-            f"Hạn hiện tại {texts.day(row.due)} → xin đến {texts.day(due)}\nLý do: {texts.reason_text(reason)}"
+            f"Hạn hiện tại {texts.day(row.due)} → xin đến {texts.day(due)}\nLý do: {why}"
         )
-        buttons = [[Button("👍 Đồng ý", f"ok:{request_id}"), Button("👎 Từ chối", f"no:{request_id}")]]
+        buttons = [_decision_buttons(request_id)]
         for channel, chat_id in self._leader_chats(unit_of(self.engine, assignment_id), person.id):
             text = (
                 ask
                 if texts.CAPABILITIES.get(channel, texts.TELEGRAM).buttons
-                else (f"{ask}\nTrả lời: đồng ý {request_id} · từ chối {request_id}")
+                else (f"{ask}\nTrả lời: đồng ý {request_id} · từ chối {request_id} [lý do]")
             )
             out.append(Message(text, buttons, channel=channel, chat_id=chat_id))
         return out
+
+    # --- the leaders' desk ---------------------------------------------------------------------
+
+    def approvals(self, msg: Incoming, person: Person, args: str) -> list[Message]:
+        """/duyet [trang]: pending extension requests, oldest first, a page at a time."""
+        if not person.decides_extensions:
+            return [Message("Xin lỗi, chỉ lãnh đạo mới xem và quyết định các đề nghị gia hạn.")]
+        page = int(args) if args.strip().isdigit() and int(args) > 0 else 1
+        return [self._desk(page)]
+
+    def _desk(self, page: int) -> Message:
+        requests, total = pending_extensions(self.engine, (page - 1) * DESK_PAGE, DESK_PAGE)
+        if total == 0:
+            return Message("📭 Không có đề nghị gia hạn nào đang chờ.")
+        pages = (total + DESK_PAGE - 1) // DESK_PAGE
+        if not requests:
+            return self._desk(pages)
+        lines = [f"📋 Đề nghị gia hạn đang chờ: {total} (cũ nhất trước) — trang {page} trên {pages}"]
+        buttons: list[list[Button]] = []
+        for number, request in enumerate(requests, start=(page - 1) * DESK_PAGE + 1):
+            row = assignment_row(self.engine, request.assignment_id)
+            if row is None:
+                continue
+            lines.append(
+                f"{number}. #{row.id} {texts.short(row.title, 60)} — {row.unit_name}\n"
+                f"   hạn {texts.day(row.due)} → xin đến {texts.day(request.requested_due)} · "
+                f"{request.requester}, {texts.moment(request.created_at)}\n"
+                f"   lý do: {texts.reason_text(request.reason) if request.reason else 'không ghi'}"
+            )
+            buttons.append(_decision_buttons(request.id, row.id))
+        nav = []
+        if page > 1:
+            nav.append(Button("◀ Trang trước", f"dv:{page - 1}"))
+        if page < pages:
+            nav.append(Button("Trang sau ▶", f"dv:{page + 1}"))
+        if nav:
+            buttons.append(nav)
+        lines.append("Bấm nút, hoặc gõ: đồng ý <số đề nghị> · từ chối <số đề nghị> [lý do].")
+        return Message("\n".join(lines), buttons)
 
     def _leader_chats(self, unit_id: int | None, exclude: int) -> list[tuple[str, str]]:
         with self.engine.connect() as conn:
@@ -87,32 +140,76 @@ class Extensions(Base):
             ).all()
         return [(c, i) for c, i in chats]
 
-    def _decide(self, msg: Incoming, person: Person, request_id: int, approve: bool) -> list[Message]:
+    def _decide(
+        self, msg: Incoming, person: Person, request_id: int, approve: bool, reason: str | None = None
+    ) -> list[Message]:
+        """Approve at once; a refusal first asks for a reason (which reaches the requester) unless given."""
         if not person.decides_extensions:
             return [Message("Xin lỗi, chỉ lãnh đạo mới quyết định gia hạn.")]
         if not 1 <= request_id <= MAX_ID:
             return [Message(f"Không ghi được: không có yêu cầu gia hạn số {request_id}.")]
+        if not approve and reason is None:
+            if pending_request_state(self.engine, request_id) != "pending":
+                return self._refuse(msg, person, request_id, "")  # says why it cannot
+            self._set_waiting(msg, "refuse_reason", {"request": request_id})
+            return [
+                Message(
+                    "Lý do từ chối là gì? Gõ lý do (sẽ gửi tới người đề nghị), hoặc bấm “Từ chối, không ghi lý do”.",
+                    [[Button("Từ chối, không ghi lý do", f"nr:{request_id}")]],
+                )
+            ]
+        return self._record_decision(msg, person, request_id, approve, reason or "")
+
+    def _refuse(self, msg: Incoming, person: Person, request_id: int, reason: str) -> list[Message]:
+        self._clear_waiting(msg)
+        return self._record_decision(msg, person, request_id, False, reason)
+
+    def _record_decision(
+        self, msg: Incoming, person: Person, request_id: int, approve: bool, reason: str
+    ) -> list[Message]:
         try:
             decision = decide_extension(
-                self.engine, request_id, person.id, approve, self.clock, msg.channel, msg.message_id
+                self.engine, request_id, person.id, approve, self.clock, msg.channel, msg.message_id, note=reason
             )
         except ExtensionError as exc:
             return [Message(f"Không ghi được: {exc}.")]
         row = assignment_row(self.engine, decision.assignment_id)
         assert row is not None
+        why = f" Lý do: {reason}." if reason else ""
         if approve:
             mine = f"✅ Đã đồng ý gia hạn #{row.id} đến {texts.day(decision.new_due)}."
             theirs = (
                 f"✅ Lãnh đạo ({person.name}) đã đồng ý gia hạn #{row.id} {texts.short(row.title, 60)} "
                 f"đến {texts.day(decision.new_due)}."
             )
+            others = f"ℹ️ {person.name} đã đồng ý gia hạn #{row.id} {texts.short(row.title, 60)} đến "
+            others += f"{texts.day(decision.new_due)}."
         else:
-            mine = f"Đã từ chối đề nghị gia hạn #{row.id}; hạn giữ nguyên {texts.day(decision.old_due)}."
+            mine = f"Đã từ chối đề nghị gia hạn #{row.id}; hạn giữ nguyên {texts.day(decision.old_due)}.{why}"
             theirs = (
                 f"❌ Lãnh đạo ({person.name}) chưa đồng ý gia hạn #{row.id} {texts.short(row.title, 60)}; "
-                f"hạn vẫn là {texts.day(decision.old_due)}."
+                f"hạn vẫn là {texts.day(decision.old_due)}.{why}"
             )
+            others = f"ℹ️ {person.name} đã từ chối đề nghị gia hạn #{row.id} {texts.short(row.title, 60)}.{why}"
         out = [Message(mine)]
         if decision.chat_id:
             out.append(Message(theirs, channel=decision.channel, chat_id=decision.chat_id))
+        # the other leaders who were asked see who decided what, so that nobody decides it twice
+        for channel, chat_id in self._leader_chats(unit_of(self.engine, row.id), decision.requested_by):
+            if (channel, chat_id) != (msg.channel, msg.chat_id) and chat_id not in self._chats_of(person.id):
+                out.append(Message(others, channel=channel, chat_id=chat_id))
         return out
+
+    def _chats_of(self, official_id: int) -> set[str]:
+        with self.engine.connect() as conn:
+            return set(conn.execute(select(CHATS.c.chat_id).where(CHATS.c.official_id == official_id)).scalars())
+
+
+def _decision_buttons(request_id: int, task: int | None = None) -> list[Button]:
+    suffix = f" #{task}" if task is not None else ""
+    return [Button(f"👍 Đồng ý{suffix}", f"ok:{request_id}"), Button(f"👎 Từ chối{suffix}", f"no:{request_id}")]
+
+
+def pending_request_state(engine: Engine, request_id: int) -> str | None:
+    with engine.connect() as conn:
+        return conn.execute(select(EXTENSIONS.c.state).where(EXTENSIONS.c.id == request_id)).scalar()

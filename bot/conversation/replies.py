@@ -313,6 +313,12 @@ def _clauses(toks: list[Token]) -> list[Clause]:
                         nxt = toks[k + 1].word if k + 1 < len(toks) else ""
                         if sep.word == "," and nxt in ("at", ":"):  # "done 10 and 11, 12 at 80%"
                             break
+                        if (
+                            sep.word in (",", ";")
+                            and any(t.word in _CUES for t in current.toks)
+                            and any(t.word in _CUES | {"duoc", "dat", "tiendo"} for t in toks[k + 1 : k + 4])
+                        ):
+                            break  # "xong 1, việc 2 được 40%": the second says its own thing
                         if sep.word in ("den", "-"):
                             if toks[i - 1].word != "tu" if i else True:
                                 break
@@ -326,10 +332,11 @@ def _clauses(toks: list[Token]) -> list[Clause]:
                         continue
                 break
             # the task noun before the number ("việc số 12", "#12") belongs to the reference
+            begin = tok.start
             while current.toks and current.toks[-1].word in ("viec", "#", "so", "cac"):
-                current.toks.pop()
+                begin = current.toks.pop().start
             current.refs.extend(numbers)
-            current.toks.append(Token("§", tok.start, toks[j - 1].end, "r"))  # where the reference stood
+            current.toks.append(Token("§", begin, toks[j - 1].end, "r"))  # where the reference stood
             line_start = False
             i = j
             continue
@@ -459,7 +466,9 @@ def _read(clause: Clause, original: str) -> _Said:
                     said.reason_at = k
                 break
             end += 1
-        phrase = [t.word for t in toks[start:end] if t.kind != "r" and t.word not in ("viec", "#", ":", "(", ")")]
+        phrase = [
+            t.word for t in toks[start:end] if t.kind not in ("r", "m") and t.word not in ("viec", "#", ":", "(", ")")
+        ]
         while phrase and phrase[-1] in _POLITE | {"lam", "nua?", "cho", "giup", "duoc", "khong", "voi", ",", "."}:
             if phrase[-1] == "nua" and len(phrase) > 1 and phrase[-2] in ("sau", "toi", "ngay", "tuan", "thang"):
                 break
@@ -583,7 +592,7 @@ def _is_reason_marker(tok: Token, original: str) -> bool:
 
 
 _TRAILING_POLITE = re.compile(
-    r"(?:[\s,.;:!]+|\b(?:ạ|a|nhé|nhe|nha|nhá|anh|chị|em|ơi|oi|với|voi|please|thanks?|cảm ơn|cam on|"
+    r"(?:[\s,.;:!]+|\b(?:ạ|a|nhé|nhe|nha|nhá|anh|chị|em|ơi|oi|với|voi|please|thanks?|cảm ơn|cam on|rồi|roi|"
     r"được không|duoc khong|ạ nhé|anh nhé|em cảm ơn|em cam on)\b)+$",
     re.IGNORECASE,
 )
@@ -595,6 +604,7 @@ def _as_written(original: str, start: int, end: int) -> str:
     while previous != text:
         previous = text
         text = _TRAILING_POLITE.sub("", text).strip(" \t,.;:-")
+        text = re.sub(r"[^\w)\]\"”%]+$", "", text)  # a closing emoji or symbol
     return text
 
 
@@ -658,15 +668,19 @@ def read_reply(text: str) -> Reading:
         reason = ""
         if s.action == "extend":
             if s.reason_at >= 0:
-                marker = clause.toks[s.reason_at]
-                after = marker.end
-                line_end = original.find("\n", after)
-                reason = _as_written(original, after, len(original) if line_end < 0 else line_end)
+                after, home = clause.toks[s.reason_at].end, i
             elif s.reason_at <= -2:
-                other = clauses[-2 - s.reason_at]
-                first = other.toks[0]
-                line_end = original.find("\n", first.end)
-                reason = _as_written(original, first.end, len(original) if line_end < 0 else line_end)
+                home = -2 - s.reason_at
+                after = clauses[home].toks[0].end
+            if s.reason_at >= 0 or s.reason_at <= -2:
+                # to the end of the line, or to the next clause that says something of its own ("…, xong 1")
+                line_end = original.find("\n", after)
+                end = len(original) if line_end < 0 else line_end
+                for j in range(home + 1, len(clauses)):
+                    if clauses[j].toks and (said[j].action not in ("", "reason") or clauses[j].refs):
+                        end = min(end, clauses[j].toks[0].start)
+                        break
+                reason = _as_written(original, after, end)
         content = tuple(t.word for t in clause.toks if t.kind == "w" and t.word not in _STOP and len(t.word) > 1)
         note = ""
         if s.action in ("done", "progress") and 0 <= s.cue_end < len(clause.toks):

@@ -20,7 +20,7 @@ NO_FILES = "(Kênh này không gửi được hình; xem biểu đồ trên Tele
 
 def rate_text(unit: UnitStats) -> str:
     rate = unit.on_time_rate
-    return "chưa có việc đến hạn" if rate is None else f"{rate:.0%} ({unit.done_on_time}/{unit.due_so_far})"
+    return "chưa có việc đến hạn" if rate is None else f"{rate:.0%} ({unit.done_on_time} trên {unit.due_so_far} việc)"
 
 
 def totals_line(unit: UnitStats) -> str:
@@ -47,7 +47,9 @@ def report_summary(stats: Statistics, top: int = TOP_UNITS) -> str:
     behind = [u for u in stats.units[:WORST_LINES] if u.overdue or u.done_late]
     lines.append("Chậm nhất:" if behind else "Chưa đơn vị nào chậm hạn.")
     for number, unit in enumerate(behind, start=1):
-        lines.append(f"{number}. {unit.unit_name} — quá hạn {unit.overdue}/{unit.assigned}, đúng hạn {rate_text(unit)}")
+        lines.append(
+            f"{number}. {unit.unit_name} — quá hạn {unit.overdue} trên {unit.assigned} việc, đúng hạn {rate_text(unit)}"
+        )
     rest = stats.units[top:]
     if rest:
         lines.append(

@@ -168,9 +168,13 @@ class StatusUpdates(Base):
     # --- replies in words ------------------------------------------------------------------------
 
     def _reply(self, msg: Incoming, person: Person, text: str) -> list[Message]:
-        decision = re.fullmatch(r"(đồng ý|dong y|từ chối|tu choi)\s+#?(\d+)\s*(.*)", text.strip().lower(), re.S)
+        decision = re.fullmatch(
+            r"(đồng ý|dong y|từ chối|tu choi)\s+#?(\d{1,12})\s*[,:.-]?\s*(.*)", text.strip(), re.S | re.I
+        )
         if decision:
-            return self._decide(msg, person, int(decision[2]), decision[1] in ("đồng ý", "dong y"))
+            approve = decision[1].lower() in ("đồng ý", "dong y")
+            reason = re.sub(r"^(?:vì|vi|do|lý do|ly do)\s*:?\s*", "", decision[3].strip(), flags=re.I)
+            return self._decide(msg, person, int(decision[2]), approve, None if approve or not reason else reason)
         reading = read_reply(text)
         if reading.question:
             return self._question(person, reading)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from scheduler.clock import LOCAL_TZ
+from scheduler.collation import vietnamese_key
 from scheduler.outbox.notify import Delivery, DigestItem
 from scheduler.outbox.policy import ESCALATION
 from scheduler.register.queries import AssignmentRow, UnitOverdue
@@ -188,7 +189,7 @@ def task_list(rows: list[AssignmentRow], today: date, title: str, group_by_unit:
         by_unit: dict[str, list[AssignmentRow]] = {}
         for row in rows:
             by_unit.setdefault(row.unit_name, []).append(row)
-        ordered = sorted(by_unit.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        ordered = sorted(by_unit.items(), key=lambda kv: (-len(kv[1]), vietnamese_key(kv[0])))
         shown = 0
         for number, (unit, items) in enumerate(ordered):
             if shown >= limit:
@@ -266,6 +267,7 @@ HELP = """Nhắc việc — các lệnh:
 /giahan <số> <ngày> <lý do> (/extend) — xin gia hạn
 /lichsu <số> (/history) — lịch sử một việc
 /baocao [kỳ] (/report) — biểu đồ tiến độ theo đơn vị, vd. /baocao 2022-Q2 (lãnh đạo)
+/duyet [trang] (/approvals) — đề nghị gia hạn đang chờ, cũ nhất trước, với nút đồng ý/từ chối (lãnh đạo)
 /lich (/calendar) — tệp lịch .ics các hạn của đơn vị, để nhập vào lịch điện thoại
 /caidat — giờ nhận tin, nghỉ phép (/nghiphep đến 20/5)
 /kenh telegram|zalo|ca-hai — chọn nơi nhận lời nhắc

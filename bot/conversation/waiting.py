@@ -35,6 +35,10 @@ def _plain(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s#%/]", " ", fold(text.strip().lower())).split())
 
 
+def _names_tasks(text: str) -> bool:
+    return any(intent.tasks for intent in read_reply(text).intents)
+
+
 class Waiting(Base):
     """One waiting question per chat, stored in the database."""
 
@@ -74,12 +78,12 @@ class Waiting(Base):
             answer = self._extension_answer(msg, person, data, text)
             if answer is not None:
                 return answer
-        elif kind == "extend_reason" and text.strip() and not read_reply(text).intents:
+        elif kind == "extend_reason" and text.strip() and not _names_tasks(text):
             return self._request_extension(msg, person, data["id"], date.fromisoformat(data["due"]), text.strip())
         elif kind == "refuse_reason":
             if plain in ("bo qua", "khong", "ko", "-", "khong co"):
                 return self._refuse(msg, person, int(data["request"]), "")
-            if not read_reply(text).intents:
+            if not _names_tasks(text):  # a reason is free text; only "xong 12" and the like are new messages
                 return self._refuse(msg, person, int(data["request"]), text.strip())
         # not an answer: a message of its own is handled as new, and the old question is dropped
         reading = read_reply(text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 from sqlmodel import Session
 
 from scheduler.clock import LOCAL_TZ, Clock
@@ -111,6 +111,31 @@ def request_extension(
             raise ExtensionError("việc này đã xong hoặc đã hủy, không cần gia hạn")
         if new_due <= row.due:
             raise ExtensionError(f"ngày xin gia hạn ({new_due:%d/%m/%Y}) phải sau hạn hiện tại ({row.due:%d/%m/%Y})")
+        pending = conn.execute(
+            select(EXTENSIONS.c.id).where(EXTENSIONS.c.assignment_id == assignment_id, EXTENSIONS.c.state == "pending")
+        ).scalar()
+        if pending is not None:  # asked again: the pending request changes, leaders are not asked twice
+            conn.execute(
+                update(EXTENSIONS)
+                .where(EXTENSIONS.c.id == pending)
+                .values(
+                    requested_due=new_due, reason=reason, requested_by=official_id, channel=channel, chat_id=chat_id
+                )
+            )
+            conn.execute(
+                insert(EVENTS).values(
+                    assignment_id=assignment_id,
+                    at=now,
+                    kind="extension_updated",
+                    actor_official_id=official_id,
+                    actor="",
+                    channel=channel,
+                    old_due=row.due,
+                    new_due=new_due,
+                    note=reason,
+                )
+            )
+            return int(pending)
         inserted = conn.execute(
             insert(EXTENSIONS).values(
                 assignment_id=assignment_id,
@@ -153,6 +178,47 @@ class Decision:
     chat_id: str
 
 
+def pending_extension(engine: Engine, assignment_id: int) -> int | None:
+    """The id of the assignment's request waiting for a leader, if any."""
+    with engine.connect() as conn:
+        found = conn.execute(
+            select(EXTENSIONS.c.id).where(EXTENSIONS.c.assignment_id == assignment_id, EXTENSIONS.c.state == "pending")
+        ).scalar()
+    return int(found) if found is not None else None
+
+
+@dataclass(frozen=True)
+class PendingRequest:
+    id: int
+    assignment_id: int
+    requested_due: date
+    reason: str
+    created_at: datetime
+    requester: str
+
+
+def pending_extensions(engine: Engine, offset: int = 0, limit: int = 5) -> tuple[list[PendingRequest], int]:
+    """Requests waiting for a leader, oldest first: one page, and how many there are in all."""
+    with engine.connect() as conn:
+        total = int(conn.execute(select(func.count()).where(EXTENSIONS.c.state == "pending")).scalar() or 0)
+        rows = conn.execute(
+            select(
+                EXTENSIONS.c.id,
+                EXTENSIONS.c.assignment_id,
+                EXTENSIONS.c.requested_due,
+                EXTENSIONS.c.reason,
+                EXTENSIONS.c.created_at,
+                OFFICIALS.c.name,
+            )
+            .join(OFFICIALS, OFFICIALS.c.id == EXTENSIONS.c.requested_by)
+            .where(EXTENSIONS.c.state == "pending")
+            .order_by(EXTENSIONS.c.created_at, EXTENSIONS.c.id)
+            .offset(offset)
+            .limit(limit)
+        ).all()
+    return [PendingRequest(*r) for r in rows], total
+
+
 def decide_extension(
     engine: Engine,
     request_id: int,
@@ -161,8 +227,10 @@ def decide_extension(
     clock: Clock,
     channel: str = "",
     message_id: str | None = None,
+    note: str = "",
 ) -> Decision:
-    """Approve (the due date moves; the original deadline stays) or refuse; decided once."""
+    """Approve (the due date moves; the original deadline stays) or refuse, with the leader's reason in
+    `note` (it replaces the request's reason in the history); decided once."""
     now = clock.now()
     with engine.begin() as conn:
         request = conn.execute(select(EXTENSIONS).where(EXTENSIONS.c.id == request_id)).mappings().first()
@@ -209,7 +277,7 @@ def decide_extension(
                 message_id=message_id,
                 old_due=old_due,
                 new_due=new_due,
-                note=request["reason"],
+                note=note or request["reason"],
             )
         )
     return Decision(

@@ -7,9 +7,12 @@ import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, Select, func, select
 
+from scheduler.collation import vietnamese_key
+from scheduler.folding import fold
 from scheduler.register.models import ACTIVE_STATUSES, ASSIGNMENTS, TASKS, UNITS, TaskKind
 from scheduler.register.state import PENDING, State, in_state, in_states, state_of
 
@@ -87,6 +90,10 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFC", text).casefold().strip()
 
 
+def _name_of(units: Any, unit_id: int) -> str:
+    return next(str(name) for uid, _code, name, _aliases in units if uid == unit_id)
+
+
 def find_unit_id(engine: Engine, text: str) -> int:
     """A unit by code, name or alias (any case); raises UnknownUnitError with suggestions."""
     wanted = _fold(text)
@@ -98,6 +105,14 @@ def find_unit_id(engine: Engine, text: str) -> int:
             names.setdefault(_fold(label), unit_id)
     if wanted in names:
         return names[wanted]
+    # part of a name, with or without diacritics: "công đoàn", "cong doan" → "Công đoàn thị trấn"
+    words = fold(wanted).split()
+    partial = {unit_id for label, unit_id in names.items() if words and all(w in fold(label).split() for w in words)}
+    if len(partial) == 1:
+        return partial.pop()
+    if len(partial) > 1:
+        labels = sorted({n for u in partial for n in [_name_of(units, u)]}, key=vietnamese_key)
+        raise UnknownUnitError(f"{text!r} khớp nhiều đơn vị: {', '.join(labels[:5])}; hãy ghi rõ hơn")
     close = difflib.get_close_matches(wanted, list(names), n=3, cutoff=0.5)
     hint = f"; có phải: {', '.join(close)}?" if close else "; xem danh sách bằng lệnh nhacviec tasks"
     raise UnknownUnitError(f"không có đơn vị {text!r}{hint}")
@@ -181,4 +196,5 @@ def overdue_summary(engine: Engine, today: date) -> list[UnitOverdue]:
         .order_by(count.desc(), func.min(ASSIGNMENTS.c.due), UNITS.c.code)
     )
     with engine.connect() as conn:
-        return [UnitOverdue(*row) for row in conn.execute(query)]
+        found = [UnitOverdue(*row) for row in conn.execute(query)]
+    return sorted(found, key=lambda u: (-u.count, u.oldest_due, vietnamese_key(u.unit_name)))  # ties: a b c … đ …

@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from scheduler.collation import vietnamese_key
 from scheduler.register.models import ASSIGNMENTS, GROUPS, TASKS, UNITS, Status, TaskKind
 from scheduler.register.state import State, extended, local_day, state_case, state_of
 
@@ -175,7 +176,7 @@ def bucket_of(
 def worst_first(unit: UnitStats) -> tuple[object, ...]:
     """Most overdue first, then the lowest on-time rate, then the most done late."""
     rate = unit.on_time_rate
-    return (-unit.overdue, 2.0 if rate is None else rate, -unit.done_late, unit.unit_name)
+    return (-unit.overdue, 2.0 if rate is None else rate, -unit.done_late, vietnamese_key(unit.unit_name))
 
 
 def counted_in(period: Period) -> tuple[Any, ...]:

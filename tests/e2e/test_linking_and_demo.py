@@ -145,3 +145,17 @@ def test_the_readme_demo_day_plus_4_brings_the_leaders_monday_digest_on_tuesday(
     tuesday = run.stdout.split("═══ 12/04/2022")[1]
     assert "tuần 11/04–17/04/2022" in tuesday  # Monday 11/4 is a holiday: the digest comes on Tuesday
     assert "tuần 11/04–17/04/2022" not in run.stdout.split("═══ 12/04/2022")[0]
+
+
+def test_demo_day_and_as_without_an_argument_explain_themselves(tmp_path: Path) -> None:
+    from datetime import date
+
+    from bot.demo import Demo
+
+    shown: list[str] = []
+    demo = Demo.create(tmp_path, date(2022, 4, 8), "chanh-vp-ubnd", shown.append)
+    demo.handle_line("/day")
+    demo.handle_line("/as")
+    said = "\n".join(shown)
+    assert "Hôm nay trong bản chạy thử là 08/04/2022. Gõ /day +N" in said
+    assert "Gõ /as <tên hoặc mã cán bộ> để đổi" in said

@@ -233,8 +233,8 @@ def test_a_leader_gets_the_chart_and_a_short_summary(history: Engine, clock: Fix
     [answer] = ask(history, clock, "bi-thu", "/baocao 2022-Q2")
     assert answer.attachment is not None and answer.attachment.is_photo
     assert Image.open(io.BytesIO(answer.attachment.data)).size == (1200, 800)
-    assert "quý 2/2022" in answer.text and "Được giao 33" in answer.text and "9% (3/32)" in answer.text
-    assert "1. Công đoàn cơ quan thị trấn — quá hạn 4/5" in answer.text
+    assert "quý 2/2022" in answer.text and "Được giao 33" in answer.text and "9% (3 trên 32 việc)" in answer.text
+    assert "1. Công đoàn cơ quan thị trấn — quá hạn 4 trên 5 việc" in answer.text
     assert "20 đơn vị" not in answer.text and "5 đơn vị còn lại" in answer.text  # 20 units: 15 drawn, 5 counted
     assert len(answer.text) <= 1024  # fits a Telegram photo caption
     [current] = ask(history, clock, "bi-thu", "/baocao")  # on 1 July the default is the quarter just begun
