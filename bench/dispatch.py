@@ -175,7 +175,6 @@ def bench_plan(assignments: int = 100_000) -> None:
         child = """
 import resource, shutil, sys, time
 from datetime import datetime
-from typing import Any
 from scheduler.clock import LOCAL_TZ, FixedClock
 from scheduler.db import make_engine
 from scheduler.outbox.planner import ROWS_PER_TICK, plan

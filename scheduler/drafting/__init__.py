@@ -1,2 +1,1 @@
-"""Drafting a register from a document: reading .txt/.docx/.pdf, finding tasks and deadlines, the draft file.
-"""
+"""Drafting a register from a document: reading .txt/.docx/.pdf, finding tasks and deadlines, the draft file."""

@@ -126,8 +126,15 @@ def _labels(data: dict[str, Any], text: str) -> list[Label]:
         if start < 0:  # the labels promise an exact substring; tolerate spacing differences
             start = " ".join(text.split()).find(" ".join(clause.split()))
         out.append(
-            Label(clause, task.get("lead"), str(task.get("deadline") or ""), task.get("due"), task.get("rrule"),
-                  start, start + len(clause) if start >= 0 else -1)  # fmt: skip
+            Label(
+                clause,
+                task.get("lead"),
+                str(task.get("deadline") or ""),
+                task.get("due"),
+                task.get("rrule"),
+                start,
+                start + len(clause) if start >= 0 else -1,
+            )  # fmt: skip
         )
     return out
 

@@ -25,9 +25,7 @@ def _fresh_copy(target: Path) -> Path:
 @pytest.mark.skipif(shutil.which("make") is None or shutil.which("git") is None, reason="needs make and git")
 def test_the_first_install_prints_a_few_lines_of_progress_and_no_warning(tmp_path: Path) -> None:
     project = _fresh_copy(tmp_path / "nhacviec")
-    done = subprocess.run(
-        ["make", ".venv/.installed"], cwd=project, capture_output=True, text=True, timeout=900
-    )
+    done = subprocess.run(["make", ".venv/.installed"], cwd=project, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr
     lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
     assert len(lines) == 2 and all(line.startswith("nhacviec: ") for line in lines), lines

@@ -52,4 +52,3 @@ def test_corpus_files_are_paired() -> None:
         texts = sorted(p.stem for p in (CORPUS / folder).glob("*.txt"))
         labels = sorted(p.stem for p in (CORPUS / folder).glob("*.yaml"))
         assert texts == labels and texts, folder
-
