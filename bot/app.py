@@ -15,6 +15,7 @@ import secrets
 import signal
 from collections.abc import Awaitable, Callable
 
+from sqlalchemy import Engine
 from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 
@@ -25,10 +26,11 @@ from bot.channels.zalo import DEFAULT_API_URL as ZALO_DEFAULT_URL
 from bot.channels.zalo import ZaloChannel, ZaloClient, zalo_webhook_server
 from bot.conversation.core import Conversation
 from bot.conversation.texts import Message
-from scheduler.clock import SystemClock
+from scheduler.clock import running_clock_from_env
 from scheduler.db import make_engine
 from scheduler.outbox.dispatcher import Dispatcher
 from scheduler.outbox.notify import LoggingNotifier, Notifier
+from scheduler.outbox.ratelimit import RateLimiter
 from scheduler.outbox.ticker import Ticker
 
 log = logging.getLogger("nhacviec")
@@ -76,8 +78,9 @@ async def serve(args: argparse.Namespace) -> None:
     ):
         if name in wanted and not token:
             raise SystemExit(f"Thiếu {variable}. Đặt biến môi trường này trước khi chạy kênh {name}.")
-    clock = SystemClock()
+    clock = running_clock_from_env()
     engine = make_engine(args.database)
+    limiter = shared_limiter(engine, telegram_token)
     notifiers: dict[str, Notifier] = {}
     senders: dict[str, TelegramChannel | ZaloChannel] = {}
     stop = asyncio.Event()
@@ -92,7 +95,9 @@ async def serve(args: argparse.Namespace) -> None:
     if "telegram" in wanted:
         application = build_application(telegram_token, os.environ.get("NHACVIEC_TELEGRAM_API_URL"))
         await application.initialize()
-        telegram = TelegramChannel(application, Conversation(engine, clock, application.bot.username), forward)
+        telegram = TelegramChannel(
+            application, Conversation(engine, clock, application.bot.username), forward, limiter=limiter
+        )
         notifiers[TELEGRAM_CHANNEL] = senders[TELEGRAM_CHANNEL] = telegram
         await telegram.register_commands()
         await application.start()
@@ -131,17 +136,28 @@ async def serve(args: argparse.Namespace) -> None:
     if "log" in wanted:
         notifiers["console"] = LoggingNotifier("console")
         log.warning("Không có token: lời nhắc chỉ ghi vào nhật ký. Muốn thử trên màn hình: nhacviec demo")
-    ticker = Ticker(engine, Dispatcher(engine, notifiers, clock), clock)
+    ticker = Ticker(engine, Dispatcher(engine, notifiers, clock, limiter=limiter), clock)
     ticker.start()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
-    log.info("stopping: letting the current tick finish")
+    log.info("stopping: taking no new reminders, letting the sends in flight finish")
     await ticker.stop()
     for close in reversed(closers):
         await close()
     engine.dispose()
+    log.info("stopped")
+
+
+def shared_limiter(engine: Engine, token: str) -> RateLimiter:
+    """One budget per token: in the database on PostgreSQL (several processes may share the token),
+    in memory on SQLite (one process per file)."""
+    if engine.dialect.name != "postgresql":
+        return RateLimiter()
+    from scheduler.outbox.shared_limit import SharedRateLimiter, bucket_for
+
+    return SharedRateLimiter(engine, bucket_for("telegram", token))
 
 
 async def _stop_server(server: HTTPServer) -> None:

@@ -89,3 +89,22 @@ def clock_from_env(today: str | None = None) -> Clock:
     if text:
         return FixedClock(parse_now(text))
     return SystemClock()
+
+
+class RunningClock:
+    """A clock that starts at a given instant and then runs with the wall clock (a bot run on a past morning)."""
+
+    def __init__(self, start: datetime) -> None:
+        self._start = start
+        self._origin = datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return self._start + (datetime.now(UTC) - self._origin)
+
+
+def running_clock_from_env() -> Clock:
+    """`nhacviec run`: the wall clock, or with `NHACVIEC_NOW` that instant, then running (benchmarks, trials)."""
+    text = os.environ.get("NHACVIEC_NOW")
+    if text:
+        return RunningClock(parse_now(text))
+    return SystemClock()

@@ -7,7 +7,9 @@ enforce Telegram's limits (30 messages a second, 1 a second per chat) by answeri
 
 from __future__ import annotations
 
+import contextlib
 import json
+import random
 import threading
 import time
 from collections import deque
@@ -32,8 +34,23 @@ BOT_USER = {
 class FakeBotApi:
     """Start with `with FakeBotApi() as api:`; `api.base_url` goes to PTB's base_url."""
 
-    def __init__(self, enforce_limits: bool = False) -> None:
+    def __init__(
+        self,
+        enforce_limits: bool = False,
+        delay: tuple[float, float] | None = None,
+        slow: tuple[float, float] = (0.0, 0.0),
+        long_poll: float = 0.0,
+        seed: int = 7,
+    ) -> None:
+        """`delay`: a send is recorded on arrival, then answered after a uniform delay in this range (s);
+        `slow`: (share, seconds) of answers that come that late instead; `long_poll`: an empty getUpdates
+        waits up to this long for an update, as Telegram's does."""
         self.enforce_limits = enforce_limits
+        self.delay = delay
+        self.slow = slow
+        self.long_poll = long_poll
+        self.rng = random.Random(seed)
+        self.in_flight = 0  # sends received whose answer has not gone back yet
         self.lock = threading.Lock()
         self.sent: list[dict[str, Any]] = []
         self.calls: list[str] = []
@@ -157,10 +174,20 @@ class FakeBotApi:
                     self.webhook = params
                 return 200, {"ok": True, "result": True}
             if method == "getUpdates":
+                if not self.updates and self.long_poll:
+                    self.lock.release()
+                    try:
+                        until = time.monotonic() + min(self.long_poll, float(params.get("timeout") or 0))
+                        while not self.updates and time.monotonic() < until:
+                            time.sleep(0.02)
+                    finally:
+                        self.lock.acquire()
                 result = list(self.updates)
                 self.updates.clear()
                 return 200, {"ok": True, "result": result}
             if method in ("sendMessage", "editMessageText", "sendPhoto", "sendDocument"):
+                if "chat_id" not in params:  # a request cut short by a killed client
+                    return 400, {"ok": False, "error_code": 400, "description": "Bad Request: chat_id is empty"}
                 if self.failures:
                     return self.failures.popleft()
                 if self.enforce_limits and method == "sendMessage":
@@ -218,10 +245,28 @@ class FakeBotApi:
                 else:
                     params = {k: _maybe_json(v[0]) for k, v in parse_qs(body.decode()).items()}
                 parts = self.path.strip("/").split("/")
-                if len(parts) != 2 or parts[0] != f"bot{TOKEN}":
-                    status, body = 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
-                else:
-                    status, body = api._answer(parts[1], params)
+                sending = len(parts) == 2 and parts[1] in ("sendMessage", "sendPhoto", "sendDocument")
+                if sending:
+                    with api.lock:
+                        api.in_flight += 1
+                try:
+                    if len(parts) != 2 or parts[0] != f"bot{TOKEN}":
+                        status, body = 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+                    else:
+                        status, body = api._answer(parts[1], params)
+                    if sending and api.delay is not None:
+                        with api.lock:
+                            late = api.rng.random() < api.slow[0]
+                            wait = api.slow[1] if late else api.rng.uniform(*api.delay)
+                        time.sleep(wait)
+                    with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client died (crash tests)
+                        self._reply(status, body)
+                finally:
+                    if sending:
+                        with api.lock:
+                            api.in_flight -= 1
+
+            def _reply(self, status: int, body: dict[str, Any]) -> None:
                 data = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

@@ -19,20 +19,40 @@ from typing import Any
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram import Message as TgMessage
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
-from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 from tornado.httpserver import HTTPServer
 
 from bot.channels.webhook import SecretWebhook, webhook_http_server
 from bot.conversation.core import COMMANDS, Conversation, Incoming
 from bot.conversation.texts import TELEGRAM, Message, render_delivery, split_text
 from scheduler.outbox.notify import Delivery, DeliveryError
+from scheduler.outbox.ratelimit import RateLimiter
 
 CHANNEL = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 log = logging.getLogger("nhacviec.telegram")
 
+# How long a request waits for Telegram's answer before it counts as "maybe delivered".
+ANSWER_TIMEOUT = 30.0
+# How often an answer hit by a 429 is tried again (each after the retry_after Telegram gives).
+ANSWER_RETRIES = 5
 # Sends an answer that belongs to another channel (e.g. an extension request to a leader on Zalo).
 Forward = Callable[[Message], Awaitable[None]]
+
+
+_Through = Callable[[Callable[[], Awaitable[TgMessage]]], Awaitable[TgMessage]]
+
+
+async def _direct(call: Callable[[], Awaitable[TgMessage]]) -> TgMessage:
+    return await call()
 
 
 def _markup(message: Message) -> InlineKeyboardMarkup | None:
@@ -71,32 +91,77 @@ class TelegramChannel:
 
     channel = CHANNEL
 
-    def __init__(self, application: Application, conversation: Conversation, forward: Forward | None = None) -> None:
+    def __init__(
+        self,
+        application: Application,
+        conversation: Conversation,
+        forward: Forward | None = None,
+        limiter: RateLimiter | None = None,
+    ) -> None:
         self.application = application
         self.conversation = conversation
         self.forward = forward
+        # The dispatcher's limiter: answers share the token's one budget, ahead of the reminders.
+        self.limiter = limiter
         application.add_handler(CallbackQueryHandler(self.on_button))
         application.add_handler(MessageHandler(filters.TEXT | filters.COMMAND, self.on_message))
         application.add_error_handler(self.on_error)
 
-    async def send(self, chat_id: str, message: Message, reply_to: int | None = None) -> TgMessage:
-        """Send one answer: its file first (with the text as caption when it fits), then the text in parts."""
+    async def send(
+        self, chat_id: str, message: Message, reply_to: int | None = None, answer_in: bool | None = None
+    ) -> TgMessage:
+        """Send one message: its file first (with the text as caption when it fits), then the text in parts.
+
+        `answer_in` (the chat is a group or not) makes it an answer: each part waits for the limiter's
+        next slot ahead of the reminders, and a 429 is waited out and retried."""
+        if answer_in is None:
+            return await self._send(chat_id, message, reply_to, _direct)
+
+        async def limited(call: Callable[[], Awaitable[TgMessage]]) -> TgMessage:
+            return await self._answer_call(chat_id, answer_in, call)
+
+        return await self._send(chat_id, message, reply_to, limited)
+
+    async def _answer_call(self, chat_id: str, is_group: bool, call: Callable[[], Awaitable[TgMessage]]) -> TgMessage:
+        for attempt in range(ANSWER_RETRIES + 1):
+            try:
+                if self.limiter is None:
+                    return await call()
+                async with self.limiter.sending(chat_id, is_group, urgent=True):
+                    sent = await call()
+                self.limiter.answered(chat_id)
+                return sent
+            except RetryAfter as exc:  # not delivered: wait as told, then again
+                error = delivery_error(exc)
+                if attempt == ANSWER_RETRIES:
+                    raise
+                wait = error.retry_after or 1.0
+                if self.limiter is not None:  # that chat waits, everyone only when the bot is over its limit
+                    self.limiter.refused(chat_id, wait, bot_wide=error.pause_all)
+                log.info("answer to %s hit 429: again in %.0f s", chat_id, wait)
+                await asyncio.sleep(wait)
+        raise AssertionError("unreachable")
+
+    async def _send(self, chat_id: str, message: Message, reply_to: int | None, through: _Through) -> TgMessage:
         text = message.text
         sent: TgMessage | None = None
         if message.attachment is not None:
             fits = len(text) <= TELEGRAM.caption_length
-            sent = await self._send_file(chat_id, message, text if fits else text.split("\n", 1)[0], reply_to)
+            caption = text if fits else text.split("\n", 1)[0]
+            sent = await through(lambda: self._send_file(chat_id, message, caption, reply_to))
             if fits:
                 return sent
             reply_to = None
         parts = split_text(text, TELEGRAM.max_length)
         for number, part in enumerate(parts, start=1):
             last = number == len(parts)
-            sent = await self.application.bot.send_message(
-                chat_id=chat_id,
-                text=part,
-                reply_markup=_markup(message) if last else None,
-                reply_to_message_id=reply_to if number == 1 else None,
+            sent = await through(
+                lambda part=part, last=last, number=number: self.application.bot.send_message(  # type: ignore[misc]
+                    chat_id=chat_id,
+                    text=part,
+                    reply_markup=_markup(message) if last else None,
+                    reply_to_message_id=reply_to if number == 1 else None,
+                )
             )
         assert sent is not None
         return sent
@@ -122,14 +187,16 @@ class TelegramChannel:
         return str(sent.message_id)
 
     async def _answer(self, incoming: Incoming, chat_id: str) -> None:
+        """The core's answers, sent to the chat that spoke through the token's one budget."""
         answers = await asyncio.to_thread(self.conversation.handle, incoming)
         for message in answers:
             if message.channel not in (None, CHANNEL):
                 if self.forward is not None:
                     await self.forward(message)
                 continue
+            to = message.chat_id or chat_id
             try:
-                await self.send(message.chat_id or chat_id, message)
+                await self.send(to, message, answer_in=incoming.is_group if to == chat_id else False)
             except TelegramError as exc:
                 log.warning("could not send an answer to %s: %s", message.chat_id or chat_id, exc)
 
@@ -184,9 +251,44 @@ class TelegramChannel:
         await self.application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS.items()])
 
 
+class OneChatInOrder(BaseUpdateProcessor):
+    """Updates of different chats are handled side by side (a wave of replies is answered in parallel), those of
+    one chat one after another, in the order they came (a conversation's state moves one step at a time)."""
+
+    def __init__(self, max_concurrent_updates: int = 16) -> None:
+        super().__init__(max_concurrent_updates)
+        self._chats: dict[object, tuple[asyncio.Lock, int]] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat.id if isinstance(update, Update) and update.effective_chat else None
+        lock, users = self._chats.get(chat, (asyncio.Lock(), 0))
+        self._chats[chat] = (lock, users + 1)
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            lock, users = self._chats[chat]
+            if users == 1:
+                del self._chats[chat]
+            else:
+                self._chats[chat] = (lock, users - 1)
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
+
+
 def build_application(token: str, base_url: str | None = None) -> Application:
-    """A PTB application; `base_url` points it at another Bot API server (a local one in tests)."""
+    """A PTB application; `base_url` points it at another Bot API server (a local one in tests).
+
+    Answers are waited for up to ANSWER_TIMEOUT: Telegram sometimes answers after tens of seconds, and a
+    send given up on may still have been delivered (one repeat when it is retried)."""
     builder = ApplicationBuilder().token(token)
+    builder = builder.read_timeout(ANSWER_TIMEOUT).write_timeout(ANSWER_TIMEOUT).connect_timeout(10.0)
+    builder = builder.pool_timeout(ANSWER_TIMEOUT).media_write_timeout(ANSWER_TIMEOUT)
+    builder = builder.concurrent_updates(OneChatInOrder())
     if base_url:
         root = base_url.rstrip("/")
         builder = builder.base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")

@@ -1,22 +1,47 @@
 """The dispatcher: claim due outbox rows one person at a time, send them as one message, record the result.
 
-Delivery guarantee: at least once, with at most one repeat per crash. A row is claimed with a
-conditional UPDATE (planned → sending, and on PostgreSQL under `FOR UPDATE SKIP LOCKED`, so that several
-processes share the outbox), sent with no transaction open, then marked sent with the channel's message
-id. A crash between the send and the mark leaves the row in `sending`; the sweeper returns it to
-`planned` after `sending_timeout`, and that one message may go out twice.
+Delivery guarantee: at least once; a crash repeats at most the messages that were in flight (at most
+`concurrency`). A claim moves a person's due rows planned → sending in one statement and stamps them
+with the claiming process (`claimed_by`, a worker id) and a lease; the send runs with no transaction
+open; then the rows are marked sent with the channel's message id. Rows whose owner is gone go back to
+`planned` within seconds: on SQLite (one process per file) every `sending` row at start-up, on PostgreSQL
+the rows of a worker whose heartbeat stopped; a lease that runs out (a live but stuck owner) does the same.
+On PostgreSQL several processes claim side by side: the pick skips locked rows, a person is claimed under
+a transaction-level advisory lock taken without waiting, and the person's rows are locked in id order,
+so that two claimers never deadlock and never split one person's morning.
+
+SIGTERM: `request_stop` stops new claims, lets the sends in flight finish, records them (see the ticker).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import os
+import secrets
+import socket
+import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, Table, and_, bindparam, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    not_,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
 
 from scheduler.clock import Clock, local_now, local_today
 from scheduler.outbox.notify import Delivery, DeliveryError, DigestItem, Notifier
@@ -26,10 +51,12 @@ from scheduler.outbox.ratelimit import RateLimiter
 from scheduler.register.models import (
     ASSIGNMENTS,
     CHATS,
+    DIGESTS,
     OFFICIALS,
     REMINDERS,
     TASKS,
     UNITS,
+    WORKERS,
     ReminderState,
     Role,
 )
@@ -40,6 +67,15 @@ log = logging.getLogger("nhacviec.dispatcher")
 NOTICE = "notice"
 # How often a transient failure is retried at once (with back-off) before the row waits for a later tick.
 QUICK_RETRIES = 4
+# A worker writes its heartbeat this often; one silent for HEARTBEAT_DEAD is gone and its claims are swept.
+HEARTBEAT_EVERY = 5.0
+HEARTBEAT_DEAD = timedelta(seconds=20)
+SWEPT = "gửi dở dang (tiến trình dừng); gửi lại"
+
+
+def make_worker_id() -> str:
+    """Unique per process start: the host, the process id and a random part (pids are reused)."""
+    return f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(6)}"
 
 
 @dataclass
@@ -61,6 +97,15 @@ class Claim:
     attempts: int
 
 
+def ours(table: Table, worker_id: str, outcome: ReminderState) -> Any:
+    """The rows a worker may record an outcome on: those it still holds; a delivered message also settles
+    a row swept back to `planned` meanwhile (not one claimed again by another process: that one is theirs)."""
+    held = and_(table.c.state == ReminderState.sending.value, table.c.claimed_by == worker_id)
+    if outcome == ReminderState.sent:
+        return or_(held, table.c.state == ReminderState.planned.value)
+    return held
+
+
 def backoff(attempt: int, base: float = 2.0, cap: float = 600.0) -> float:
     """Seconds before retry number `attempt` (1, 2, …): doubling, capped."""
     return float(min(cap, base * 2 ** max(0, attempt - 1)))
@@ -79,8 +124,10 @@ class Dispatcher:
         policy: ReminderPolicy | None = None,
         max_attempts: int = 5,
         concurrency: int = 32,
-        sending_timeout: timedelta = timedelta(minutes=5),
+        lease: timedelta = timedelta(minutes=5),
         quick_retry_base: float = 0.5,
+        send_timeout: float = 60.0,
+        worker_id: str | None = None,
     ) -> None:
         self.engine = engine
         self.notifiers = notifiers
@@ -89,8 +136,58 @@ class Dispatcher:
         self.policy = policy
         self.max_attempts = max_attempts
         self.concurrency = concurrency
-        self.sending_timeout = sending_timeout
+        self.lease = lease
         self.quick_retry_base = quick_retry_base
+        # The channel's own HTTP timeouts come first (30 s for Telegram); this only guards against a hang.
+        self.send_timeout = send_timeout
+        self.worker_id = worker_id or make_worker_id()
+        self.stopping = False
+        self.in_flight = 0
+        self._beat_at = -math.inf  # monotonic time of the last heartbeat
+        self._started = False
+
+    # --- the process that claims ---------------------------------------------------------------
+
+    @property
+    def shared(self) -> bool:
+        """Several processes may share this database (PostgreSQL); SQLite is one process per file."""
+        return self.engine.dialect.name == "postgresql"
+
+    def heartbeat(self) -> None:
+        """Say this worker is alive (first call registers it); forget workers silent for an hour."""
+        self._beat_at = time.monotonic()
+        now = self.clock.now()
+        with self.engine.begin() as conn:
+            updated = conn.execute(
+                update(WORKERS).where(WORKERS.c.id == self.worker_id).values(heartbeat_at=now)
+            ).rowcount
+            if not updated:
+                conn.execute(WORKERS.insert().values(id=self.worker_id, started_at=now, heartbeat_at=now))
+            conn.execute(delete(WORKERS).where(WORKERS.c.heartbeat_at < now - timedelta(hours=1)))
+
+    def retire(self) -> int:
+        """At exit: give back any row still ours in `sending` (a send that outlived the grace) and leave."""
+        returned = 0
+        with self.engine.begin() as conn:
+            for table in self._tables():
+                returned += (
+                    conn.execute(
+                        update(table)
+                        .where(table.c.state == ReminderState.sending.value, table.c.claimed_by == self.worker_id)
+                        .values(state=ReminderState.planned.value, claimed_by=None, lease_until=None, last_error=SWEPT)
+                    ).rowcount
+                    or 0
+                )
+            conn.execute(delete(WORKERS).where(WORKERS.c.id == self.worker_id))
+        return returned
+
+    def request_stop(self) -> None:
+        """Take no new rows; the sends in flight finish and are recorded."""
+        self.stopping = True
+
+    @staticmethod
+    def _tables() -> tuple[Table, ...]:
+        return (REMINDERS, DIGESTS)
 
     # --- when ------------------------------------------------------------------------------------
 
@@ -126,44 +223,114 @@ class Dispatcher:
             .with_for_update(skip_locked=True)
         )
 
+    def claimed(self, now: Any, table: Table = REMINDERS, lease_until: Any = None) -> dict[str, Any]:
+        """The values that move a row planned → sending, held by this worker under a lease."""
+        return {
+            "state": ReminderState.sending.value,
+            "claimed_at": now,
+            "claimed_by": self.worker_id,
+            "lease_until": now + self.lease if lease_until is None else lease_until,
+            "attempts": table.c.attempts + 1,
+        }
+
     @cached_property
-    def _claim_statements(self) -> tuple[Any, Any]:
-        """The claim's two statements, built once (building them cost more than running them)."""
+    def _claim_statements(self) -> tuple[Any, Any, Any]:
+        """The claim's statements, built once (building them cost more than running them): the pick, the
+        update of a person's rows (SQLite), and the same locking the rows in id order first (PostgreSQL)."""
         now = bindparam("now", type_=REMINDERS.c.send_after.type)
+        lease_until = bindparam("lease_until", type_=REMINDERS.c.send_after.type)
+        persons = and_(
+            self.due(now), REMINDERS.c.official_id == bindparam("person"), REMINDERS.c.channel == bindparam("on")
+        )
         take = (
             update(REMINDERS)
-            .where(
-                self.due(now), REMINDERS.c.official_id == bindparam("person"), REMINDERS.c.channel == bindparam("on")
-            )
-            .values(state=ReminderState.sending.value, claimed_at=now, attempts=REMINDERS.c.attempts + 1)
+            .where(persons)
+            .values(self.claimed(now, lease_until=lease_until))
             .returning(REMINDERS.c.id, REMINDERS.c.attempts)
         )
-        return self.pick(now), take
+        in_order = select(REMINDERS.c.id).where(persons).order_by(REMINDERS.c.id).with_for_update()
+        take_locked = (
+            update(REMINDERS)
+            .where(REMINDERS.c.id.in_(in_order.scalar_subquery()))
+            .values(self.claimed(now, lease_until=lease_until))
+            .returning(REMINDERS.c.id, REMINDERS.c.attempts)
+        )
+        return self.pick(now), take, take_locked
 
     def claim_next(self) -> Claim | None:
         """Claim every due row of the next person waiting; None when nobody is waiting."""
+        if self.shared:
+            return self._claim_shared()
         now = self.clock.now()
-        pick_next, take = self._claim_statements
-        with self.engine.begin() as conn:
+        values = {"now": now, "lease_until": now + self.lease}
+        pick_next, take, _ = self._claim_statements
+        with self.engine.begin() as conn:  # SQLite: one process per file, one writer at a time
             while True:
-                pick = conn.execute(pick_next, {"now": now}).first()
+                pick = conn.execute(pick_next, values).first()
                 if pick is None:
                     return None
                 official_id, channel = pick
-                claimed = conn.execute(take, {"now": now, "person": official_id, "on": channel}).all()
-                if claimed:  # another process may have taken them between the two statements
+                claimed = conn.execute(take, {**values, "person": official_id, "on": channel}).all()
+                if claimed:
                     return Claim(official_id, channel, tuple(sorted(r[0] for r in claimed)), max(r[1] for r in claimed))
 
-    def sweep(self, table: Table = REMINDERS) -> int:
-        """Return rows of an outbox table stuck in `sending` (a crash mid-send) to `planned`; they may repeat once."""
-        limit = self.clock.now() - self.sending_timeout
+    def _claim_shared(self) -> Claim | None:
+        """PostgreSQL: pick a row nobody holds, take its person's advisory lock without waiting (another
+        claimer has that person: pick again), then claim the person's rows in id order in one statement."""
+        busy: set[tuple[int, str]] = set()
+        person = tuple_(REMINDERS.c.official_id, REMINDERS.c.channel)
+        pick_next, _, take_locked = self._claim_statements
+        while True:
+            now = self.clock.now()
+            values = {"now": now, "lease_until": now + self.lease}
+            with self.engine.begin() as conn:
+                # rare: another claimer holds a person we picked
+                query = self.pick(now).where(not_(person.in_(list(busy)))) if busy else pick_next
+                pick: Any = conn.execute(query, values).first()
+                if pick is None:
+                    return None
+                official_id, channel = int(pick[0]), str(pick[1])
+                mine = conn.execute(
+                    text("SELECT pg_try_advisory_xact_lock(hashtext('claim:' || :channel), :official)"),
+                    {"channel": channel, "official": official_id},
+                ).scalar()
+                if not mine:  # rolled back at once: this transaction never waits while holding a row
+                    busy.add((official_id, channel))
+                    continue
+                claimed = conn.execute(take_locked, {**values, "person": official_id, "on": channel}).all()
+            if claimed:
+                return Claim(official_id, channel, tuple(sorted(r[0] for r in claimed)), max(r[1] for r in claimed))
+
+    def sweep(self, table: Table = REMINDERS, *, startup: bool = False) -> int:
+        """Return rows stuck in `sending` to `planned`; they may repeat once (the send may have arrived).
+
+        A row is stuck when its lease ran out, or when its owner is gone: at start-up on SQLite every
+        `sending` row (one process per file, and this one has claimed nothing yet); on PostgreSQL any row
+        whose owner's heartbeat stopped (or that has no owner: written before owners were recorded)."""
+        now = self.clock.now()
+        stuck = or_(
+            table.c.lease_until < now, and_(table.c.lease_until.is_(None), table.c.claimed_at < now - self.lease)
+        )
+        if startup and not self.shared:
+            stuck = table.c.claimed_by.is_distinct_from(self.worker_id)
+        elif self.shared:
+            alive = select(WORKERS.c.id).where(WORKERS.c.heartbeat_at >= now - HEARTBEAT_DEAD)
+            stuck = or_(stuck, table.c.claimed_by.is_(None), table.c.claimed_by.not_in(alive))
         with self.engine.begin() as conn:
             result = conn.execute(
                 update(table)
-                .where(table.c.state == ReminderState.sending.value, table.c.claimed_at < limit)
-                .values(state=ReminderState.planned.value, last_error="gửi dở dang (tiến trình dừng); gửi lại")
+                .where(table.c.state == ReminderState.sending.value, stuck)
+                .values(state=ReminderState.planned.value, claimed_by=None, lease_until=None, last_error=SWEPT)
             )
-        return result.rowcount or 0
+        swept = result.rowcount or 0
+        if swept:
+            log.warning(
+                "%d %s rows were left in sending by a process that stopped: sending them again", swept, table.name
+            )
+        return swept
+
+    def sweep_all(self, *, startup: bool = False) -> int:
+        return sum(self.sweep(table, startup=startup) for table in self._tables())
 
     # --- building the message --------------------------------------------------------------------
 
@@ -226,6 +393,13 @@ class Dispatcher:
 
     async def send(self, claim: Claim, report: DispatchReport) -> None:
         """Send one claim; retry transient failures with back-off; record the outcome."""
+        self.in_flight += 1
+        try:
+            await self._send(claim, report)
+        finally:
+            self.in_flight -= 1
+
+    async def _send(self, claim: Claim, report: DispatchReport) -> None:
         delivery = await asyncio.to_thread(self._build, claim)
         if delivery is None:
             await asyncio.to_thread(
@@ -238,12 +412,14 @@ class Dispatcher:
         for attempt in range(QUICK_RETRIES + 1):
             try:
                 async with self.limiter.sending(delivery.chat_id, delivery.is_group):
-                    message_id = await notifier.deliver(delivery)
+                    message_id = await asyncio.wait_for(notifier.deliver(delivery), self.send_timeout)
                 self.limiter.answered(delivery.chat_id)
             except DeliveryError as exc:
                 error = exc
                 if exc.retry_after:  # that chat waits; everyone only when the bot is over its global limit
                     self.limiter.refused(delivery.chat_id, exc.retry_after, bot_wide=exc.pause_all)
+            except TimeoutError:
+                error = DeliveryError(f"không có trả lời sau {self.send_timeout:.0f} giây (có thể đã tới)")
             except Exception as exc:  # a channel bug must not stop the other messages
                 log.exception("channel %s failed unexpectedly", claim.channel)
                 error = DeliveryError(f"{type(exc).__name__}: {exc}")
@@ -255,16 +431,18 @@ class Dispatcher:
                 report.rows_sent += len(claim.ids)
                 return
             if error.migrate_to:
-                self._migrate(claim, delivery.chat_id, error.migrate_to)
+                await asyncio.to_thread(self._migrate, claim, delivery.chat_id, error.migrate_to)
                 delivery = replace(delivery, chat_id=error.migrate_to)
                 continue
             if error.permanent:
                 break
             report.retried += 1
-            if attempt < QUICK_RETRIES:
+            if attempt < QUICK_RETRIES and not self.stopping:  # stopping: the row waits for the next process
                 await asyncio.sleep(error.retry_after or backoff(attempt + 1, self.quick_retry_base, 30.0))
+            else:
+                break
         assert error is not None
-        self._failed(claim, delivery, error, report)
+        await asyncio.to_thread(self._failed, claim, delivery, error, report)
 
     def _failed(self, claim: Claim, delivery: Delivery, error: DeliveryError, report: DispatchReport) -> None:
         if error.permanent or claim.attempts >= self.max_attempts:
@@ -291,7 +469,7 @@ class Dispatcher:
         message_id: str | None = None,
         next_attempt_at: datetime | None = None,
     ) -> None:
-        values: dict[str, Any] = {"state": state.value, "last_error": error[:500]}
+        values: dict[str, Any] = {"state": state.value, "last_error": error[:500], "lease_until": None}
         if state == ReminderState.sent:
             values.update(sent_at=self.clock.now(), chat_id=chat_id, message_id=message_id)
         if next_attempt_at is not None:
@@ -299,7 +477,7 @@ class Dispatcher:
         with self.engine.begin() as conn:
             conn.execute(
                 update(REMINDERS)
-                .where(REMINDERS.c.id.in_(claim.ids), REMINDERS.c.state == ReminderState.sending.value)
+                .where(REMINDERS.c.id.in_(claim.ids), ours(REMINDERS, self.worker_id, state))
                 .values(values)
             )
 
@@ -365,17 +543,25 @@ class Dispatcher:
                     )
 
     async def run_once(self) -> DispatchReport:
-        """Send everything that is due now, several people at a time."""
-        report = DispatchReport(swept=self.sweep())
-        if not self.may_send_now():
+        """Send everything that is due now, several people at a time, until told to stop."""
+        if time.monotonic() - self._beat_at >= HEARTBEAT_EVERY:
+            await asyncio.to_thread(self.heartbeat)
+        if self._started:
+            swept = await asyncio.to_thread(self.sweep)
+        else:  # a process that starts takes back what a dead one left, in every outbox table, at once
+            swept = await asyncio.to_thread(self.sweep_all, startup=True)
+            self._started = True
+        report = DispatchReport(swept=swept)
+        if self.stopping or not await asyncio.to_thread(self.may_send_now):
             return report
         running: set[asyncio.Task[None]] = set()
-        while True:
+        while not self.stopping:
+            if len(running) >= self.concurrency:  # a slot first, then the claim: a crash repeats ≤ concurrency
+                _done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                continue
             claim = await asyncio.to_thread(self.claim_next)
             if claim is None:
                 break
-            if len(running) >= self.concurrency:
-                _done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
             running.add(asyncio.create_task(self.send(claim, report)))
         if running:
             await asyncio.gather(*running)

@@ -13,6 +13,11 @@ A 429 is taken as Telegram means it. Telegram does not say whose limit was hit, 
 chat alone, and the others go on at the full pace; only when most of the latest answers are 429s for
 several chats is the bot over its global limit, and then everyone waits `retry_after` and resumes at the
 full pace at once (the pacing does not ramp up again).
+
+One budget for every send of a token: the dispatcher's reminders and notices and the answers to the chat
+that just spoke. Answers go first (`urgent`): a person waiting for an answer matters more than a reminder
+a second later. On PostgreSQL `SharedRateLimiter` keeps the same windows in a table, so that any number of
+processes sharing a token stay within one budget.
 """
 
 from __future__ import annotations
@@ -73,6 +78,7 @@ class RateLimiter:
         self._chat_paused: dict[str, float] = {}  # a 429 for one chat: that chat waits
         self._answers: deque[str | None] = deque(maxlen=RECENT_ANSWERS)  # chat refused by a 429, or None
         self.floods = 0  # how often the answers meant the bot's global limit
+        self._urgent = 0  # answers waiting for a slot: reminders make way
         self.margin = margin  # clocks and rounding: a few milliseconds more than the limit's own window
 
     def pause(self, seconds: float) -> None:
@@ -118,36 +124,69 @@ class RateLimiter:
         ready = max(ready, self._free_at(history, limit, window, now))
         return ready - now
 
-    async def _take(self, chat_id: str, is_group: bool) -> _Send:
+    async def _take(self, chat_id: str, is_group: bool, urgent: bool = False) -> _Send:
         loop = asyncio.get_running_loop()
         if self._lock_loop is not loop:  # a lock belongs to one event loop; the demo runs one per morning
             self._lock, self._lock_loop = asyncio.Lock(), loop
-        async with self._lock:
-            while (wait := self._wait_needed(chat_id, is_group)) > 1e-6:  # float noise is not a wait
-                await self._sleep(min(wait, self._poll) if math.isinf(wait) else wait)
-            now = self._now()
-            interval = 1.0 / self.per_second
-            # The next slot follows the ideal timeline, so that late wake-ups do not add up to a slower rate,
-            # catching up gently: never sooner than 0.9 of an interval after this send.
-            self._next_slot = max(self._next_slot + interval, now + 0.9 * interval)
-            send = _Send(now)
-            self._all.append(send)
-            self._chats[chat_id].append(send)
-            if len(self._chats) > 50_000:  # forget idle chats
-                for key in [k for k, v in self._chats.items() if not v or now - v[-1].done > 60.0]:
-                    del self._chats[key]
-            return send
+        if urgent:
+            self._urgent += 1
+        try:
+            while True:
+                async with self._lock:
+                    if await self._wait_turn(chat_id, is_group, urgent):
+                        return self._record(chat_id)
+                await self._sleep(max(self._poll, 0.01))  # an answer is waiting: let it have the lock first
+        finally:
+            if urgent:
+                self._urgent -= 1
+
+    async def _wait_turn(self, chat_id: str, is_group: bool, urgent: bool) -> bool:
+        """Under the lock: wait until a message fits every window; False when a reminder must make way."""
+        while True:
+            if not urgent and self._urgent:
+                return False
+            wait = await self._wait_for(chat_id, is_group)
+            if wait <= 1e-6:  # float noise is not a wait
+                return True
+            if math.isinf(wait):
+                wait = self._poll
+            await self._sleep(wait if urgent else min(wait, 0.05))
+
+    async def _wait_for(self, chat_id: str, is_group: bool) -> float:
+        """Seconds until a send may start (0 when it may start now); the shared limiter asks the database."""
+        return self._wait_needed(chat_id, is_group)
+
+    def _record(self, chat_id: str) -> _Send:
+        now = self._now()
+        interval = 1.0 / self.per_second
+        # The next slot follows the ideal timeline, so that late wake-ups do not add up to a slower rate,
+        # catching up gently: never sooner than 0.9 of an interval after this send.
+        self._next_slot = max(self._next_slot + interval, now + 0.9 * interval)
+        send = _Send(now)
+        self._all.append(send)
+        self._chats.setdefault(chat_id, deque()).append(send)
+        if len(self._chats) > 50_000:  # forget idle chats
+            for key in [k for k, v in self._chats.items() if not v or now - v[-1].done > 60.0]:
+                del self._chats[key]
+        return send
+
+    async def _release(self, send: _Send) -> None:
+        """After the answer: the shared limiter records it in the database."""
 
     @asynccontextmanager
-    async def sending(self, chat_id: str, is_group: bool = False) -> AsyncIterator[None]:
-        """Wait for a free slot, send inside the block; the answer's time is recorded when it ends."""
-        send = await self._take(chat_id, is_group)
+    async def sending(self, chat_id: str, is_group: bool = False, urgent: bool = False) -> AsyncIterator[None]:
+        """Wait for a free slot, send inside the block; the answer's time is recorded when it ends.
+
+        `urgent`: an answer to the chat that just spoke; it takes the next slot before any reminder."""
+        send = await self._take(chat_id, is_group, urgent)
         try:
             yield
         finally:
             send.done = self._now()
+            await self._release(send)
 
     async def acquire(self, chat_id: str, is_group: bool = False) -> None:
         """Wait for a free slot for a send that takes no time (for callers that cannot say when it ends)."""
         send = await self._take(chat_id, is_group)
         send.done = send.start
+        await self._release(send)

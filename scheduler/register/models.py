@@ -185,6 +185,9 @@ class Delivered(SQLModel):
     attempts: int = 0
     next_attempt_at: datetime | None = None
     claimed_at: datetime | None = None
+    # who holds a row in `sending` (a worker's id) and until when: a dead owner's rows are swept at once
+    claimed_by: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = None
     sent_at: datetime | None = None
     last_error: str = ""
     chat_id: str | None = Field(default=None, max_length=64)
@@ -229,6 +232,35 @@ class LeaderDigest(Delivered, table=True):
     channel: str = Field(max_length=16)
     week_of: date  # the Monday of the week
     send_after: datetime
+
+
+class Worker(SQLModel, table=True):
+    """A running `nhacviec run` process: its heartbeat tells the others whether its claims are still held."""
+
+    id: str = Field(primary_key=True, max_length=64)  # host:pid:random, unique per process start
+    started_at: datetime
+    heartbeat_at: datetime
+
+
+class SendSlot(SQLModel, table=True):
+    """One send under a bot token, shared by every process on one PostgreSQL: the limiter's memory.
+
+    A send counts from `started_at` until a window after `done_at` (for ever while `done_at` is empty,
+    up to a minute for a process that died mid-send)."""
+
+    __tablename__ = "send_slot"
+    __table_args__ = (
+        Index("ix_send_slot_bucket_started", "bucket", "started_at"),
+        Index("ix_send_slot_bucket_chat", "bucket", "chat_id"),
+        Index("ix_send_slot_bucket_done", "bucket", "done_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    bucket: str = Field(max_length=64)
+    chat_id: str = Field(max_length=64)
+    is_group: bool = False
+    started_at: datetime
+    done_at: datetime | None = None
 
 
 class Invite(SQLModel, table=True):
@@ -323,6 +355,8 @@ EVENTS: Table = StatusEvent.__table__  # type: ignore[attr-defined]
 META: Table = RegisterMeta.__table__  # type: ignore[attr-defined]
 CHATS: Table = ChatLink.__table__  # type: ignore[attr-defined]
 REMINDERS: Table = Reminder.__table__  # type: ignore[attr-defined]
+WORKERS: Table = Worker.__table__  # type: ignore[attr-defined]
+SEND_SLOTS: Table = SendSlot.__table__  # type: ignore[attr-defined]
 INVITES: Table = Invite.__table__  # type: ignore[attr-defined]
 INVITE_ATTEMPTS: Table = InviteAttempt.__table__  # type: ignore[attr-defined]
 EXTENSIONS: Table = ExtensionRequest.__table__  # type: ignore[attr-defined]

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 
 from scheduler.clock import Clock, at_local, local_now, local_today, to_utc
-from scheduler.outbox.dispatcher import Dispatcher, backoff
+from scheduler.outbox.dispatcher import Dispatcher, backoff, ours
 from scheduler.outbox.notify import Delivery, DeliveryError
 from scheduler.outbox.planner import insert_ignoring_duplicates, recipients
 from scheduler.register.models import ASSIGNMENTS, CHATS, DIGESTS, EVENTS, OFFICIALS, TASKS, UNITS, ReminderState, Role
@@ -181,17 +181,18 @@ class WeeklySender:
             claimed = conn.execute(
                 update(DIGESTS)
                 .where(DIGESTS.c.id.in_(ids), self.dispatcher.due(now, DIGESTS))
-                .values(state=ReminderState.sending.value, claimed_at=now, attempts=DIGESTS.c.attempts + 1)
+                .values(self.dispatcher.claimed(now, DIGESTS))
                 .returning(DIGESTS.c.id, DIGESTS.c.official_id, DIGESTS.c.channel, DIGESTS.c.attempts)
             ).all()
         return [tuple(row) for row in claimed]  # type: ignore[misc]
 
     def _finish(self, row_id: int, values: dict[str, Any]) -> None:
+        outcome = ReminderState(values["state"])
         with self.engine.begin() as conn:
             conn.execute(
                 update(DIGESTS)
-                .where(DIGESTS.c.id == row_id, DIGESTS.c.state == ReminderState.sending.value)
-                .values(values)
+                .where(DIGESTS.c.id == row_id, ours(DIGESTS, self.dispatcher.worker_id, outcome))
+                .values({**values, "lease_until": None})
             )
 
     def _delivery(self, official_id: int, channel: str, report: WeeklyReport) -> Delivery | None:
@@ -261,7 +262,7 @@ class WeeklySender:
         result = WeeklySendReport()
         await asyncio.to_thread(self.dispatcher.sweep, DIGESTS)
         await asyncio.to_thread(plan_weekly, self.engine, self.clock)
-        if not await asyncio.to_thread(self.dispatcher.may_send_now):
+        if self.dispatcher.stopping or not await asyncio.to_thread(self.dispatcher.may_send_now):
             return result
         rows = await asyncio.to_thread(self.claim)
         if not rows:

@@ -83,7 +83,34 @@ def test_a_pause_holds_everyone_for_retry_after() -> None:
     rate = limiter(clock)
     rate.pause(7)
     asyncio.run(rate.acquire("anyone"))
-    assert clock.now == 7.0
+    assert abs(clock.now - 7.0) < 1e-9
+
+
+def test_an_answer_takes_the_next_slot_before_waiting_reminders() -> None:
+    """Twenty reminders queue for the budget; an answer that comes after them goes out next, not last."""
+    clock = FakeTime()
+
+    async def sleep(seconds: float) -> None:  # time moves, and the other tasks get their turn
+        clock.now += seconds
+        await asyncio.sleep(0)
+
+    rate = RateLimiter(per_second=2, monotonic=clock.monotonic, sleep=sleep, margin=0.0)
+    order: list[str] = []
+
+    async def send(name: str, urgent: bool) -> None:
+        async with rate.sending(name, urgent=urgent):
+            order.append(name)
+
+    async def run() -> None:
+        reminders = [asyncio.create_task(send(f"reminder-{i}", False)) for i in range(20)]
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        answer = asyncio.create_task(send("answer", True))
+        await asyncio.gather(answer, *reminders)
+
+    asyncio.run(run())
+    assert order.index("answer") <= 3
+    assert len(order) == 21
 
 
 def test_a_429_for_one_chat_delays_that_chat_and_no_other() -> None:
