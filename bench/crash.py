@@ -38,6 +38,7 @@ def kills(args: argparse.Namespace, folder: Path, rng: random.Random) -> None:
         start = time.monotonic()
         child = morning.spawn()
         in_flight: list[int] = []
+        rows_in_flight: list[int] = []
         delays: list[float] = []
         missed = 0
         while len(in_flight) < args.kills:
@@ -51,6 +52,7 @@ def kills(args: argparse.Namespace, folder: Path, rng: random.Random) -> None:
             child.wait()
             stuck = morning.ids_in("sending")
             in_flight.append(morning.messages_in_sending())
+            rows_in_flight.append(len(stuck))
             child = morning.spawn()
             took = wait_for(lambda stuck=stuck: morning.settled(stuck), 120, step=0.1)  # type: ignore[misc]
             delays.append(took if took is not None else float("inf"))
@@ -64,15 +66,15 @@ def kills(args: argparse.Namespace, folder: Path, rng: random.Random) -> None:
             f"{missed}); {elapsed:.0f} s in all; {len(api.sent):,} messages received"
         )
         print(
-            f"  lost {lost}; repeated {repeated} (person, task) pairs; messages in flight at the kills: "
-            f"{sum(in_flight)} (per kill {min(in_flight, default=0)}–{max(in_flight, default=0)}); "
+            f"  lost {lost}; repeated {repeated} (person, task) pairs; in flight at the kills: {sum(rows_in_flight)} "
+            f"pairs in {sum(in_flight)} messages (per kill {min(in_flight, default=0)}–{max(in_flight, default=0)}); "
             f"still waiting in the outbox: {morning.count('planned', 'sending')}"
         )
         print(
             f"  rows a kill left in sending, sent again after the restart in: max {max(delays, default=0):.1f} s, "
             f"mean {sum(delays) / max(1, len(delays)):.1f} s (start-up included)"
         )
-        print("  targets: 0 lost, repeated ≤ messages in flight at the kills, stuck rows out in < 10 s")
+        print("  targets: 0 lost, repeated ≤ pairs in flight at the kills, stuck rows out in < 10 s")
         morning.engine.dispose()
 
 
