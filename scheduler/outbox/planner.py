@@ -339,7 +339,9 @@ def plan_all(engine: Engine, clock: Clock, policy: ReminderPolicy | None = None)
             break
     if total.planned and not total.deferred:
         with engine.begin() as conn:
-            deliver_by(conn, local_today(clock), register_policy(conn, policy))
+            active = register_policy(conn, policy)
+            if clock.now() < to_utc(at_local(local_today(clock), active.send_at)):  # later, all is due anyway
+                deliver_by(conn, local_today(clock), active)
     return total
 
 
