@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from scheduler.deadlines import FoundDeadline, find_deadlines, normalize
+from scheduler.deadlines import Deadline, DeadlineError, FoundDeadline, find_deadlines, normalize, parse_deadline
 from scheduler.drafting.datelines import DocumentDate, document_date, is_furniture, text_year
 from scheduler.drafting.organisations import Organisation, organisations
 from scheduler.register.file import Register
@@ -47,6 +47,7 @@ HEADING = re.compile(
 NUMBERED = re.compile(r"^(?:[IVX]{1,4}|\d{1,2}(?:\.\d{1,2})?)[.)]\s+(?P<body>.+)$")
 BULLET = re.compile(r"^(?:[-–•+*]|[a-zđ]\)|\d{1,2}\))\s*")
 
+_PROBE_YEAR = date(2000, 1, 1)  # any leap year: only to see which phrases lack a year
 _DEADLINE_WORDS = ("trước", "chậm nhất", "hạn", "đến hết", "hoàn thành", "muộn nhất")
 _WHOLE_RANGE = re.compile(r"\d{1,2}\s*(?:-|và|,)\s*\d{1,2}\s*(?:/|tháng)| (?:đến|tới) ")
 _CITED = re.compile(r"\bsố\s+[\w/.\-–]+(?:\s+[\w/.\-–]+){0,4}?\s*,?\s*$")
@@ -109,6 +110,8 @@ class DraftTask:
             out["deadline"] = self.deadline.deadline.text
             if self.year_guessed and self.deadline.deadline.due:
                 out["due"] = self.deadline.deadline.due
+            if self.year_guessed and self.deadline.deadline.rrule:
+                out["rrule"] = self.deadline.deadline.rrule
         else:
             out["ongoing"] = True
         out["lead"] = self.lead
@@ -201,6 +204,7 @@ class Extractor:
         # a bare "UBND", "HĐND", "Đảng ủy" is somebody else's, not the register's.
         self.local = True
         self.stamped = False  # the date is the page's publishing stamp, not the document's own
+        self.yearly = False  # the document sets dates of every year ("hằng năm") and names no year
 
     # -- sections and clauses --
 
@@ -289,7 +293,7 @@ class Extractor:
         """The deadlines of a clause that can be deadlines: not history, not a reference, not a range's start."""
         return [
             _period_of(text, f)
-            for f in find_deadlines(text, self.year_date)
+            for f in self._read(text)
             if (f.deadline.due is None or self._ahead(f, text))
             and not _opens_range(text, f)
             and not _reference(text, f)
@@ -339,6 +343,33 @@ class Extractor:
         bounds = [0, *cuts, len(text)]
         return [text[a:b].strip(" ,") for a, b in zip(bounds, bounds[1:], strict=False) if text[a:b].strip(" ,")]
 
+    def _year_guessed(self, found: FoundDeadline) -> bool:
+        """Did the year of this deadline come from the text rather than from the document's date?"""
+        if self.yearly and found.deadline.rrule and not re.search(r"(?:hằng|hàng) năm", found.deadline.text.lower()):
+            return True
+        return self.year_date is not None and self.year_date != self.doc_date
+
+    def _read(self, text: str) -> list[FoundDeadline]:
+        """The grammar's phrases; in a yearly framework with no year at all, a day without a year recurs yearly.
+
+        "ngày tựu trường … là ngày 1-8 hàng năm; … Năm học phải kết thúc trước ngày 31-5": the document sets
+        dates of every school year, so "trước ngày 31-5" is every 30 May.
+        """
+        if self.year_date is not None or not self.yearly:
+            return find_deadlines(text, self.year_date)
+        out = []
+        for f in find_deadlines(text, _PROBE_YEAR):
+            if f.deadline.due is None or re.search(r"\d{4}", f.deadline.text):
+                out.append(f)
+                continue
+            try:
+                every = parse_deadline(f"{f.deadline.text} hằng năm")
+            except DeadlineError:
+                continue
+            if every.rrule:
+                out.append(FoundDeadline(Deadline(f.deadline.text, None, every.rrule), f.start, f.end, f.weak))
+        return out
+
     def _ahead(self, found: FoundDeadline, text: str = "") -> bool:
         """A date before the document is history ("kế hoạch số 108 ngày 06/4/2022"), not a deadline.
 
@@ -378,6 +409,7 @@ class Extractor:
 
     def run(self, text: str) -> list[DraftTask]:
         self.local = any(m.end - m.start >= 3 for m in self.known(key(text[:20000]).split()))
+        self.yearly = self.year_date is None and re.search(r"\b(?:hằng|hàng) năm\b", text, re.IGNORECASE) is not None
         paragraphs: list[tuple[int, str]] = []
         offset = 0
         for line in text.split("\n"):
@@ -544,7 +576,7 @@ class Extractor:
                 paragraph=number,
                 explicit=explicit,
                 at=cell_at + deadline.start,
-                year_guessed=self.year_date is not None and self.year_date != self.doc_date,
+                year_guessed=self._year_guessed(deadline),
             )
         ]
 
@@ -649,9 +681,7 @@ class Extractor:
                     paragraph=clause.paragraph,
                     explicit=explicit,
                     at=at,
-                    year_guessed=deadline is not None
-                    and self.year_date is not None
-                    and self.year_date != self.doc_date,
+                    year_guessed=deadline is not None and self._year_guessed(deadline),
                 )
             )
         return out
@@ -726,7 +756,10 @@ def _opens_range(text: str, found: FoundDeadline) -> bool:
     A phrase that is itself a range or a pair of days ("từ ngày 12-17/6", "từ tháng 7 đến tháng 12-2019")
     is no opening.
     """
-    if not text[: found.start].rstrip().lower().endswith("từ"):
+    before = text[: found.start].rstrip().lower()
+    if re.search(r"\bsớm nhất(?: là| vào| từ)?$", before):
+        return True  # "sớm nhất là ngày 1-8": the earliest start, not a deadline
+    if not before.endswith("từ"):
         return False
     return not _WHOLE_RANGE.search(normalize(found.deadline.text))
 
@@ -806,7 +839,8 @@ def _share_deadlines(tasks: list[DraftTask]) -> list[DraftTask]:
             and not nxt.explicit
             and nxt.lead == task.lead
         ):
-            if sum(1 for t in tasks if t.quote == nxt.quote) == 1:
+            bare = len(re.findall(r"\w+", nxt.title)) < 3  # "…; hoàn thành trước ngày 10/12/2023": only the deadline
+            if bare or sum(1 for t in tasks if t.quote == nxt.quote) == 1:
                 nxt.title = task.title
                 nxt.quote = f"{task.quote} {nxt.quote}"
                 nxt.review = [r for r in task.review if r not in nxt.review] + nxt.review
@@ -874,6 +908,11 @@ def extract(text: str, register: Register, doc_date: date | None = None, source:
                 0, "không tìm thấy thời hạn: ghi deadline, hoặc giữ ongoing: true nếu là việc thường xuyên"
             )
             task.confidence = min(task.confidence, 0.5)
+        elif task.year_guessed and task.rrule:
+            task.review.append(
+                "văn bản đặt ngày của mọi năm (hằng năm): thời hạn lặp lại hằng năm, kiểm tra; "
+                "văn bản không có ngày: ghi Ngày văn bản (source_date) để biết lần nhắc đầu tiên"
+            )
         elif task.year_guessed:
             task.review.append(f"năm của thời hạn suy ra từ văn bản ({year_date:%Y}): kiểm tra")  # type: ignore[union-attr]
         task.confidence = max(0.1, min(0.99, task.confidence))
