@@ -47,6 +47,7 @@ HEADING = re.compile(
 NUMBERED = re.compile(r"^(?:[IVX]{1,4}|\d{1,2}(?:\.\d{1,2})?)[.)]\s+(?P<body>.+)$")
 BULLET = re.compile(r"^(?:[-–•+*]|[a-zđ]\)|\d{1,2}\))\s*")
 
+_PLACE = re.compile(r"(?:thị trấn|xã|phường|huyện|thành phố)\s+([A-ZĐ]\w*(?:\s+[A-ZĐ0-9]\w*)*)")
 _PROBE_YEAR = date(2000, 1, 1)  # any leap year: only to see which phrases lack a year
 _DEADLINE_WORDS = ("trước", "chậm nhất", "hạn", "đến hết", "hoàn thành", "muộn nhất")
 _WHOLE_RANGE = re.compile(r"\d{1,2}\s*(?:-|và|,)\s*\d{1,2}\s*(?:/|tháng)| (?:đến|tới) ")
@@ -196,6 +197,9 @@ class Extractor:
         year_date: date | None = None,
     ) -> None:
         self.units = UnitIndex(register)
+        names = [n for u in register.units for n in (u.name, *u.aliases)]
+        names += [n for g in register.groups for n in (g.name, *g.aliases)]
+        self.places = {m.group(1).lower() for name in names for m in _PLACE.finditer(name)}
         self.doc_date = doc_date  # what is before it is history
         self.year_date = year_date or doc_date  # where a missing year comes from
         self.dateline = dateline  # the span the document's date was read from: the report's own date
@@ -408,7 +412,7 @@ class Extractor:
         return [p for p in parts if p.strip()]
 
     def run(self, text: str) -> list[DraftTask]:
-        self.local = any(m.end - m.start >= 3 for m in self.known(key(text[:20000]).split()))
+        self.local = self._speaks_of_the_register(text)
         self.yearly = self.year_date is None and re.search(r"\b(?:hằng|hàng) năm\b", text, re.IGNORECASE) is not None
         paragraphs: list[tuple[int, str]] = []
         offset = 0
@@ -454,6 +458,21 @@ class Extractor:
             return [known[0].code]
         after = [o for o in organisations(text) if o.start >= directive.end()]
         return [after[0].name] if after and after[0].start - directive.end() <= 12 else []
+
+    def header_org(self, text: str) -> Organisation | None:
+        """The body an item's header names: "Triển khai công tác bầu cử ở cấp huyện: tổ chức hội nghị …"."""
+        colon = text.find(":")
+        if not 0 < colon <= 100:
+            return None
+        named = [o for o in organisations(text[:colon]) if not self.known(key(o.name).split())]
+        return named[-1] if named else None
+
+    def _speaks_of_the_register(self, text: str) -> bool:
+        """Does the text name the register's place ("Thường Xuân", "Xuân Cao")? Without places, a full name."""
+        if self.places:
+            head = text[:20000].lower()
+            return any(place in head for place in self.places)
+        return any(m.end - m.start >= 3 for m in self.known(key(text[:20000]).split()))
 
     def lead_in(self, paragraphs: list[tuple[int, str]]) -> str | None:
         """The body a report is about: the subject of its first sentences (after the headline)."""
@@ -555,7 +574,7 @@ class Extractor:
             if known:
                 leads = known[:1]
                 break
-            org = self.lead_name(cells[index])
+            org = self.lead_name(cells[index]) or self.header_org(cells[index])
             if org is not None:
                 leads = [org.name]
                 review.append(self._unknown_note(org.name))
@@ -645,7 +664,7 @@ class Extractor:
         review = list(review)
         first = next((f for f in found if not f.weak), None)
         if not leads:
-            org = self.lead_name(text, first.start if first else None)
+            org = self.lead_name(text, first.start if first else None) or self.header_org(text)
             if org is not None:
                 leads = [org.name]
                 review.append(self._unknown_note(org.name))

@@ -345,7 +345,10 @@ def organisations(text: str) -> tuple[Organisation, ...]:
             if _clean(word).lower() == "và" and not following[:1].isupper():
                 break
             j += 1
-        while j > i + size and _clean(words[j - 1]).lower() in ("và", "các", "số", "cấp"):
+        while j > i + size and _clean(words[j - 1]).lower() in ("và", "số") or (
+            j > i + size and _clean(words[j - 1]).lower() in ("các", "cấp") and not words[j - 1].endswith((",", ";"))
+            and _clean(words[j - 2]).lower() != "các"
+        ):
             j -= 1
         if head in _NEED_NAME and not (_clean(words[i])[:1].isupper() and head == "trường"):
             following = words[i + size] if i + size < len(words) else ""

@@ -388,3 +388,26 @@ def test_plan_tables_in_docx_and_text_rows_become_tasks(tmp_path: Path) -> None:
             (date(2022, 5, 14), ["cong-an"]),  # a unit of the register
             (date(2022, 5, 20), ["Phòng Tư pháp huyện"]),  # kept as written
         ], path.suffix
+
+
+def test_deadlines_in_running_text_keep_their_brackets_and_end_marks_apart() -> None:
+    text = "Nộp báo cáo chậm nhất ngày 06 (sáu) tháng 06 (sáu) năm 2019; hoàn thành trước ngày 10/12/2023./."
+    found = [(text[f.start : f.end], f.deadline.due) for f in find_deadlines(text, date(2019, 5, 1))]
+    assert found == [
+        ("chậm nhất ngày 06 (sáu) tháng 06 (sáu) năm 2019", date(2019, 6, 6)),  # not read as 30/6
+        ("hoàn thành trước ngày 10/12/2023", date(2023, 12, 9)),
+    ]
+
+
+def test_a_yearly_framework_without_a_year_gives_yearly_deadlines() -> None:
+    text = (
+        "Khung thời gian năm học\n"
+        "Theo đó, ngày tựu trường sớm nhất là ngày 1-8 hàng năm; lễ khai giảng tổ chức vào ngày 5-9 hàng năm. "
+        "Năm học phải kết thúc trước ngày 31-5.\n"
+    )
+    draft = extract(text, REGISTER_LOADED)
+    assert [t.rrule for t in draft.tasks] == [
+        "FREQ=YEARLY;BYMONTH=9;BYMONTHDAY=5",  # "sớm nhất là ngày 1-8" is the earliest start, no deadline
+        "FREQ=YEARLY;BYMONTH=5;BYMONTHDAY=30",
+    ]
+    assert any("hằng năm" in r for r in draft.tasks[1].review)
