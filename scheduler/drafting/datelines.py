@@ -38,7 +38,7 @@ FURNITURE = re.compile(
     r"^(?:(?:ngày\s+)?(?:cập nhật|ngày đăng(?: bài)?|đăng lúc|đăng ngày|lượt xem|thống kê truy cập|ngày xuất bản|"
     r"xuất bản|lượt truy cập|đang online|hôm nay|trong tuần|tất cả|tags|chia sẻ(?: bài viết)?|in bài|"
     r"bình luận|ý kiến|tin liên quan|xem thêm|nguồn tin|tác giả)\b.*"
-    r"|(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy)|chủ nhật)\s*,?\s*\d{1,2}/\d{1,2}/\d{4}.*"
+    r"|(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy)|chủ nhật)\s*,?\s*\d{1,2}/\d{1,2}/\d{4},?\s+(?:-\s*)?\d{1,2}:\d{2}.*"
     r"|\d{1,2}/\d{1,2}/\d{4}(?:\s*[-,|]?\s*\d{1,2}:\d{2}(?::\d{2})?)?(?:\s*\(?gmt[^)]*\)?|\s*\[gmt[^\]]*\])?"
     r"|(?:ngày\s+)?\d{1,2}/\d{1,2}/\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?"
     r"|[•*]?\s*(?:đang online|hôm nay|trong tuần|tất cả)\s*:.*)$",

@@ -48,7 +48,14 @@ NUMBERED = re.compile(r"^(?:[IVX]{1,4}|\d{1,2}(?:\.\d{1,2})?)[.)]\s+(?P<body>.+)
 BULLET = re.compile(r"^(?:[-–•+*]|[a-zđ]\)|\d{1,2}\))\s*")
 
 _PLACE = re.compile(r"(?:thị trấn|xã|phường|huyện|thành phố)\s+([A-ZĐ]\w*(?:\s+[A-ZĐ0-9]\w*)*)")
-_PROBE_YEAR = date(2000, 1, 1)  # any leap year: only to see which phrases lack a year
+_PROBE_YEAR = date(2000, 1, 1)
+# A schedule's day alone on its line: with its weekday, or ending with a colon.
+_DAY_HEADER = re.compile(
+    r"^[-*•+\s]*(?:(?:(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ nhật)\b[\s,.:(\-–]*(?:ngày\s+)?"
+    r"\d{1,2}\s*[/.\-]\s*\d{1,2}(?:\s*[/.\-]\s*\d{2,4})?\s*\)?\s*:?)"
+    r"|(?:ngày\s+)?\d{1,2}\s*[/.\-]\s*\d{1,2}(?:\s*[/.\-]\s*\d{2,4})?\s*(?:\([^)]{0,12}\))?\s*:)\s*$",
+    re.IGNORECASE,
+)  # any leap year: only to see which phrases lack a year
 _DEADLINE_WORDS = ("trước", "chậm nhất", "hạn", "đến hết", "hoàn thành", "muộn nhất")
 _WHOLE_RANGE = re.compile(r"\d{1,2}\s*(?:-|và|,)\s*\d{1,2}\s*(?:/|tháng)| (?:đến|tới) ")
 _CITED = re.compile(r"\bsố\s+[\w/.\-–]+(?:\s+[\w/.\-–]+){0,4}?\s*,?\s*$")
@@ -426,6 +433,7 @@ class Extractor:
         section_title, section_units = "", [issuer] if issuer else []
         tasks: list[DraftTask] = []
         table: _Table | None = None
+        day: tuple[FoundDeadline, int] | None = None
         for number, (at, paragraph) in enumerate(paragraphs):
             if " | " in paragraph or paragraph.endswith(" |"):
                 table = table if table is not None and table.last == number - 1 else _Table(paragraph, number)
@@ -434,6 +442,7 @@ class Extractor:
                 table.last = number
                 continue
             if number in headings:
+                day = None
                 section_title = headings[number]
                 found = [m.code for m in self.known(key(section_title).split())]
                 named = [o.name for o in organisations(section_title)]
@@ -441,7 +450,16 @@ class Extractor:
                 continue
             if number < first:
                 continue  # the preamble: what happened, not what is asked
-            tasks += self.paragraph_tasks(paragraph, number, section_title, section_units, at)
+            header = self.day_header(paragraph, at)
+            if header is not None:
+                day = header  # a schedule's day: the items below it happen on it
+                continue
+            if day is not None and (own := self.paragraph_tasks(paragraph, number, section_title, section_units, at)):
+                tasks += own
+            elif day is not None:
+                tasks += self.schedule_item(paragraph, number, at, day, section_title, section_units)
+            else:
+                tasks += self.paragraph_tasks(paragraph, number, section_title, section_units, at)
         return tasks
 
     def directed(self, text: str) -> list[str]:
@@ -458,6 +476,56 @@ class Extractor:
             return [known[0].code]
         after = [o for o in organisations(text) if o.start >= directive.end()]
         return [after[0].name] if after and after[0].start - directive.end() <= 12 else []
+
+    def day_header(self, paragraph: str, at: int) -> tuple[FoundDeadline, int] | None:
+        """ "THỨ HAI (ngày 12/6/2023)", "Ngày 07/8/2017:": a schedule's day, alone on its line."""
+        if not _DAY_HEADER.match(paragraph) or (self.dateline[0] <= at <= self.dateline[1]):
+            return None
+        found = [f for f in self.found(paragraph, at) if f.deadline.due is not None]
+        return (found[0], at) if len(found) == 1 else None
+
+    def schedule_item(
+        self,
+        paragraph: str,
+        number: int,
+        at: int,
+        day: tuple[FoundDeadline, int],
+        section: str,
+        section_units: list[str],
+    ) -> list[DraftTask]:
+        """An item under a schedule's day (" - 7 giờ 30: Thường trực HĐND dự họp …") is a task of that day."""
+        text = BULLET.sub("", paragraph).strip()
+        if len(text.split()) < 3:
+            return []
+        deadline, header_at = day
+        words = key(text).split()
+        leads, coordinating, _unknown = self.leads(words)
+        review = ["ngày lấy từ dòng đầu ngày của lịch: kiểm tra"]
+        confidence = 0.75
+        if not leads:
+            org = self.lead_name(text) or self.header_org(text)
+            if org is not None:
+                leads = [org.name]
+                review.append(self._unknown_note(org.name))
+        explicit = bool(leads)
+        if not leads:
+            leads, review, confidence = self._fallback_lead(section_units, review, confidence)
+        return [
+            DraftTask(
+                title=_title(text, None),
+                quote=paragraph,
+                section=section,
+                lead=leads,
+                coordinating=coordinating,
+                deadline=deadline,
+                confidence=confidence,
+                review=review,
+                paragraph=number,
+                explicit=explicit,
+                at=header_at + deadline.start,
+                year_guessed=self._year_guessed(deadline),
+            )
+        ]
 
     def header_org(self, text: str) -> Organisation | None:
         """The body an item's header names: "Triển khai công tác bầu cử ở cấp huyện: tổ chức hội nghị …"."""
@@ -632,6 +700,8 @@ class Extractor:
             # a deadline anchors a task; a whole year alone ("cả năm 2022") does not
             anchored = any(not f.weak and not _YEAR_ONLY.match(normalize(f.deadline.text)) for f in found)
             by_verb = self.is_task(words, clause.continues and task_sentence == clause.sentence)
+            if anchored and not by_verb and _only_dates(clause.text, found):
+                anchored = False  # "(Từ ngày 12/6 đến ngày 16/6/2023)": a period line, no work in it
             if not anchored and not by_verb:
                 named = self.directed(clause.text)
                 if named:
@@ -767,6 +837,14 @@ class _Table:
     def unit_columns(self, width: int) -> list[int]:
         units = [i for i, h in enumerate(self.headings) if re.search(r"đơn vị|chủ trì|thực hiện|phụ trách|cơ quan", h)]
         return [i for i in units if i < width and "thời gian" not in self.headings[i]]
+
+
+def _only_dates(text: str, found: list[FoundDeadline]) -> bool:
+    """Is the clause nothing but its dates (and brackets, "từ", "đến")?"""
+    rest = text
+    for f in sorted(found, key=lambda f: -f.start):
+        rest = rest[: f.start] + " " + rest[f.end :]
+    return len([w for w in re.findall(r"[^\W\d_]+", rest) if w.lower() not in ("từ", "đến", "ngày", "tới")]) < 2
 
 
 def _opens_range(text: str, found: FoundDeadline) -> bool:

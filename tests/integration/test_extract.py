@@ -411,3 +411,18 @@ def test_a_yearly_framework_without_a_year_gives_yearly_deadlines() -> None:
         "FREQ=YEARLY;BYMONTH=5;BYMONTHDAY=30",
     ]
     assert any("hằng năm" in r for r in draft.tasks[1].review)
+
+
+def test_a_schedule_gives_each_item_the_day_it_stands_under() -> None:
+    text = (
+        "LỊCH LÀM VIỆC CỦA THƯỜNG TRỰC HUYỆN ỦY\n(Từ ngày 12/6 đến ngày 16/6/2023)\n\n"
+        "THỨ HAI (ngày 12/6/2023)\n- 7 giờ 30: Thường trực Huyện ủy dự chào cờ đầu tuần tại Hội trường.\n"
+        "THỨ BA, 13/6/2023\n- Cả ngày: Ban Tổ chức Huyện ủy thẩm định hồ sơ nhân sự.\n"
+        "Ngày 07/8/2017: xã Vĩnh Phú tổ chức Đại hội điểm.\n"
+    )
+    draft = extract(text, REGISTER_LOADED)
+    assert [(t.due, t.lead) for t in draft.tasks] == [
+        (date(2023, 6, 12), ["Thường trực Huyện ủy"]),
+        (date(2023, 6, 13), ["Ban Tổ chức Huyện ủy"]),  # "THỨ BA, 13/6/2023" is a day, not a page stamp
+        (date(2017, 8, 7), ["xã Vĩnh Phú"]),  # the date first, then the body
+    ]  # the period line "(Từ ngày 12/6 đến ngày 16/6/2023)" holds no work
