@@ -234,7 +234,8 @@ def _range(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Dead
 
 
 @_rule(
-    r"(?:(?:trong|vào|chậm nhất|từ) )?(?:\d{1,2} ngày )?(?:ngày )?(?P<d1>\d{1,2})(?: và |, ?| - |-)(?:ngày )?"
+    r"(?:(?:trong|vào|chậm nhất|từ) )?(?:\d{1,2} ngày |các ngày )?(?:ngày )?(?P<d1>\d{1,2})(?:(?:, ?| và )\d{1,2})*"
+    r"(?: và |, ?| - |-)(?:ngày )?"
     + _BARE_DATE
 )
 def _two_days(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:

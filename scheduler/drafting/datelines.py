@@ -32,10 +32,13 @@ _OPENING = re.compile(
     rf"^(?:\([\w.]+\)\s*-\s*)?(?:(?:sáng|chiều|tối|trưa)\s+)?(?:ngày\s+)?{_ANY}(?:\s*,|\s+(?=[^\W\d_]))",
     re.IGNORECASE,
 )
+# "Căn cứ …, chiều ngày 5.11.2020, đồng chí … chủ trì": a report's event, said with its time of day
+_EVENT = re.compile(rf"\b(?:sáng|chiều|tối|trưa)\s+ngày\s+{_NUMERIC}\s*,", re.IGNORECASE)
 _DATE_IN = re.compile(rf"ngày\s*,?\s*{_ANY}", re.IGNORECASE)
 # The web page around the text: publishing stamps, counters, navigation.
 FURNITURE = re.compile(
-    r"^(?:(?:ngày\s+)?(?:cập nhật|ngày đăng(?: bài)?|đăng lúc|đăng ngày|lượt xem|thống kê truy cập|ngày xuất bản|"
+    r"^[\s•*+\-–]*(?:(?:ngày\s+)?(?:cập nhật|ngày đăng(?: bài)?|đăng lúc|đăng ngày|lượt xem|thống kê truy cập|"
+    r"ngày xuất bản|"
     r"xuất bản|lượt truy cập|đang online|hôm nay|trong tuần|tất cả|tags|chia sẻ(?: bài viết)?|in bài|"
     r"bình luận|ý kiến|tin liên quan|xem thêm|nguồn tin|tác giả)\b.*"
     r"|(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy)|chủ nhật)\s*,?\s*\d{1,2}/\d{1,2}/\d{4},?\s+(?:-\s*)?\d{1,2}:\d{2}.*"
@@ -51,6 +54,7 @@ _YEARS = re.compile(r"(?<!\d)(?:19[5-9]\d|20\d{2})(?![\d/])")
 _CITED = re.compile(
     r"\bsố\s+\S+(?:\s+\S+){0,3}?,?\s+ngày\s+\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*(\d{4})", re.IGNORECASE
 )
+_FULL_DATE = re.compile(r"\b\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*((?:19|20)\d{2})\b")
 _FUTURE = re.compile(r"\b(?:sẽ|dự kiến|chuẩn bị)\b", re.IGNORECASE)
 
 
@@ -75,6 +79,9 @@ def text_year(text: str) -> int | None:
     cited = [int(y) for y in _CITED.findall(text)]
     if cited:
         return max(cited)
+    dated = [int(y) for y in _FULL_DATE.findall(text)]
+    if dated:
+        return max(dated)
     cleaned = _TERM.sub(" ", text)
     years = [int(y) for y in _YEARS.findall(cleaned)]
     return max(years) if years else None
@@ -116,7 +123,8 @@ def document_date(text: str) -> DocumentDate | None:
     year = stamp.day.year if stamp else None
     for o, line in head[:15]:
         match = _LETTERHEAD.match(line.strip())
-        if match and not re.search(r"\d{1,2}:\d{2}", line):
+        weekday = re.match(r"\s*(?:thứ\s+\w+|chủ nhật)\b", line, re.IGNORECASE)
+        if match and not weekday and not re.search(r"\d{1,2}:\d{2}", line):
             found = _make(match, o + line.index(line.strip()), "letterhead", text)
             if found:
                 return found
@@ -134,7 +142,7 @@ def document_date(text: str) -> DocumentDate | None:
         stripped = line.strip()
         if is_furniture(line) or len(stripped) < 40:
             continue
-        match = _OPENING.match(stripped)
+        match = _OPENING.match(stripped) or _EVENT.search(stripped[:300])
         if match:
             found = _make(match, o + line.index(stripped), "opening", text, year)
             if found:

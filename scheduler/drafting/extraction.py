@@ -51,13 +51,16 @@ _PLACE = re.compile(r"(?:thị trấn|xã|phường|huyện|thành phố)\s+([A-
 _PROBE_YEAR = date(2000, 1, 1)
 # A schedule's day alone on its line: with its weekday, or ending with a colon.
 _DAY_HEADER = re.compile(
-    r"^[-*•+\s]*(?:(?:(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ nhật)\b[\s,.:(\-–]*(?:ngày\s+)?"
+    r"^[-*•+\s]*(?:[a-zđ0-9]{1,2}[.)]\s*)?"
+    r"(?:(?:(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ nhật)\b[\s,.:(\-–]*(?:ngày\s+)?"
     r"\d{1,2}\s*[/.\-]\s*\d{1,2}(?:\s*[/.\-]\s*\d{2,4})?\s*\)?\s*:?)"
     r"|(?:ngày\s+)?\d{1,2}\s*[/.\-]\s*\d{1,2}(?:\s*[/.\-]\s*\d{2,4})?\s*(?:\([^)]{0,12}\))?\s*:)\s*$",
     re.IGNORECASE,
 )  # any leap year: only to see which phrases lack a year
 _DEADLINE_WORDS = ("trước", "chậm nhất", "hạn", "đến hết", "hoàn thành", "muộn nhất")
-_WHOLE_RANGE = re.compile(r"\d{1,2}\s*(?:-|và|,)\s*\d{1,2}\s*(?:/|tháng)| (?:đến|tới) ")
+_WHOLE_RANGE = re.compile(
+    r"\d{1,2}\s*(?:-|và|,)\s*\d{1,2}\s*(?:/|tháng)| (?:đến|tới) |tháng \d{1,2}\s*(?:-|và|,)\s*(?:tháng )?\d{1,2}"
+)
 _CITED = re.compile(r"\bsố\s+[\w/.\-–]+(?:\s+[\w/.\-–]+){0,4}?\s*,?\s*$")
 # A short name of the register followed by one of these words is a body of another level or place.
 _OTHER_LEVEL = frozenset(["huyện", "tỉnh", "xã", "phường", "quận", "thành", "thị", "các", "khối", "cấp", "trung",
@@ -65,13 +68,16 @@ _OTHER_LEVEL = frozenset(["huyện", "tỉnh", "xã", "phường", "quận", "th
 _DIRECTIVE = re.compile(r"\b(?:chỉ đạo|giao cho|giao|đề nghị|yêu cầu|phân công|do)\b(?!\s+(?:của|cho biết))")
 # Words after which an organisation is not the doer: it receives, hosts or owns.
 _NOT_SUBJECT = frozenset(["về", "của", "với", "tại", "cho", "trình", "gửi", "lên", "tới", "ở", "thuộc", "vào",
-                          "đến", "theo", "cùng", "và", "dự", "thăm", "giữa", "từ", "nhận", "mời", "họp"])  # fmt: skip
+                          "đến", "theo", "cùng", "và", "dự", "thăm", "giữa", "từ", "nhận", "mời", "họp",
+                          "trường", "sở"])  # fmt: skip
+_PERSON = frozenset(["tịch", "thư", "đốc", "trưởng", "phó", "chí", "đ/c", "ông", "bà"])
 _OBJECT_VERBS = frozenset(["nghe", "ra", "mời", "chọn", "thăm", "gặp", "giúp", "nhận"])
 
 # What may stand before a clause's subject: a deadline phrase, a linking word ("Theo đó", "Tiếp đó"), bullets.
 _SUBJECT_ZONE = re.compile(
-    r"^[\s*•+\-–]*(?:(?:theo đó|tiếp đó|sau đó|đồng thời|riêng|trong đó|ngoài ra|bên cạnh đó|theo kế hoạch|"
-    r"theo dự kiến|dự kiến|cụ thể)\s*,?\s*)*(?:(?:trước|chậm nhất|đến hết|đến|trong|vào)\s+)?"
+    r"^[\s*•+\-–]*(?:(?:\d{1,2}\s*(?:giờ|g|h)(?:\s*\d{1,2}(?:\s*phút)?)?|cả ngày|buổi sáng|buổi chiều)\s*[:,]\s*)?"
+    r"(?:(?:theo đó|tiếp đó|sau đó|đồng thời|riêng|trong đó|ngoài ra|bên cạnh đó|theo kế hoạch|"
+    r"theo dự kiến|dự kiến|cụ thể)\s*,?\s*)*(?:từ nay\s+)?(?:(?:trước|chậm nhất|đến hết|đến|trong|vào)\s+)?"
     r"(?:(?:sáng|chiều|tối)?\s*(?:ngày|thứ \w+)?\s*[\d/.\-]+\s*[:,]?\s*)?"
 )
 
@@ -344,7 +350,7 @@ class Extractor:
         for before, after in zip(found, found[1:], strict=False):
             for comma in re.finditer(r",\s+", text[before.end : after.start]):
                 start = before.end + comma.end()
-                rest = key(text[start:]).split()
+                rest = _strip_leading(key(text[start:]).split())
                 own_words = len(key(text[start : after.start]).split())  # more than "hoàn thành" before its date
                 if _starts_with(rest, TASK_VERBS) and own_words >= 3:
                     cuts.append(before.end + comma.start())
@@ -434,6 +440,7 @@ class Extractor:
         tasks: list[DraftTask] = []
         table: _Table | None = None
         day: tuple[FoundDeadline, int] | None = None
+        day_has_items = False
         for number, (at, paragraph) in enumerate(paragraphs):
             if " | " in paragraph or paragraph.endswith(" |"):
                 table = table if table is not None and table.last == number - 1 else _Table(paragraph, number)
@@ -453,11 +460,15 @@ class Extractor:
             header = self.day_header(paragraph, at)
             if header is not None:
                 day = header  # a schedule's day: the items below it happen on it
+                day_has_items = False
                 continue
             if day is not None and (own := self.paragraph_tasks(paragraph, number, section_title, section_units, at)):
                 tasks += own
             elif day is not None:
-                tasks += self.schedule_item(paragraph, number, at, day, section_title, section_units)
+                item = self.schedule_item(paragraph, number, at, day, section_title, section_units)
+                if item and (item[0].explicit or not day_has_items):  # "* Buổi sáng: …" belongs to the item above
+                    tasks += item
+                    day_has_items = True
             else:
                 tasks += self.paragraph_tasks(paragraph, number, section_title, section_units, at)
         return tasks
@@ -503,7 +514,9 @@ class Extractor:
         review = ["ngày lấy từ dòng đầu ngày của lịch: kiểm tra"]
         confidence = 0.75
         if not leads:
-            org = self.lead_name(text) or self.header_org(text)
+            prefix = len(text) - len(_SUBJECT_ZONE.sub("", text.lower(), count=1))
+            opening = [o for o in organisations(text) if o.start <= prefix]
+            org = opening[0] if opening else self.header_org(text)
             if org is not None:
                 leads = [org.name]
                 review.append(self._unknown_note(org.name))
@@ -544,6 +557,12 @@ class Extractor:
 
     def lead_in(self, paragraphs: list[tuple[int, str]]) -> str | None:
         """The body a report is about: the subject of its first sentences (after the headline)."""
+        if paragraphs:
+            title = paragraphs[0][1]
+            of = re.search(r"\bcủa\s+", title, re.IGNORECASE)
+            named = organisations(title[of.end() :]) if of else ()
+            if named and named[0].start <= 12:  # "LỊCH LÀM VIỆC CỦA LÃNH ĐẠO UBND HUYỆN"
+                return named[0].name
         prose = [p for p in paragraphs[1:] if len(p[1]) >= 60 and " | " not in p[1]]  # not captions, not tables
         for _at, paragraph in prose[:3]:
             for sentence in sentences(paragraph)[:2]:
@@ -602,6 +621,7 @@ class Extractor:
             cut = max(before.rfind(":"), before.rfind(","), before.rfind(";"), before.rfind("("))
             zone = key(_SUBJECT_ZONE.sub("", before[cut + 1 :])).split()
             delegates = zone[-1:] == ["biểu"] and zone[-4:-2] != ["đại", "hội"]  # "đại biểu Quốc hội"
+            delegates = delegates or bool(zone[-1:]) and zone[-1] in _PERSON  # "Phó Chủ tịch Thường trực Đỗ Văn Lô"
             if _starts_with(zone, TASK_VERBS) or any(w in _OBJECT_VERBS for w in zone) or delegates:
                 rejected_end = org.end
                 continue  # "nghe các tổ đại biểu …": after a verb, a body is an object
@@ -863,17 +883,22 @@ def _opens_range(text: str, found: FoundDeadline) -> bool:
 
 _PERIOD_NOUNS = re.compile(
     r"(?:nhiệm vụ|công tác|giao ban|hội nghị|báo cáo|kế hoạch|chương trình|kỳ họp|phiên họp|kết quả|tình hình|"
-    r"chỉ tiêu|sơ kết|tổng kết|đánh giá|lệ kỳ)\s*$"
+    r"chỉ tiêu|sơ kết|tổng kết|đánh giá|lệ kỳ|thường lệ)\s*$"
 )
 _PERIOD = re.compile(r"^(?:tháng|quý|năm)\b")
+_PART_OF_YEAR = re.compile(r"^(?:đầu|giữa|cuối) năm\b")
+_MEETING = re.compile(r"(?:kỳ họp|phiên họp|hội nghị|thường lệ|lệ kỳ)\s*$")  # "kỳ họp thường lệ cuối năm 2020"
 _YEAR_ONLY = re.compile(r"^(?:(?:trong|cả|suốt|hết|đến hết) )*năm(?: \d{4}| nay)?$")
 
 
 def _period_of(text: str, found: FoundDeadline) -> FoundDeadline:
     """ "nhiệm vụ quý 2/2022", "Hội nghị giao ban tháng 4/2023": a period that names what it belongs to."""
-    if found.weak or not _PERIOD.match(found.deadline.text.lower()):
+    phrase, before = found.deadline.text.lower(), text[: found.start].lower()
+    if not found.weak and _PART_OF_YEAR.match(phrase) and _MEETING.search(before):
+        return FoundDeadline(found.deadline, found.start, found.end, True)
+    if found.weak or not _PERIOD.match(phrase):
         return found
-    if _PERIOD_NOUNS.search(text[: found.start].lower()):
+    if _PERIOD_NOUNS.search(before):
         return FoundDeadline(found.deadline, found.start, found.end, True)
     return found
 
@@ -900,6 +925,8 @@ def _reference(text: str, found: FoundDeadline) -> bool:
     before = text[: found.start].lower()
     if _CITED.search(before[-60:]) and found.deadline.text.lower().startswith(("ngày", "0", "1", "2", "3")):
         return True
+    if found.deadline.text.lower().startswith(("đến", "từ")) and re.search(r"\btính\s*$", before):
+        return True  # "tính đến ngày 22.4": as of, not by
     return bool(re.search(r"(?:tính đến|tính từ|đến nay|căn cứ)\s*$", before))
 
 

@@ -257,6 +257,7 @@ _NOT_A_BODY_PHRASES = frozenset(
      "đoàn kết", "đoàn viên", "đoàn giám sát", "ban hành", "bộ máy", "bộ phận", "trường hợp", "phòng chống",
      "phòng ngừa", "phòng, chống", "phòng dịch", "sở cứ", "tổ quốc", "trường học", "ban ngành", "hội đồng"]
 )  # fmt: skip
+_PLACE_NOUNS = frozenset(["hội", "môi", "thị", "chiến", "hiện", "quảng", "nhà", "lập", "công"])
 _NOT_A_BODY = frozenset([("ủy ban", "thường"), ("hội", "nghị")])
 
 
@@ -325,6 +326,10 @@ def organisations(text: str) -> tuple[Organisation, ...]:
             continue
         head = " ".join(_clean(w) for w in words[i : i + size]).lower()
         following = _clean(words[i + size]).lower() if i + size < len(words) else ""
+        previous = _clean(words[i - 1]).lower() if i else ""
+        if head == "trường" and previous in _PLACE_NOUNS:
+            i += 1
+            continue  # "hội trường", "môi trường", "thị trường": a place or a field, not a school
         if (head, following) in _NOT_A_BODY or (size == 1 and f"{head} {following}" in _NOT_A_BODY_PHRASES):
             i += 1
             continue

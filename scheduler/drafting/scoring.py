@@ -203,7 +203,7 @@ def _explain(result: DocumentScore, draft: Draft, text: str) -> None:
 
 
 def _cause(label: Label, drafted: Drafted | None, result: DocumentScore, draft: Draft, text: str) -> str:
-    reference = result.label_date
+    reference = result.label_date or (date(label.due.year, 1, 1) if label.due else None)
     try:
         parsed = parse_deadline(label.deadline, reference)
         if (parsed.due, parsed.rrule) != (label.due, label.rrule):
@@ -211,14 +211,14 @@ def _cause(label: Label, drafted: Drafted | None, result: DocumentScore, draft: 
     except DeadlineError:
         if not find_deadlines(label.clause, reference):
             return "grammar"
-    if (draft.doc_date or date.min).year != (reference or date.min).year and reference is not None:
+    if result.label_date is not None and (draft.doc_date or date.min).year != result.label_date.year:
         return "doc_date"
     if " | " in label.clause or label.clause.lstrip("*-• ").lower().startswith(("ngày", "thứ")):
         return "table"
-    sentence_labels = [lab for lab in result.labels if lab is not label and lab.start >= 0
-                       and abs(lab.start - label.start) < 200 and lab.due != label.due]  # fmt: skip
-    if drafted is None and sentence_labels:
-        return "several"
+    same_place = [lab for lab in result.labels if lab is not label and lab.start >= 0
+                  and abs(lab.start - label.start) < 200]  # fmt: skip
+    if drafted is None and same_place:
+        return "several"  # another deadline, or another body, in the same sentence took the task
     return "no_task" if drafted is None else "wrong_date"
 
 
