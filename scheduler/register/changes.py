@@ -111,50 +111,25 @@ def request_extension(
             raise ExtensionError("việc này đã xong hoặc đã hủy, không cần gia hạn")
         if new_due <= row.due:
             raise ExtensionError(f"ngày xin gia hạn ({new_due:%d/%m/%Y}) phải sau hạn hiện tại ({row.due:%d/%m/%Y})")
+        values = {"requested_due": new_due, "reason": reason, "requested_by": official_id, "channel": channel,
+                  "chat_id": chat_id}  # fmt: skip
         pending = conn.execute(
             select(EXTENSIONS.c.id).where(EXTENSIONS.c.assignment_id == assignment_id, EXTENSIONS.c.state == "pending")
         ).scalar()
         if pending is not None:  # asked again: the pending request changes, leaders are not asked twice
-            conn.execute(
-                update(EXTENSIONS)
-                .where(EXTENSIONS.c.id == pending)
-                .values(
-                    requested_due=new_due, reason=reason, requested_by=official_id, channel=channel, chat_id=chat_id
-                )
-            )
-            conn.execute(
-                insert(EVENTS).values(
-                    assignment_id=assignment_id,
-                    at=now,
-                    kind="extension_updated",
-                    actor_official_id=official_id,
-                    actor="",
-                    channel=channel,
-                    old_due=row.due,
-                    new_due=new_due,
-                    note=reason,
-                )
-            )
-            return int(pending)
-        inserted = conn.execute(
-            insert(EXTENSIONS).values(
-                assignment_id=assignment_id,
-                requested_by=official_id,
-                requested_due=new_due,
-                reason=reason,
-                state="pending",
-                created_at=now,
-                channel=channel,
-                chat_id=chat_id,
-            )
-        ).inserted_primary_key
-        assert inserted is not None
-        request_id = int(inserted[0])
+            conn.execute(update(EXTENSIONS).where(EXTENSIONS.c.id == pending).values(values))
+            request_id, kind = int(pending), "extension_updated"
+        else:
+            inserted = conn.execute(
+                insert(EXTENSIONS).values(assignment_id=assignment_id, state="pending", created_at=now, **values)
+            ).inserted_primary_key
+            assert inserted is not None
+            request_id, kind = int(inserted[0]), "extension_requested"
         conn.execute(
             insert(EVENTS).values(
                 assignment_id=assignment_id,
                 at=now,
-                kind="extension_requested",
+                kind=kind,
                 actor_official_id=official_id,
                 actor="",
                 channel=channel,
