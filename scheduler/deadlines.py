@@ -573,7 +573,7 @@ _RESTORE = {
     "cham": "chậm",
     "nhat": "nhất",
 }
-_LEAD = re.compile(r"^(?:(?:den|toi|sang|qua|to|until|till|->|>|=>|lui|vao|hen|la|moi)\s+)+")
+_LEAD = re.compile(r"^(?:(?:den|toi|sang|qua|to|until|till|by|on|->|>|=>|lui|vao|hen|la|moi)\s+)+")
 _AMOUNT = re.compile(r"^(?:them\s+)?(?P<n>\d{1,3}|mot|hai|ba|bon|nam|muoi)\s+(?P<unit>ngay|tuan|thang)(?:\s+nua)?$")
 _NUMBER_WORDS = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "nam": 5, "muoi": 10}
 _WEEK = re.compile(r"^(?:(?:cuoi|het)\s+)?tuan\s+(?P<which>sau|toi|nay)(?P<more>\s+nua)?$")
@@ -584,6 +584,24 @@ _WEEKDAY_OF = re.compile(
 _NEXT_MONTH = re.compile(r"^(?:(?P<part>dau|giua|cuoi|het|trong)\s+)?thang\s+(?:sau|toi)(?P<more>\s+nua)?$")
 _MUNG = re.compile(r"\bmung\s+(?=\d)")
 _WEEKDAY_NUMBER = {"hai": 2, "ba": 3, "tu": 4, "nam": 5, "sau": 6, "bay": 7}
+
+
+_MONTHS = {name: n for n, names in enumerate(
+    [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+     ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+     ("dec", "december")], start=1) for name in names}  # fmt: skip
+_MONTH_NAME = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_ENGLISH_DATE = re.compile(
+    rf"^(?:(?P<m1>{_MONTH_NAME})\.? (?P<d1>\d{{1,2}})(?:st|nd|rd|th)?|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)? (?:of )?"
+    rf"(?P<m2>{_MONTH_NAME})\.?)(?:,? (?P<y>\d{{4}}))?$"
+)
+
+
+def _english_date(match: re.Match[str]) -> str:
+    """ "May 15", "15th of May 2022" → "15/5" (or "15/5/2022") for the grammar."""
+    month = _MONTHS[match["m1"] or match["m2"]]
+    day = match["d1"] or match["d2"]
+    return f"{day}/{month}" + (f"/{match['y']}" if match["y"] else "")
 
 
 def _add_months(day: date, months: int) -> date:
@@ -632,6 +650,7 @@ def parse_extension_date(text: str, today: date, due: date) -> date:
         if part == "giua":
             return first.replace(day=20)
         return _month_end(first.year, first.month)
+    phrase = _ENGLISH_DATE.sub(_english_date, phrase)
     phrase = _MUNG.sub("ngày ", phrase)
     phrase = re.sub(r"^het ngay\b", "ngay", phrase)
     phrase = re.sub(r"^(?:het|cuoi) nam$", "het nam", phrase)

@@ -214,7 +214,10 @@ class Clause:
 _QUANTITY_AFTER = {"ngay", "tuan", "thang", "nam", "%", "h", "gio", "phut", "khu", "to", "nguoi", "ho", "lan",
                    "buoi", "trang", "viec", "half", "nua", "tieng", "km", "m", "ban", "tr", "trieu"}  # fmt: skip
 _QUANTITY_BEFORE = {"thu", "quy", "thang", "nam", "ngay", "mung", "luc", "them", "ca", "tu", "len", "khoang",
-                    "tam", "dat", "duoc", "lai", "hon", "gan", "moi", "at", "~", "only", "chi"}  # fmt: skip
+                    "tam", "dat", "duoc", "lai", "hon", "gan", "moi", "at", "~", "only", "chi",
+                    "jan", "feb", "mar", "apr", "may", "jun", "june", "jul", "july", "aug", "sep", "sept", "oct",
+                    "nov", "dec", "january", "february", "march", "april", "august", "september", "october",
+                    "november", "december"}  # fmt: skip
 _SEPARATORS = {",", "va", "voi", "&", "+", ";"}
 _UNITS_OF_TIME = {"ngay", "tuan", "thang", "nam", "%", "half", "nua", "viec", "h", "gio"}
 
@@ -320,7 +323,10 @@ def _clauses(toks: list[Token]) -> list[Clause]:
                         ):
                             break  # "xong 1, việc 2 được 40%": the second says its own thing
                         if sep.word in ("den", "-"):
-                            if toks[i - 1].word != "tu" if i else True:
+                            # "từ 20 đến 23", "việc 41 đến 43 xong": a range, unless a deadline is asked for
+                            asking = any(t.word in ("giahan", "lui", "xin", "hanmoi", "khat") for t in toks)
+                            after_noun = i > 0 and toks[i - 1].word in ("viec", "tu")
+                            if not after_noun or asking or int(toks[k].word) <= numbers[-1]:
                                 break
                             numbers = list(range(numbers[-1], int(toks[k].word) + 1))[:50] or numbers
                         elif sep.word in ("hay", "hoac", "or"):
@@ -399,7 +405,7 @@ def _negated_before(words: list[str], i: int) -> bool:
             return False
         if words[j] in _NEGATIONS:
             return True
-        if words[j] not in ("the", "co", "duoc", "lam", "kip", "hoan", "da", "van", "xong"):
+        if words[j] not in ("the", "co", "duoc", "lam", "kip", "hoan", "da", "van", "xong", "phai"):
             return False
     return False
 
@@ -419,6 +425,8 @@ def _percent(toks: list[Token]) -> tuple[int | None, bool]:
 
 
 _EXTEND_CUES = ("giahan", "lui", "hanmoi", "doi")
+# words between "xin"/"cho" and "đến …" in a request: "xin phép được hoãn đến", "cho em dời tới"
+_ASKING = {"em", "e", "toi", "minh", "anh", "chi", "phep", "duoc", "hoan", "doi", "khat", "lui", "giup", "cho"}
 
 
 def _read(clause: Clause, original: str) -> _Said:
@@ -433,6 +441,8 @@ def _read(clause: Clause, original: str) -> _Said:
     )
     if "?" in words and "giahan" in words and not any(t.kind in ("d", "n") for t in toks):
         said.question = True
+    if "xin" in words and ("den" in words or "them" in words or "giahan" in words or "sang" in words):
+        said.question = False  # "Em xin gia hạn … được không ạ?" asks politely: it is a request
     said.late = any(words[i] in _NEGATIONS and words[i + 1] == "kip" for i in range(len(words) - 1))
     said.retract = (
         any(words[i : i + 2] in (["a", "khong"], ["xem", "lai"], ["nham", "roi"]) for i in range(len(words)))
@@ -441,12 +451,15 @@ def _read(clause: Clause, original: str) -> _Said:
     # extension: "xin gia hạn …", "gh 20/5", "xin lùi …", "xin đến 10/5", "cho em thêm 5 ngày", "xin hạn mới 12/5"
     cue = -1
     for i, w in enumerate(words):
-        if w in ("giahan", "lui", "hanmoi") or (w == "doi" and i + 1 < len(words) and words[i + 1] == "han"):
+        if w in ("giahan", "lui", "hanmoi", "khat") or (w == "doi" and words[i + 1 : i + 2] == ["han"]):
             cue = i
             break
         if w in ("xin", "cho") and i + 1 < len(words):
-            rest = [x for x in words[i + 1 : i + 4] if x not in ("em", "e", "toi", "minh", "anh", "phep", "duoc")]
-            if rest[:1] in (["den"], ["toi"], ["them"], ["sang"], ["hanmoi"]) and (w == "xin" or rest[0] == "them"):
+            # "xin đến 10/5", "xin hoãn đến …", "xin dời đến …", "cho em đến 15 tháng 5", "cho em thêm 5 ngày"
+            rest = [x for x in words[i + 1 : i + 5] if x not in _ASKING]
+            if rest[:1] in (["den"], ["toi"], ["them"], ["sang"], ["hanmoi"]) and (
+                w == "xin" or rest[0] == "them" or words[i + 1 : i + 2] in (["em"], ["e"], ["toi"], ["minh"])
+            ):
                 cue = i
                 break
     if cue >= 0:
@@ -490,6 +503,9 @@ def _read(clause: Clause, original: str) -> _Said:
             said.ask_date = True
         said.cue_end = end
         return said
+    cut = next((k for k, t in enumerate(toks) if t.word in ("vi", "boi", "lydo", "because") and k > 0
+                and _is_reason_marker(t, original)), len(toks))  # fmt: skip
+    toks, words = toks[:cut], words[:cut]  # "… vì chưa in xong tài liệu": a reason says no intent
     percent, said.remaining = _percent(toks)
     done_at = -1
     for i, w in enumerate(words):
@@ -519,6 +535,7 @@ def _read(clause: Clause, original: str) -> _Said:
         ):
             if done_at < 0:
                 done_at = i
+                said.weak = w == "ok" and words[i + 1] == "a"  # "Ok ạ" may only mean "noted": asked first
         elif (
             w in ("gui", "nop")
             and ((i > 0 and words[i - 1] == "da") or "roi" in words[i + 1 :])
@@ -539,7 +556,7 @@ def _read(clause: Clause, original: str) -> _Said:
             if said.action != "done" or percent is not None:
                 said.action = "progress"
         elif w in ("inprogress", "tiendo") or (w == "dang" and i + 1 < len(words) and words[i + 1] in ("lam", "lm")):
-            if said.action != "done":
+            if said.action != "done" and not (w == "dang" and _negated_before(words, i)):
                 said.action = "progress"
         elif w in _PROGRESS_VERBS and _negated_before(words, i) and said.action == "":
             said.negated = True
@@ -577,6 +594,14 @@ def _readable(words: list[str]) -> str:
             continue
         return candidate
     return " ".join(words)
+
+
+def _after_markers(toks: list[Token], at: int) -> int:
+    """Where a reason starts: after "vì", "bởi vì", "lý do là", "do là:" and the like."""
+    k = at
+    while k + 1 < len(toks) and toks[k + 1].word in ("vi", "la", ":", "do", "because", "of"):
+        k += 1
+    return toks[k].end
 
 
 def _is_reason_marker(tok: Token, original: str) -> bool:
@@ -668,10 +693,10 @@ def read_reply(text: str) -> Reading:
         reason = ""
         if s.action == "extend":
             if s.reason_at >= 0:
-                after, home = clause.toks[s.reason_at].end, i
+                after, home = _after_markers(clause.toks, s.reason_at), i
             elif s.reason_at <= -2:
                 home = -2 - s.reason_at
-                after = clauses[home].toks[0].end
+                after = _after_markers(clauses[home].toks, 0)
             if s.reason_at >= 0 or s.reason_at <= -2:
                 # to the end of the line, or to the next clause that says something of its own ("…, xong 1")
                 line_end = original.find("\n", after)

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from tests.replies_corpus import load, play
 
-CORPORA = ["dev"]
+CORPORA = ["dev", "holdout"]
 THRESHOLD = 0.97
 
 

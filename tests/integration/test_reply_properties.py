@@ -41,7 +41,7 @@ def play(world, texts: list[str], reminded: list[int]) -> tuple[set[Effect], boo
 
 
 task = st.integers(min_value=1, max_value=70)
-reason = st.sampled_from(["chưa có kinh phí", "đang chờ huyện", "không đủ người", "do mưa lũ kéo dài"])
+reason = st.sampled_from(["chưa có kinh phí", "đang chờ huyện", "không đủ người", "mưa lũ kéo dài quá"])
 polite_open = st.sampled_from(["", "Dạ ", "Kính gửi anh,\n", "Báo cáo đồng chí, ", "Em xin báo cáo: "])
 polite_close = st.sampled_from(["", " ạ", " nhé", " rồi anh", ".\nTrân trọng!", " 👍"])
 
