@@ -9,5 +9,7 @@ RUN pip install --no-cache-dir ".[postgres]" && useradd --system --home /var/lib
     && mkdir -p /var/lib/nhacviec && chown nhacviec /var/lib/nhacviec
 USER nhacviec
 VOLUME /var/lib/nhacviec
+# unhealthy: database down or behind, no tick for 3 minutes, a row stuck in sending, a channel's getMe failing
+HEALTHCHECK --interval=60s --timeout=20s --start-period=90s --retries=3 CMD ["nhacviec", "status"]
 ENTRYPOINT ["nhacviec"]
 CMD ["run"]

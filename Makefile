@@ -18,7 +18,16 @@ $(VENV)/.installed: pyproject.toml
 demo: $(VENV)/.installed  ## the console demo on the Thường Xuân register (SQLite, no token needed)
 	$(BIN)/nhacviec demo $(ARGS)
 
-test: $(VENV)/.installed  ## the whole test suite (PostgreSQL tests run when NHACVIEC_TEST_DATABASE_URL is set)
+EMULATOR := tests/e2e/emulator
+
+# The Telegram Bot API emulator of tests/e2e/test_emulator.py (npm's telegram-test-api, pinned by its lockfile);
+# skipped without npm, in which case that one test is skipped too (it fails instead when CI is set).
+$(EMULATOR)/node_modules/.installed: $(EMULATOR)/package.json $(EMULATOR)/package-lock.json
+	@if command -v npm >/dev/null; then \
+		cd $(EMULATOR) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	else echo "nhacviec: không có npm, bỏ qua phép thử với trình giả lập Bot API (tests/e2e/test_emulator.py)"; fi
+
+test: $(VENV)/.installed $(EMULATOR)/node_modules/.installed  ## the whole test suite (PostgreSQL tests run when NHACVIEC_TEST_DATABASE_URL is set)
 	$(BIN)/pytest $(ARGS)
 
 lint: $(VENV)/.installed

@@ -1,7 +1,8 @@
 """`nhacviec run`: the clock and the channels in one process, until SIGTERM or Ctrl-C.
 
 Tokens come from the environment and never reach a log: the HTTP client's request log (which prints
-URLs with the token in them) is silenced, and a filter masks the token in any other record.
+URLs with the token in them) is silenced, and the log formatter masks tokens and webhook secrets in
+everything it writes, tracebacks included. Start-up calls are retried (bot/startup.py).
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ import logging
 import os
 import secrets
 import signal
+import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from functools import partial
 
 from sqlalchemy import Engine
 from telegram.ext import Application
@@ -21,12 +25,15 @@ from tornado.httpserver import HTTPServer
 
 from bot.channels.telegram import CHANNEL as TELEGRAM_CHANNEL
 from bot.channels.telegram import TelegramChannel, build_application, webhook_server
+from bot.channels.telegram import startup_verdict as telegram_verdict
 from bot.channels.zalo import CHANNEL as ZALO_CHANNEL
 from bot.channels.zalo import DEFAULT_API_URL as ZALO_DEFAULT_URL
 from bot.channels.zalo import ZaloChannel, ZaloClient, zalo_webhook_server
+from bot.channels.zalo import startup_verdict as zalo_verdict
 from bot.conversation.core import Conversation
 from bot.conversation.texts import Message
-from scheduler.clock import running_clock_from_env
+from bot.startup import EXIT_CONFIG, StartupError, StopRequested, retry
+from scheduler.clock import Clock, running_clock_from_env
 from scheduler.db import make_engine
 from scheduler.outbox.dispatcher import Dispatcher
 from scheduler.outbox.notify import LoggingNotifier, Notifier
@@ -36,118 +43,125 @@ from scheduler.outbox.ticker import Ticker
 log = logging.getLogger("nhacviec")
 
 
-class RedactSecrets(logging.Filter):
-    """Replaces secrets with *** in every log record."""
+class RedactingFormatter(logging.Formatter):
+    """Formats a record as usual — message, arguments, traceback, stack — then masks every secret with ***."""
 
-    def __init__(self, *secrets_: str) -> None:
-        super().__init__()
-        self.secrets = [s for s in secrets_ if s]
+    def __init__(self, secrets_: list[str], fmt: str) -> None:
+        super().__init__(fmt)
+        self.secrets = secrets_
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if any(s in message for s in self.secrets):
-            for secret in self.secrets:
-                message = message.replace(secret, "***")
-            record.msg, record.args = message, None
-        return True
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        for secret in self.secrets:
+            if secret:
+                text = text.replace(secret, "***")
+        return text
 
 
 def configure_logging(*secrets_: str) -> None:
-    logging.basicConfig(
-        level=os.environ.get("NHACVIEC_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    """Logs to stderr at NHACVIEC_LOG_LEVEL (default INFO); tokens and webhook secrets never come out."""
+    level = os.environ.get("NHACVIEC_LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(level=level if level in logging.getLevelNamesMapping() else "INFO")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    redact = RedactSecrets(*secrets_)
+    formatter = RedactingFormatter([s for s in secrets_ if s], "%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:
-        handler.addFilter(redact)
+        handler.setFormatter(formatter)
 
 
-async def serve(args: argparse.Namespace) -> None:
-    """Start the chosen channels and the ticker; stop cleanly on SIGTERM or Ctrl-C."""
-    telegram_token = os.environ.get("NHACVIEC_TELEGRAM_TOKEN", "")
-    zalo_token = os.environ.get("NHACVIEC_ZALO_TOKEN", "")
-    wanted = {args.channel}
-    if args.channel == "auto":
-        wanted = {name for name, token in (("telegram", telegram_token), ("zalo", zalo_token)) if token} or {"log"}
-    elif args.channel == "all":
-        wanted = {"telegram", "zalo"}
-    for name, token, variable in (
-        ("telegram", telegram_token, "NHACVIEC_TELEGRAM_TOKEN"),
-        ("zalo", zalo_token, "NHACVIEC_ZALO_TOKEN"),
-    ):
-        if name in wanted and not token:
-            raise SystemExit(f"Thiếu {variable}. Đặt biến môi trường này trước khi chạy kênh {name}.")
-    clock = running_clock_from_env()
-    engine = make_engine(args.database)
-    limiter = shared_limiter(engine, telegram_token)
-    notifiers: dict[str, Notifier] = {}
-    senders: dict[str, TelegramChannel | ZaloChannel] = {}
-    stop = asyncio.Event()
-    closers: list[Callable[[], Awaitable[None]]] = []
+@dataclass(frozen=True)
+class Settings:
+    """What `run` reads from the environment, read once before logging starts (so that it can be masked)."""
 
-    async def forward(message: Message) -> None:
-        """An answer for another channel (an extension request to a leader who uses Zalo, say)."""
-        target = senders.get(message.channel or "")
-        if target is not None and message.chat_id:
-            await target.send(message.chat_id, message)
+    telegram_token: str
+    zalo_token: str
+    telegram_secret: str
+    zalo_secret: str
 
-    if "telegram" in wanted:
-        application = build_application(telegram_token, os.environ.get("NHACVIEC_TELEGRAM_API_URL"))
-        await application.initialize()
-        telegram = TelegramChannel(
-            application, Conversation(engine, clock, application.bot.username), forward, limiter=limiter
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            telegram_token=os.environ.get("NHACVIEC_TELEGRAM_TOKEN", ""),
+            zalo_token=os.environ.get("NHACVIEC_ZALO_TOKEN", ""),
+            telegram_secret=os.environ.get("NHACVIEC_WEBHOOK_SECRET") or secrets.token_urlsafe(32),
+            zalo_secret=os.environ.get("NHACVIEC_ZALO_WEBHOOK_SECRET") or secrets.token_urlsafe(32),
         )
-        notifiers[TELEGRAM_CHANNEL] = senders[TELEGRAM_CHANNEL] = telegram
-        await telegram.register_commands()
-        await application.start()
-        if args.webhook:
-            secret = os.environ.get("NHACVIEC_WEBHOOK_SECRET") or secrets.token_urlsafe(32)
-            host, _, port = args.listen.rpartition(":")
-            server = webhook_server(application, secret)
-            server.listen(int(port), host or "0.0.0.0")
-            await application.bot.set_webhook(args.webhook, secret_token=secret)
-            log.info("Telegram webhook mode on %s", args.listen)
-            closers.append(lambda: _stop_server(server))
-        else:
-            assert application.updater is not None
-            await application.bot.delete_webhook()
-            await application.updater.start_polling()
-            log.info("Telegram long polling as @%s", application.bot.username)
-        closers.append(lambda: _stop_telegram(application))
-    if "zalo" in wanted:
-        client = ZaloClient(zalo_token, os.environ.get("NHACVIEC_ZALO_API_URL") or ZALO_DEFAULT_URL)
-        zalo = ZaloChannel(client, Conversation(engine, clock), forward)
-        notifiers[ZALO_CHANNEL] = senders[ZALO_CHANNEL] = zalo
-        if args.zalo_webhook:
-            secret = os.environ.get("NHACVIEC_ZALO_WEBHOOK_SECRET") or secrets.token_urlsafe(32)
-            host, _, port = args.zalo_listen.rpartition(":")
-            zalo_server = zalo_webhook_server(zalo, secret)
-            zalo_server.listen(int(port), host or "0.0.0.0")
-            await client.call("setWebhook", {"url": args.zalo_webhook, "secret_token": secret})
-            log.info("Zalo webhook mode on %s", args.zalo_listen)
-            closers.append(lambda: _stop_server(zalo_server))
-        else:
-            await client.call("deleteWebhook")
-            polling = asyncio.create_task(zalo.poll(stop))
-            closers.append(lambda: _wait(polling))
-            log.info("Zalo long polling")
-        closers.append(client.close)
-    if "log" in wanted:
-        notifiers["console"] = LoggingNotifier("console")
-        log.warning("Không có token: lời nhắc chỉ ghi vào nhật ký. Muốn thử trên màn hình: nhacviec demo")
-    ticker = Ticker(engine, Dispatcher(engine, notifiers, clock, limiter=limiter), clock)
-    ticker.start()
+
+    def secrets(self) -> tuple[str, ...]:
+        return (self.telegram_token, self.zalo_token, self.telegram_secret, self.zalo_secret)
+
+
+def wanted_channels(channel: str, settings: Settings) -> set[str]:
+    """The channels to start; a channel asked for by name needs its token (exit code 3 without it)."""
+    tokens = {"telegram": settings.telegram_token, "zalo": settings.zalo_token}
+    if channel == "auto":
+        return {name for name, token in tokens.items() if token} or {"log"}
+    wanted = {"telegram", "zalo"} if channel == "all" else {channel}
+    for name in sorted(wanted & tokens.keys()):
+        if not tokens[name]:
+            variable = f"NHACVIEC_{name.upper()}_TOKEN"
+            raise StartupError(f"Thiếu {variable}: đặt biến môi trường này trước khi chạy kênh {name}.")
+    return wanted
+
+
+@dataclass
+class Running:
+    """What the channels being started share: the options, where they register, how they close, when to stop."""
+
+    args: argparse.Namespace
+    settings: Settings
+    engine: Engine
+    clock: Clock
+    forward: Callable[[Message], Awaitable[None]]
+    stop: asyncio.Event
+    limiter: RateLimiter
+    notifiers: dict[str, Notifier] = field(default_factory=dict)
+    senders: dict[str, TelegramChannel | ZaloChannel] = field(default_factory=dict)
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+
+async def serve(args: argparse.Namespace, settings: Settings | None = None) -> None:
+    """Start the chosen channels and the ticker; stop cleanly on SIGTERM or Ctrl-C."""
+    settings = settings or Settings.from_env()
+    wanted = wanted_channels(args.channel, settings)
+    stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-    log.info("stopping: taking no new reminders, letting the sends in flight finish")
-    await ticker.stop()
-    for close in reversed(closers):
-        await close()
-    engine.dispose()
-    log.info("stopped")
+    clock = running_clock_from_env()
+    engine = make_engine(args.database)
+    limiter = shared_limiter(engine, settings.telegram_token)
+
+    async def forward(message: Message) -> None:
+        """An answer for another channel (an extension request to a leader who uses Zalo, say)."""
+        target = run.senders.get(message.channel or "")
+        if target is not None and message.chat_id:
+            await target.send(message.chat_id, message)
+
+    run = Running(args, settings, engine, clock, forward, stop, limiter)
+    notifiers, closers = run.notifiers, run.closers
+    try:
+        if "telegram" in wanted:
+            await _start_telegram(run)
+        if "zalo" in wanted:
+            await _start_zalo(run)
+        if "log" in wanted:
+            notifiers["console"] = LoggingNotifier("console")
+            log.warning("Không có token: lời nhắc chỉ ghi vào nhật ký. Muốn thử trên màn hình: nhacviec demo")
+        ticker = Ticker(engine, Dispatcher(engine, notifiers, clock, limiter=limiter), clock)
+        ticker.start()
+        log.info("ready: %s", ", ".join(sorted(wanted)))
+        await stop.wait()
+        log.info("stopping: taking no new reminders, letting the sends in flight finish")
+        await ticker.stop()
+    except StopRequested as exc:
+        log.info("stopped during start-up (while waiting for %s)", exc)
+    finally:
+        for close in reversed(closers):
+            with contextlib.suppress(Exception):
+                await close()
+        engine.dispose()
+        log.info("stopped")
 
 
 def shared_limiter(engine: Engine, token: str) -> RateLimiter:
@@ -158,6 +172,59 @@ def shared_limiter(engine: Engine, token: str) -> RateLimiter:
     from scheduler.outbox.shared_limit import SharedRateLimiter, bucket_for
 
     return SharedRateLimiter(engine, bucket_for("telegram", token))
+
+
+async def _start_telegram(run: Running) -> None:
+    application = build_application(run.settings.telegram_token, os.environ.get("NHACVIEC_TELEGRAM_API_URL"))
+    run.closers.append(lambda: _stop_telegram(application))
+    await retry("Telegram getMe", application.initialize, partial(telegram_verdict, token_check=True), run.stop)
+    telegram = TelegramChannel(
+        application, Conversation(run.engine, run.clock, application.bot.username), run.forward, limiter=run.limiter
+    )
+    run.notifiers[TELEGRAM_CHANNEL] = run.senders[TELEGRAM_CHANNEL] = telegram
+    await retry(
+        "Telegram setMyCommands (command menu)", telegram.register_commands, telegram_verdict, run.stop, essential=False
+    )
+    await application.start()
+    if run.args.webhook:
+        host, _, port = run.args.listen.rpartition(":")
+        server = webhook_server(application, run.settings.telegram_secret)
+        server.listen(int(port), host or "0.0.0.0")
+        run.closers.append(lambda: _stop_server(server))
+        await retry(
+            "Telegram setWebhook",
+            lambda: application.bot.set_webhook(run.args.webhook, secret_token=run.settings.telegram_secret),
+            partial(telegram_verdict, webhook=True),
+            run.stop,
+        )
+        log.info("Telegram webhook mode on %s as @%s", run.args.listen, application.bot.username)
+    else:
+        assert application.updater is not None
+        updater = application.updater
+        await retry("Telegram deleteWebhook and long polling", updater.start_polling, telegram_verdict, run.stop)
+        log.info("Telegram long polling as @%s", application.bot.username)
+
+
+async def _start_zalo(run: Running) -> None:
+    client = ZaloClient(run.settings.zalo_token, os.environ.get("NHACVIEC_ZALO_API_URL") or ZALO_DEFAULT_URL)
+    run.closers.append(client.close)
+    me = await retry("Zalo getMe", lambda: client.call("getMe"), zalo_verdict, run.stop)
+    zalo = ZaloChannel(client, Conversation(run.engine, run.clock), run.forward)
+    run.notifiers[ZALO_CHANNEL] = run.senders[ZALO_CHANNEL] = zalo
+    name = me.get("account_name", "") if isinstance(me, dict) else ""
+    if run.args.zalo_webhook:
+        host, _, port = run.args.zalo_listen.rpartition(":")
+        zalo_server = zalo_webhook_server(zalo, run.settings.zalo_secret)
+        zalo_server.listen(int(port), host or "0.0.0.0")
+        run.closers.append(lambda: _stop_server(zalo_server))
+        payload = {"url": run.args.zalo_webhook, "secret_token": run.settings.zalo_secret}
+        await retry("Zalo setWebhook", lambda: client.call("setWebhook", payload), zalo_verdict, run.stop)
+        log.info("Zalo webhook mode on %s as %s", run.args.zalo_listen, name)
+    else:
+        await retry("Zalo deleteWebhook", lambda: client.call("deleteWebhook"), zalo_verdict, run.stop)
+        polling = asyncio.create_task(zalo.poll(run.stop))
+        run.closers.append(lambda: _wait(polling))
+        log.info("Zalo long polling as %s", name)
 
 
 async def _stop_server(server: HTTPServer) -> None:
@@ -178,16 +245,12 @@ async def _wait(task: asyncio.Task[None]) -> None:
 
 
 def run_app(args: argparse.Namespace) -> int:
-    configure_logging(
-        *(
-            os.environ.get(name, "")
-            for name in (
-                "NHACVIEC_TELEGRAM_TOKEN",
-                "NHACVIEC_WEBHOOK_SECRET",
-                "NHACVIEC_ZALO_TOKEN",
-                "NHACVIEC_ZALO_WEBHOOK_SECRET",
-            )
-        )
-    )
-    asyncio.run(serve(args))
+    """`nhacviec run`: 0 after a clean stop, 3 when a token is missing or refused (one line, no traceback)."""
+    settings = Settings.from_env()
+    configure_logging(*settings.secrets())
+    try:
+        asyncio.run(serve(args, settings))
+    except StartupError as exc:
+        print(exc.text, file=sys.stderr)
+        return EXIT_CONFIG
     return 0

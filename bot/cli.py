@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -11,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scheduler.clock import clock_from_env, local_today
+from scheduler.clock import clock_from_env, local_today, parse_now
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -19,12 +20,46 @@ if TYPE_CHECKING:
 # Each command imports what it uses, inside it: `nhacviec deadline` needs the grammar, not SQLAlchemy, openpyxl
 # or Alembic (tests/integration/test_lazy_imports.py holds every command to its list).
 
+log = logging.getLogger("nhacviec.cli")
+
+EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
 STATES = ("active", "all", "open", "in_progress", "overdue", "done", "done_on_time", "done_late", "cancelled")
 
 
 class CliError(Exception):
     """A problem the user can fix; printed without a traceback, exit code 2."""
+
+
+# Errors that mean the user's input is wrong (a phrase, a period, a file): exit code 2 with their message.
+# Any other exception is a bug of ours: exit code 1, a short line, the traceback only in DEBUG logs.
+# Named, not imported, so that a command loads only what it uses: while a module is not loaded, none of
+# its errors can have been raised.
+USER_ERRORS = {
+    ("scheduler.deadlines", "DeadlineError"),
+    ("scheduler.reporting.stats", "PeriodError"),
+    ("scheduler.register.invites", "InviteError"),
+    ("scheduler.register.queries", "UnknownUnitError"),
+    ("scheduler.register.links", "UnknownOfficialError"),
+    ("scheduler.drafting.documents", "DocumentError"),
+    ("scheduler.outbox.policy", "PolicyError"),
+    ("scheduler.clock", "TimeTextError"),  # NHACVIEC_NOW that is no date
+}
+
+
+def is_user_error(exc: BaseException) -> bool:
+    if isinstance(exc, CliError | FileNotFoundError | IsADirectoryError | PermissionError):
+        return True
+    return any((cls.__module__, cls.__name__) in USER_ERRORS for cls in type(exc).__mro__)
+
+
+def _when(text: str) -> str:
+    """`--today`: checked while parsing, so that a typo is the user's error and not ours."""
+    try:
+        parse_now(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
 def _iso_date(text: str) -> date:
@@ -207,14 +242,26 @@ def cmd_remind(args: argparse.Namespace) -> int:
     clock = clock_from_env(args.today)
     if args.dry_run:
         rows = preview(engine, clock)
-        print(render_preview(engine, rows, local_today(clock)))
+        if args.json:
+            print(json.dumps(preview_json(rows), ensure_ascii=False, indent=2, default=str))
+        else:
+            print(render_preview(engine, rows, local_today(clock)))
         return 0
     report = plan_all(engine, clock)
     sent = asyncio.run(Dispatcher(engine, {"console": LoggingNotifier()}, clock).run_once())
+    if args.json:
+        print(json.dumps({"planned": report.planned, "messages": sent.messages, "reminders": sent.rows_sent}))
+        return 0
     print(f"Đã lập {report.planned} lời nhắc, gửi {sent.messages} tin ({sent.rows_sent} lời nhắc).")
     if not sent.messages:
         print(_why_nothing_was_sent(engine, preview(engine, clock), local_today(clock)))
     return 0
+
+
+def preview_json(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`remind --dry-run --json`: one object per reminder that would go out."""
+    keys = ("official_id", "channel", "chat_id", "assignment_id", "kind", "planned_for")
+    return [{k: row.get(k) for k in keys if k in row} for row in rows]
 
 
 def _why_nothing_was_sent(engine: Engine, due: list[dict[str, Any]], today: date) -> str:
@@ -264,7 +311,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         Path(args.output).write_bytes(stacked_chart(stats).png)
         print(f"Đã ghi biểu đồ {args.output}.", file=sys.stderr)
         return 0
-    text = json.dumps(stats.to_json(), ensure_ascii=False, indent=2) if args.format == "json" else report_table(stats)
+    as_json = args.json or args.format == "json"
+    text = json.dumps(stats.to_json(), ensure_ascii=False, indent=2) if as_json else report_table(stats)
     if args.output:
         Path(args.output).write_text(text + "\n", encoding="utf-8")
     else:
@@ -279,7 +327,14 @@ def cmd_ical(args: argparse.Namespace) -> int:
     engine = _engine(args)
     unit_id = _unit(engine, args.unit)
     assert unit_id is not None
-    data = unit_calendar(engine, [unit_id], clock_from_env(None).now(), f"Hạn việc — {args.unit}")
+    clock = clock_from_env(args.today)
+    if args.json:  # the same open deadlines, as rows
+        from scheduler.register.queries import tasks
+
+        today = local_today(clock)
+        print(json.dumps([r.to_json(today) for r in tasks(engine, today, unit_id, "active")], ensure_ascii=False))
+        return 0
+    data = unit_calendar(engine, [unit_id], clock.now(), f"Hạn việc — {args.unit}")
     if args.output in (None, "-"):
         sys.stdout.write(data.decode())
     else:
@@ -363,6 +418,13 @@ def cmd_invite(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    """Health: database, migrations, the last tick, the outbox, each configured channel's getMe."""
+    from bot.status import run_status
+
+    return run_status(args)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the clock and the channels until stopped."""
     from bot.app import run_app
@@ -375,9 +437,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _query_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--unit", help="mã, tên hoặc tên khác của đơn vị")
-    parser.add_argument("--today", help="đứng ở ngày này (YYYY-MM-DD); mặc định NHACVIEC_NOW hoặc hôm nay")
+    _today_option(parser)
     parser.add_argument("--json", action="store_true", help="in JSON thay cho bảng")
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="tô màu bảng")
+
+
+def _today_option(parser: argparse.ArgumentParser, text: str = "đứng ở ngày này") -> None:
+    parser.add_argument(
+        "--today", type=_when, help=f"{text} (YYYY-MM-DD hoặc YYYY-MM-DDTHH:MM); mặc định NHACVIEC_NOW hoặc hôm nay"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -390,8 +458,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("deadline", help="xem một cụm từ thời hạn được hiểu thế nào")
     p.add_argument("phrase", help="vd. 'trong tháng 5/2022'")
     p.add_argument("--doc-date", type=_iso_date, help="ngày văn bản (YYYY-MM-DD), cho năm còn thiếu; mặc định hôm nay")
-    p.add_argument("--today", help=argparse.SUPPRESS)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--today", type=_when, help=argparse.SUPPRESS)
+    p.add_argument("--json", action="store_true", help="in JSON")
     p.set_defaults(func=cmd_deadline)
 
     p = sub.add_parser("import", help="nhập sổ từ tệp YAML, Excel (.xlsx) hoặc thư mục CSV")
@@ -419,7 +487,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("remind", help="lời nhắc của hôm nay, theo từng người")
     p.add_argument("--dry-run", action="store_true", help="chỉ xem, không ghi và không gửi gì")
-    p.add_argument("--today", help="đứng ở ngày này (YYYY-MM-DD hoặc YYYY-MM-DDTHH:MM)")
+    _today_option(p)
+    p.add_argument("--json", action="store_true", help="in JSON thay cho bảng")
     p.set_defaults(func=cmd_remind)
 
     p = sub.add_parser("demo", help="chạy thử trên màn hình (SQLite, không cần token)")
@@ -432,12 +501,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--role", choices=("member", "head", "leader", "admin"), help="vai trò trao kèm mã")
     p.set_defaults(func=cmd_invite)
 
-    p = sub.add_parser("run", help="chạy bot: đồng hồ nhắc việc và các kênh")
+    p = sub.add_parser(
+        "run",
+        help="chạy bot: đồng hồ nhắc việc và các kênh (Telegram, Zalo)",
+        description="Chạy bot cho đến khi dừng (Ctrl-C hoặc SIGTERM): mỗi phút lập và gửi lời nhắc, "
+        "nhận tin trên Telegram (NHACVIEC_TELEGRAM_TOKEN) và/hoặc Zalo (NHACVIEC_ZALO_TOKEN).",
+    )
     p.add_argument(
         "--channel",
-        choices=("auto", "telegram", "log"),
+        choices=("auto", "telegram", "zalo", "all", "log"),
         default="auto",
-        help="auto: Telegram nếu có NHACVIEC_TELEGRAM_TOKEN, không thì ghi nhật ký",
+        help="auto: mọi kênh có token (Telegram, Zalo), không có token nào thì ghi nhật ký; "
+        "all: cả Telegram và Zalo; log: chỉ ghi nhật ký",
     )
     p.add_argument("--webhook", help="URL công khai để Telegram gọi (mặc định: long polling)")
     p.add_argument("--listen", default="0.0.0.0:8443", help="địa chỉ nghe webhook Telegram (host:port)")
@@ -457,20 +532,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="thống kê tiến độ theo đơn vị: bảng, JSON, Excel hoặc biểu đồ")
     p.add_argument("--period", help="2022-04 (tháng), 2022-Q2 (quý), 2022 (năm); mặc định quý hiện tại")
-    p.add_argument("--today", help="tính đến ngày này (YYYY-MM-DD); mặc định NHACVIEC_NOW hoặc hôm nay")
+    _today_option(p, "tính đến ngày này")
     p.add_argument("--format", choices=("text", "xlsx", "png", "json"), default="text")
+    p.add_argument("--json", action="store_true", help="in JSON (như --format json)")
     p.add_argument("-o", "--output", help="tệp kết quả (bắt buộc với xlsx và png)")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("ical", help="tệp lịch .ics các hạn chưa xong của một đơn vị")
     p.add_argument("--unit", required=True, help="mã, tên hoặc tên khác của đơn vị")
     p.add_argument("-o", "--output", help="tệp .ics (mặc định: in ra màn hình)")
+    _today_option(p)
+    p.add_argument("--json", action="store_true", help="in các hạn chưa xong dạng JSON thay cho tệp lịch")
     p.set_defaults(func=cmd_ical)
 
     p = sub.add_parser("upcoming", help="những việc sắp đến hạn")
     _query_options(p)
     p.add_argument("--days", type=int, default=7, help="số ngày tới (mặc định 7)")
     p.set_defaults(func=cmd_upcoming)
+
+    p = sub.add_parser("status", help="bot có khỏe không: cơ sở dữ liệu, đồng hồ, hàng gửi, các kênh")
+    p.add_argument("--json", action="store_true", help="in JSON")
+    p.add_argument("--no-channels", action="store_true", help="không gọi getMe của các kênh")
+    p.set_defaults(func=cmd_status)
     return parser
 
 
@@ -479,28 +562,55 @@ _SHOWN_PROBLEMS = 100
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script; bad input exits with 2 and a message, never a traceback."""
+    """Entry point of the console script.
+
+    The user's mistakes exit with 2 and a message; our own bugs exit with 1 and a short line (the
+    traceback goes to the log only with NHACVIEC_LOG_LEVEL=DEBUG); never a traceback to the user otherwise.
+    """
     args = build_parser().parse_args(argv)
     try:
         func: Command = args.func
         return func(args)
-    except (CliError, ValueError) as exc:
-        print(f"Lỗi: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
     except Exception as exc:
         # Only an import raises RegisterError: while its module is not loaded, this is some other error.
         register_file = sys.modules.get("scheduler.register.file")
-        if register_file is None or not isinstance(exc, register_file.RegisterError):
-            raise
-        print(f"Lỗi: {len(exc.problems)} chỗ cần sửa, không có gì được ghi vào cơ sở dữ liệu.", file=sys.stderr)
-        for problem in exc.problems[:_SHOWN_PROBLEMS]:
-            print(f"  {problem}", file=sys.stderr)
-        if len(exc.problems) > _SHOWN_PROBLEMS:
-            print(
-                f"  … và {len(exc.problems) - _SHOWN_PROBLEMS} chỗ khác (sửa các chỗ trên rồi chạy lại)",
-                file=sys.stderr,
-            )
-        return EXIT_BAD_INPUT
+        if register_file is not None and isinstance(exc, register_file.RegisterError):
+            print(f"Lỗi: {len(exc.problems)} chỗ cần sửa, không có gì được ghi vào cơ sở dữ liệu.", file=sys.stderr)
+            for problem in exc.problems[:_SHOWN_PROBLEMS]:
+                print(f"  {problem}", file=sys.stderr)
+            if len(exc.problems) > _SHOWN_PROBLEMS:
+                print(
+                    f"  … và {len(exc.problems) - _SHOWN_PROBLEMS} chỗ khác (sửa các chỗ trên rồi chạy lại)",
+                    file=sys.stderr,
+                )
+            return EXIT_BAD_INPUT
+        if is_user_error(exc):
+            print(f"Lỗi: {_user_text(exc)}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        return internal_error(args.command, exc)
+
+
+def _user_text(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.filename:
+        reason = {FileNotFoundError: "không có tệp này", IsADirectoryError: "đây là thư mục, cần một tệp"}
+        return f"{exc.filename}: {reason.get(type(exc), 'không mở được (không có quyền đọc/ghi)')}"
+    return str(exc).strip("'\"")
+
+
+def internal_error(command: str, exc: BaseException) -> int:
+    """A bug, not the user's mistake: one Vietnamese line; the traceback only at DEBUG level."""
+    debug = os.environ.get("NHACVIEC_LOG_LEVEL", "").upper() == "DEBUG"
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, stream=sys.stderr)
+    log.error("internal error in %r: %s", command, type(exc).__name__, exc_info=exc if debug else None)
+    print(
+        f"Lỗi nội bộ khi chạy lệnh {command} ({type(exc).__name__}). Đây không phải lỗi của bạn: "
+        "xin báo người quản trị; đặt NHACVIEC_LOG_LEVEL=DEBUG để xem chi tiết.",
+        file=sys.stderr,
+    )
+    return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -21,13 +21,16 @@ RESET = "\033[0m"
 TITLE_WIDTH = 60
 
 
-def use_color(mode: str, stream: TextIO = sys.stdout) -> bool:
-    """`always`, `never`, or `auto`: colour a terminal unless NO_COLOR is set."""
+def use_color(mode: str, stream: TextIO | None = None) -> bool:
+    """`always`, `never`, or `auto`: colour a terminal unless NO_COLOR is set.
+
+    The stream is looked up when asked (not bound at import): sys.stdout may have been replaced since.
+    """
     if mode == "always":
         return True
     if mode == "never" or os.environ.get("NO_COLOR"):
         return False
-    return stream.isatty()
+    return (stream or sys.stdout).isatty()
 
 
 def _cut(text: str, width: int) -> str:

@@ -69,6 +69,10 @@ def to_utc(instant: datetime) -> datetime:
     return instant.astimezone(UTC)
 
 
+class TimeTextError(ValueError):
+    """A date or time the user typed (`--today`, NHACVIEC_NOW) that cannot be read."""
+
+
 def parse_now(text: str) -> datetime:
     """Read `2022-04-08` or `2022-04-08T09:14` (local unless it carries an offset)."""
     text = text.strip()
@@ -77,7 +81,7 @@ def parse_now(text: str) -> datetime:
             return at_local(date.fromisoformat(text))
         instant = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise ValueError(f"không đọc được thời điểm {text!r}: hãy viết YYYY-MM-DD hoặc YYYY-MM-DDTHH:MM") from exc
+        raise TimeTextError(f"không đọc được thời điểm {text!r}: hãy viết YYYY-MM-DD hoặc YYYY-MM-DDTHH:MM") from exc
     if instant.tzinfo is None:
         instant = instant.replace(tzinfo=LOCAL_TZ)
     return instant

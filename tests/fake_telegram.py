@@ -1,8 +1,10 @@
 """A fake Telegram Bot API server on 127.0.0.1, answering in the Bot API's exact shapes.
 
 python-telegram-bot talks to it over real HTTP (`ApplicationBuilder().base_url(...)`). It records what
-was sent, queues updates for getUpdates, fails on demand (429 with retry_after, 502, 403), and can
-enforce Telegram's limits (30 messages a second, 1 a second per chat) by answering 429 when broken.
+was sent, queues updates for getUpdates, fails on demand (429 with retry_after, 502, 403; any method with
+`fail_method`, e.g. 500 on setMyCommands), and can enforce Telegram's limits (30 messages a second, 1 a
+second per chat) by answering 429 when broken. `port` fixes the port, so that a test can start the bot
+while nothing listens there yet (the API unreachable) and bring the fake up later.
 """
 
 from __future__ import annotations
@@ -41,11 +43,13 @@ class FakeBotApi:
         slow: tuple[float, float] = (0.0, 0.0),
         long_poll: float = 0.0,
         seed: int = 7,
+        port: int = 0,
     ) -> None:
         """`delay`: a send is recorded on arrival, then answered after a uniform delay in this range (s);
         `slow`: (share, seconds) of answers that come that late instead; `long_poll`: an empty getUpdates
         waits up to this long for an update, as Telegram's does."""
         self.enforce_limits = enforce_limits
+        self.method_failures: dict[str, deque[tuple[int, dict[str, Any]]]] = {}
         self.delay = delay
         self.slow = slow
         self.long_poll = long_poll
@@ -63,7 +67,7 @@ class FakeBotApi:
         self._update_id = 0
         self._all: deque[float] = deque()
         self._per_chat: dict[str, float] = {}
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -108,6 +112,13 @@ class FakeBotApi:
             body["parameters"] = {"migrate_to_chat_id": migrate_to}
         for _ in range(count):
             self.failures.append((status, body))
+
+    def fail_method(self, method: str, count: int, status: int, description: str = "") -> None:
+        """The next `count` calls of `method` (any method: getMe, setMyCommands…) fail with this status."""
+        body = {"ok": False, "error_code": status, "description": description or f"error {status}"}
+        queue = self.method_failures.setdefault(method, deque())
+        for _ in range(count):
+            queue.append((status, body))
 
     def messages_to(self, chat_id: int | str) -> list[dict[str, Any]]:
         return [m for m in self.sent if str(m["chat_id"]) == str(chat_id)]
@@ -165,8 +176,14 @@ class FakeBotApi:
     # --- the server ------------------------------------------------------------------------------
 
     def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if method == "getUpdates":  # a short long poll, so that a polling bot does not spin
+            deadline = time.monotonic() + min(float(params.get("timeout", 0) or 0), 0.3)
+            while not self.updates and time.monotonic() < deadline:
+                time.sleep(0.01)
         with self.lock:
             self.calls.append(method)
+            if self.method_failures.get(method):
+                return self.method_failures[method].popleft()
             if method == "getMe":
                 return 200, {"ok": True, "result": BOT_USER}
             if method in ("setMyCommands", "deleteWebhook", "answerCallbackQuery", "setWebhook"):

@@ -18,8 +18,9 @@ TOKEN = "zalo-test-token-0000"
 
 
 class FakeZaloApi:
-    def __init__(self, one_in_three_429: bool = False) -> None:
+    def __init__(self, one_in_three_429: bool = False, port: int = 0) -> None:
         self.one_in_three_429 = one_in_three_429
+        self.method_failures: dict[str, deque[tuple[int, dict[str, Any]]]] = {}
         self.lock = threading.Lock()
         self.sent: list[dict[str, Any]] = []
         self.calls: list[str] = []
@@ -29,7 +30,7 @@ class FakeZaloApi:
         self.too_many = 0
         self._count = 0
         self._next_id = 0
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -45,15 +46,23 @@ class FakeZaloApi:
         self.server.shutdown()
         self.server.server_close()
 
-    def fail_next(self, count: int, status: int, ok_false: bool = False) -> None:
+    def fail_next(self, count: int, status: int, ok_false: bool = False, description: str = "") -> None:
         """The next `count` sendMessage calls fail: HTTP `status`, or HTTP 200 with ok false."""
         body = {
             "ok": False,
             "error_code": status,
-            "description": {429: "Quota exceeded", 502: "Bad Gateway", 500: "Internal error"}.get(status, "error"),
+            "description": description
+            or {429: "Quota exceeded", 502: "Bad Gateway", 500: "Internal error"}.get(status, "error"),
         }
         for _ in range(count):
             self.failures.append((200 if ok_false else status, body))
+
+    def fail_method(self, method: str, count: int, status: int, description: str = "") -> None:
+        """The next `count` calls of `method` (getMe, deleteWebhook…) fail with this status."""
+        body = {"ok": False, "error_code": status, "description": description or f"error {status}"}
+        queue = self.method_failures.setdefault(method, deque())
+        for _ in range(count):
+            queue.append((status, body))
 
     def messages_to(self, chat_id: str) -> list[dict[str, Any]]:
         return [m for m in self.sent if m["chat_id"] == chat_id]
@@ -84,6 +93,8 @@ class FakeZaloApi:
             return 408, {"ok": False, "error_code": 408, "description": "Request timeout"}
         with self.lock:
             self.calls.append(method)
+            if self.method_failures.get(method):
+                return self.method_failures[method].popleft()
             if method == "getMe":
                 return 200, {"ok": True, "result": {"id": "bot1", "account_name": "nhacviec", "can_join_groups": False}}
             if method in ("setWebhook", "deleteWebhook", "getWebhookInfo"):

@@ -2,15 +2,17 @@
 
 It turns updates into `Incoming`, sends the core's answers (split at 4,096 characters, buttons on the
 last part), delivers reminders as the dispatcher's `Notifier`, and maps Telegram's failures onto the
-dispatcher's rules: blocked or unknown chats are permanent, a migrated group follows its new id,
-429 carries its retry_after, timeouts and 5xx are transient.
+dispatcher's rules: only the exact answers that mean a chat is gone are permanent (`GONE`), a migrated
+group follows its new id, 429 carries its retry_after, everything else is transient.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import re
 import warnings
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -18,7 +20,16 @@ from typing import Any
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram import Message as TgMessage
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -28,11 +39,13 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 from tornado.httpserver import HTTPServer
 
 from bot.channels.webhook import SecretWebhook, webhook_http_server
 from bot.conversation.core import COMMANDS, Conversation, Incoming
 from bot.conversation.texts import TELEGRAM, Message, render_delivery, split_text
+from bot.startup import Verdict
 from scheduler.outbox.notify import Delivery, DeliveryError
 from scheduler.outbox.ratelimit import RateLimiter
 
@@ -67,8 +80,33 @@ def _seconds(value: int | float | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
+# The Bot API's exact answers that mean the chat is gone for good (compared without the "Bad Request: " /
+# "Forbidden: " prefix and case). Any other 400 or 403 — a message too long, a rights problem, a future
+# wording — is transient: retried, and after the dispatcher's attempts marked failed, the chat kept.
+GONE = {
+    "bot was blocked by the user": "bot đã bị chặn bởi người nhận",
+    "chat not found": "không tìm thấy cuộc trò chuyện",
+    "bot was kicked from the group chat": "bot đã bị mời ra khỏi nhóm",
+    "bot was kicked from the supergroup chat": "bot đã bị mời ra khỏi siêu nhóm",
+    "bot was kicked from the channel chat": "bot đã bị mời ra khỏi kênh",
+    "user is deactivated": "tài khoản người nhận đã bị xóa",
+    "bot can't initiate conversation with a user": "người nhận chưa từng nhắn cho bot",
+    "bot is not a member of the group chat": "bot không còn trong nhóm",
+    "bot is not a member of the supergroup chat": "bot không còn trong siêu nhóm",
+    "the group chat was deleted": "nhóm đã bị xóa",
+    "group chat was deactivated": "nhóm đã ngừng hoạt động",
+}
+
+
+def _answer_text(message: str) -> str:
+    text = message.strip().lower()
+    for prefix in ("bad request: ", "forbidden: "):
+        text = text.removeprefix(prefix)
+    return text
+
+
 def delivery_error(exc: TelegramError) -> DeliveryError:
-    """Telegram's exceptions in the dispatcher's terms. BadRequest is a NetworkError: check it first."""
+    """Telegram's exceptions in the dispatcher's terms: permanent only for the answers in `GONE`."""
     if isinstance(exc, RetryAfter):
         with warnings.catch_warnings():  # int or timedelta depending on PTB_TIMEDELTA: both are handled
             warnings.simplefilter("ignore")
@@ -77,13 +115,36 @@ def delivery_error(exc: TelegramError) -> DeliveryError:
         return DeliveryError(f"Telegram 429: chờ {wait:.0f} giây", retry_after=wait)
     if isinstance(exc, ChatMigrated):
         return DeliveryError("nhóm đã chuyển thành siêu nhóm", migrate_to=str(exc.new_chat_id))
-    if isinstance(exc, Forbidden):
-        return DeliveryError(f"bot bị chặn hoặc bị mời ra khỏi nhóm ({exc.message})", permanent=True)
-    if isinstance(exc, BadRequest):
-        return DeliveryError(f"Telegram từ chối: {exc.message}", permanent=True)
+    if isinstance(exc, Forbidden | BadRequest):
+        gone = GONE.get(_answer_text(exc.message))
+        if gone is not None:
+            return DeliveryError(f"{gone} ({exc.message})", permanent=True)
+        return DeliveryError(f"Telegram từ chối lần này: {exc.message}")
+    if isinstance(exc, InvalidToken):  # 401/404 while sending: the token was revoked; the chats are fine
+        return DeliveryError("Telegram từ chối token (kiểm tra NHACVIEC_TELEGRAM_TOKEN)")
     if isinstance(exc, TimedOut | NetworkError):
         return DeliveryError(f"lỗi mạng hoặc máy chủ Telegram: {exc.message}")
     return DeliveryError(f"lỗi Telegram: {exc}")
+
+
+def startup_verdict(exc: Exception, token_check: bool = False, webhook: bool = False) -> Verdict:
+    """How a failed start-up call is treated (see bot/startup.py). Never puts the token in the text."""
+    if isinstance(exc, InvalidToken) and token_check:
+        return Verdict(
+            "401", fatal="Telegram từ chối token: kiểm tra biến NHACVIEC_TELEGRAM_TOKEN (lấy lại ở @BotFather)."
+        )
+    if isinstance(exc, BadRequest) and webhook:
+        return Verdict(
+            exc.message,
+            fatal=f"Telegram từ chối địa chỉ webhook ({exc.message}): kiểm tra --webhook (phải là https://…).",
+        )
+    if isinstance(exc, RetryAfter):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return Verdict("429", wait=_seconds(exc.retry_after))
+    if isinstance(exc, TelegramError):
+        return Verdict(f"{type(exc).__name__}: {exc.message}")
+    return Verdict(f"{type(exc).__name__}: {exc}")
 
 
 class TelegramChannel:
@@ -280,14 +341,55 @@ class OneChatInOrder(BaseUpdateProcessor):
         """Nothing to release."""
 
 
+class _LenientRequest(HTTPXRequest):
+    """PTB's HTTP client, tolerant of two differences found in a Bot API emulator: a getMe without `is_bot`,
+    and message dates in milliseconds. Without this a message that was delivered would raise while its
+    answer is read — and a delivered reminder counted as failed is a reminder sent twice.
+    """
+
+    async def do_request(self, url: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:  # type: ignore[override]
+        code, payload = await super().do_request(url, *args, **kwargs)
+        is_get_me = url.endswith("/getMe")
+        if code == 200 and (is_get_me or _MILLISECOND_DATE.search(payload)):
+            with contextlib.suppress(ValueError, AttributeError, TypeError):
+                body = json.loads(payload)
+                result = body.get("result")
+                if is_get_me and isinstance(result, dict) and "is_bot" not in result:
+                    result["is_bot"] = True  # getMe always describes a bot
+                _dates_in_seconds(result)
+                payload = json.dumps(body).encode()
+        return code, payload
+
+
+_MILLISECOND_DATE = re.compile(rb'"date"\s*:\s*\d{13}')
+
+
+def _dates_in_seconds(value: Any) -> None:
+    """Telegram's dates are Unix seconds; a 13-digit one can only be milliseconds."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "date" and isinstance(item, int) and item > 10**11:
+                value[key] = item // 1000
+            else:
+                _dates_in_seconds(item)
+    elif isinstance(value, list):
+        for item in value:
+            _dates_in_seconds(item)
+
+
 def build_application(token: str, base_url: str | None = None) -> Application:
     """A PTB application; `base_url` points it at another Bot API server (a local one in tests).
 
     Answers are waited for up to ANSWER_TIMEOUT: Telegram sometimes answers after tens of seconds, and a
     send given up on may still have been delivered (one repeat when it is retried)."""
-    builder = ApplicationBuilder().token(token)
-    builder = builder.read_timeout(ANSWER_TIMEOUT).write_timeout(ANSWER_TIMEOUT).connect_timeout(10.0)
-    builder = builder.pool_timeout(ANSWER_TIMEOUT).media_write_timeout(ANSWER_TIMEOUT)
+    request = _LenientRequest(
+        read_timeout=ANSWER_TIMEOUT,
+        write_timeout=ANSWER_TIMEOUT,
+        connect_timeout=10.0,
+        pool_timeout=ANSWER_TIMEOUT,
+        media_write_timeout=ANSWER_TIMEOUT,
+    )
+    builder = ApplicationBuilder().token(token).request(request)
     builder = builder.concurrent_updates(OneChatInOrder())
     if base_url:
         root = base_url.rstrip("/")

@@ -3,6 +3,11 @@
 Zalo's API looks like Telegram's but has no buttons and no reply-to, allows 2,000 characters, returns
 one update per poll (or 408 when the long poll ends empty), and may answer HTTP 200 with `ok: false`.
 Buttons are shown as numbered choices; typing the number presses the button.
+
+Errors: the Bot API documents its envelope (`ok`, `error_code`, `description`) but no answer that means
+a chat is gone, so no Zalo answer unlinks a chat: 401 means our token is refused (start-up stops with
+exit code 3; while sending it is retried and reported, the chats kept), 429 carries a wait, and every
+other failure is transient — retried, then marked failed by the dispatcher after its attempts.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -19,6 +25,7 @@ from tornado.httpserver import HTTPServer
 from bot.channels.webhook import SecretWebhook, webhook_http_server
 from bot.conversation.core import Conversation, Incoming
 from bot.conversation.texts import ZALO, Button, Message, render_delivery, split_text
+from bot.startup import Verdict
 from scheduler.outbox.notify import Delivery, DeliveryError
 
 CHANNEL = "zalo"
@@ -28,8 +35,24 @@ SECRET_HEADER = "X-Bot-Api-Secret-Token"
 log = logging.getLogger("nhacviec.zalo")
 
 
-class ZaloUnauthorizedError(RuntimeError):
-    """401: the token is wrong. The channel stops; retrying cannot help."""
+@dataclass
+class ZaloApiError(DeliveryError):
+    """A failed call, with Zalo's `error_code` (or the HTTP status); transient unless said otherwise."""
+
+    code: int = 0
+
+
+class ZaloUnauthorizedError(ZaloApiError):
+    """401: the token is wrong. Polling stops and start-up exits; a send is retried, the chat kept."""
+
+
+def startup_verdict(exc: Exception) -> Verdict:
+    """How a failed Zalo start-up call is treated (see bot/startup.py)."""
+    if isinstance(exc, ZaloUnauthorizedError) or (isinstance(exc, ZaloApiError) and exc.code in (403, 404)):
+        return Verdict(
+            str(exc.code), fatal="Zalo từ chối token: kiểm tra biến NHACVIEC_ZALO_TOKEN (lấy ở Zalo Bot Creator)."
+        )
+    return Verdict(str(exc) or type(exc).__name__)
 
 
 class ZaloClient:
@@ -47,27 +70,32 @@ class ZaloClient:
         try:
             response = await self._http.post(f"{self._url}/{method}", json=payload or {})
         except httpx.TimeoutException as exc:
-            raise DeliveryError(f"Zalo không trả lời kịp ({type(exc).__name__})") from exc
+            raise ZaloApiError(f"Zalo không trả lời kịp ({type(exc).__name__})") from exc
         except httpx.HTTPError as exc:
-            raise DeliveryError(f"lỗi mạng tới Zalo ({type(exc).__name__})") from exc
+            raise ZaloApiError(f"lỗi mạng tới Zalo ({type(exc).__name__})") from exc
         try:
             body = response.json()
         except ValueError:
             body = {}
-        code = int(body.get("error_code") or (response.status_code if response.status_code >= 400 else 0))
+        if not isinstance(body, dict):
+            body = {}
+        try:
+            code = int(body.get("error_code") or (response.status_code if response.status_code >= 400 else 0))
+        except (TypeError, ValueError):
+            code = response.status_code
         if response.status_code < 400 and body.get("ok"):
             return body.get("result")
         description = str(body.get("description") or response.reason_phrase or "lỗi không rõ")
         if code == 408:
             return None
         if code == 401:
-            raise ZaloUnauthorizedError("Zalo từ chối token (401): kiểm tra NHACVIEC_ZALO_TOKEN")
+            raise ZaloUnauthorizedError("Zalo từ chối token (401): kiểm tra NHACVIEC_ZALO_TOKEN", code=401)
         if code == 429:
             retry = body.get("parameters", {}).get("retry_after") if isinstance(body.get("parameters"), dict) else None
-            raise DeliveryError(f"Zalo 429: {description}", retry_after=float(retry or 0.5))
+            raise ZaloApiError(f"Zalo 429: {description}", retry_after=float(retry or 0.5), code=429)
         if code >= 500 or code == 0:
-            raise DeliveryError(f"máy chủ Zalo lỗi {code}: {description}")
-        raise DeliveryError(f"Zalo từ chối ({code}): {description}", permanent=True)
+            raise ZaloApiError(f"máy chủ Zalo lỗi {code}: {description}", code=code)
+        raise ZaloApiError(f"Zalo từ chối lần này ({code}): {description}", code=code)
 
     async def send_message(self, chat_id: str, text: str) -> str:
         result = await self.call("sendMessage", {"chat_id": chat_id, "text": text})

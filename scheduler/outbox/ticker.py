@@ -12,13 +12,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from dataclasses import astuple
-from datetime import datetime
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine
 
 from scheduler.clock import LOCAL_TZ, Clock
+from scheduler.health import record_tick
 from scheduler.outbox.dispatcher import HEARTBEAT_EVERY, Dispatcher, DispatchReport
 from scheduler.outbox.planner import PlanReport, plan_all
 from scheduler.reporting.weekly import WeeklySender
@@ -56,6 +58,7 @@ class Ticker:
         """One pass: plan what is due, send it, then the leaders' Monday digest when its time has come."""
         early: DispatchReport | None = None
         async with self._lock:
+            started, began = datetime.now(UTC), time.monotonic()
             if not self._ticked:  # a restart: what a dead process left goes out before the (slow) planning
                 self._ticked = True
                 early = await self.dispatcher.run_once()
@@ -74,6 +77,8 @@ class Ticker:
                     sent.rows_sent,
                     sent.failed,
                 )
+            summary = {"planned": planned.planned, "sent": sent.messages, "failed": sent.failed}
+            await asyncio.to_thread(record_tick, self.engine, started, time.monotonic() - began, summary)
             return planned, sent
 
     async def _safe_tick(self) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, select
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app import RedactSecrets
+from bot.app import RedactingFormatter
 from bot.channels.telegram import SECRET_HEADER, TelegramChannel, build_application, webhook_server
 from bot.conversation.core import Conversation
 from scheduler.clock import LOCAL_TZ, FixedClock
@@ -312,18 +312,24 @@ async def test_command_menu_is_registered_in_vietnamese(telegram, api) -> None:
     assert "setMyCommands" in api.calls
 
 
-def test_the_token_never_reaches_a_log(caplog: pytest.LogCaptureFixture) -> None:
+def test_the_token_never_reaches_a_log_not_even_in_a_traceback() -> None:
     logger = logging.getLogger("nhacviec.test")
     handler = logging.Handler()
     records: list[str] = []
-    handler.emit = lambda record: records.append(record.getMessage())  # type: ignore[method-assign]
-    handler.addFilter(RedactSecrets(TOKEN))
+    handler.setFormatter(RedactingFormatter([TOKEN], "%(message)s"))
+    handler.emit = lambda record: records.append(handler.format(record))  # type: ignore[method-assign]
     logger.addHandler(handler)
     try:
         logger.warning("POST https://api.telegram.org/bot%s/sendMessage failed", TOKEN)
+        try:
+            raise RuntimeError(f"The token `{TOKEN}` was rejected by the server.")
+        except RuntimeError:
+            logger.exception("start-up failed")
     finally:
         logger.removeHandler(handler)
-    assert records == ["POST https://api.telegram.org/bot***/sendMessage failed"]
+    assert records[0] == "POST https://api.telegram.org/bot***/sendMessage failed"
+    assert "Traceback" in records[1] and "The token `***` was rejected" in records[1]
+    assert not any(TOKEN in r for r in records)
 
 
 async def test_a_group_that_became_a_supergroup_is_followed_to_its_new_id(telegram, api, engine, clock) -> None:
