@@ -455,12 +455,14 @@ def _read_tasks(check: _Checker, raw: RawRegister, reg: Register) -> None:
 def _read_draft_fields(check: _Checker, index: int, record: dict[str, Any]) -> None:
     """A drafted task carries a confidence and what the keeper must still decide; it imports once decided."""
     confidence = record.get("confidence")
+    if isinstance(confidence, str) and re.fullmatch(r"\s*\d+(?:[.,]\d+)?\s*", confidence):  # a CSV cell
+        confidence = float(confidence.replace(",", "."))
     if confidence is not None and not (isinstance(confidence, int | float) and 0 <= confidence <= 1):
         check.problem("tasks", index, "confidence", "độ tin cậy là một số từ 0 đến 1, vd. 0.8")
     review = record.get("review")
     if review in (None, "", []):
         return
-    items = review if isinstance(review, list) else [review]
+    items = review if isinstance(review, list) else [line for line in str(review).splitlines() if line.strip()]
     listed = "; ".join(str(i) for i in items)
     check.problem(
         "tasks",
