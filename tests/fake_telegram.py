@@ -19,7 +19,7 @@ from email.parser import BytesParser
 from email.policy import default
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 TOKEN = "123456:TEST-fake-token-for-tests-only"
 BOT_USER = {
@@ -61,6 +61,8 @@ class FakeBotApi:
         self.failures: deque[tuple[int, dict[str, Any]]] = deque()
         self.updates: deque[dict[str, Any]] = deque()
         self.webhook: dict[str, Any] = {}
+        self.files: dict[str, tuple[str, bytes]] = {}  # file_id → (file_path, content), for getFile and downloads
+        self.downloads: list[str] = []
         self.too_many = 0
         self.too_many_at: list[float] = []
         self._message_id = 1000
@@ -127,19 +129,28 @@ class FakeBotApi:
         self._update_id += 1
         return self._update_id
 
-    def text_update(
-        self, chat_id: int, text: str, reply_to: int | None = None, chat_type: str = "private"
-    ) -> dict[str, Any]:
-        """An update as Telegram sends it when a person types."""
+    def _message(self, chat_id: int, chat_type: str, sender: int | None) -> dict[str, Any]:
+        """A message's envelope: in a group the chat is the group and `from` the person who wrote."""
         self._message_id += 1
-        user = {"id": chat_id, "is_bot": False, "first_name": f"Người dùng {chat_id}", "language_code": "vi"}
-        message: dict[str, Any] = {
-            "message_id": self._message_id,
-            "date": int(time.time()),
-            "from": user,
-            "chat": {"id": chat_id, "type": chat_type, "first_name": user["first_name"]},
-            "text": text,
-        }
+        user_id = sender if sender is not None else chat_id
+        user = {"id": user_id, "is_bot": False, "first_name": f"Người dùng {user_id}", "language_code": "vi"}
+        chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
+        if chat_type == "private":
+            chat["first_name"] = user["first_name"]
+        else:
+            chat["title"] = f"Nhóm {chat_id}"
+        return {"message_id": self._message_id, "date": int(time.time()), "from": user, "chat": chat}
+
+    def text_update(
+        self,
+        chat_id: int,
+        text: str,
+        reply_to: int | None = None,
+        chat_type: str = "private",
+        sender: int | None = None,
+    ) -> dict[str, Any]:
+        """An update as Telegram sends it when a person types (in a group: `sender` wrote in `chat_id`)."""
+        message = {**self._message(chat_id, chat_type, sender), "text": text}
         if text.startswith("/"):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         if reply_to is not None:
@@ -151,6 +162,50 @@ class FakeBotApi:
                 "chat": message["chat"],
                 "text": original["text"] if original else "",
             }
+        return {"update_id": self.next_update_id(), "message": message}
+
+    def document_update(
+        self,
+        chat_id: int,
+        filename: str,
+        content: bytes,
+        mime_type: str = "application/octet-stream",
+        chat_type: str = "private",
+        sender: int | None = None,
+    ) -> dict[str, Any]:
+        """An update as Telegram sends it when a person sends a file; the file is then served for download."""
+        message = self._message(chat_id, chat_type, sender)
+        file_id = f"file{self._message_id}"
+        suffix = filename.rsplit(".", 1)[-1] if "." in filename else "bin"
+        self.files[file_id] = (f"documents/{file_id}.{suffix}", content)  # as Telegram does: no name in the path
+        message["document"] = {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_name": filename,
+            "mime_type": mime_type,
+            "file_size": len(content),
+        }
+        return {"update_id": self.next_update_id(), "message": message}
+
+    def membership_update(self, chat_id: int, status: str, chat_type: str = "group") -> dict[str, Any]:
+        """The bot's own membership changed (`left`, `kicked`, `member`), as Telegram reports it."""
+        bot = {"user": BOT_USER, "status": status}
+        if status == "kicked":
+            bot["until_date"] = 0
+        return {
+            "update_id": self.next_update_id(),
+            "my_chat_member": {
+                "chat": {"id": chat_id, "type": chat_type, "title": f"Nhóm {chat_id}"},
+                "from": {"id": 1, "is_bot": False, "first_name": "Quản trị nhóm"},
+                "date": int(time.time()),
+                "old_chat_member": {"user": BOT_USER, "status": "member"},
+                "new_chat_member": bot,
+            },
+        }
+
+    def migrate_update(self, chat_id: int, new_chat_id: int) -> dict[str, Any]:
+        """The service message Telegram posts in a group that became a supergroup."""
+        message = {**self._message(chat_id, "group", 1), "migrate_to_chat_id": new_chat_id}
         return {"update_id": self.next_update_id(), "message": message}
 
     def button_update(self, chat_id: int, data: str, message_id: int) -> dict[str, Any]:
@@ -190,6 +245,13 @@ class FakeBotApi:
                 if method == "setWebhook":
                     self.webhook = params
                 return 200, {"ok": True, "result": True}
+            if method == "getFile":
+                found = self.files.get(str(params.get("file_id")))
+                if found is None:
+                    return 400, {"ok": False, "error_code": 400, "description": "Bad Request: invalid file_id"}
+                path, content = found
+                file = {"file_id": params["file_id"], "file_unique_id": f"u{params['file_id']}"}
+                return 200, {"ok": True, "result": {**file, "file_size": len(content), "file_path": path}}
             if method == "getUpdates":
                 if not self.updates and self.long_poll:
                     self.lock.release()
@@ -250,6 +312,25 @@ class FakeBotApi:
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args: object) -> None:  # keep test output quiet
                 pass
+
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name): file downloads
+                prefix = f"/file/bot{TOKEN}/"
+                content = None
+                path = unquote(self.path)
+                if path.startswith(prefix):
+                    wanted = path[len(prefix) :]
+                    content = next((c for p, c in api.files.values() if p == wanted), None)
+                if content is None:
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                with api.lock:
+                    api.downloads.append(path[len(prefix) :])
+                self.send_response(200)
+                self.send_header("Content-Type", "application/octet-stream")
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
 
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
                 length = int(self.headers.get("Content-Length", 0))

@@ -35,6 +35,7 @@ from telegram.ext import (
     ApplicationBuilder,
     BaseUpdateProcessor,
     CallbackQueryHandler,
+    ChatMemberHandler,
     ContextTypes,
     MessageHandler,
     filters,
@@ -44,6 +45,7 @@ from tornado.httpserver import HTTPServer
 
 from bot.channels.webhook import SecretWebhook, webhook_http_server
 from bot.conversation.core import COMMANDS, Conversation, Incoming
+from bot.conversation.incoming import IncomingFile
 from bot.conversation.texts import TELEGRAM, Message, render_delivery, split_text
 from bot.startup import Verdict
 from scheduler.outbox.notify import Delivery, DeliveryError
@@ -165,7 +167,10 @@ class TelegramChannel:
         # The dispatcher's limiter: answers share the token's one budget, ahead of the reminders.
         self.limiter = limiter
         application.add_handler(CallbackQueryHandler(self.on_button))
+        application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self.on_migrate))
+        application.add_handler(MessageHandler(filters.Document.ALL, self.on_document))
         application.add_handler(MessageHandler(filters.TEXT | filters.COMMAND, self.on_message))
+        application.add_handler(ChatMemberHandler(self.on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
         application.add_error_handler(self.on_error)
 
     async def send(
@@ -275,8 +280,52 @@ class TelegramChannel:
             reply_to=reply_to,
             message_id=str(msg.message_id),
             is_group=chat.type != "private",
+            sender_id=str(msg.from_user.id) if msg.from_user else None,
         )
         await self._answer(incoming, str(chat.id))
+
+    async def on_document(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A file sent to the bot: the core checks who sent it, its size and type, and only then downloads it."""
+        msg = update.effective_message
+        chat = update.effective_chat
+        if msg is None or chat is None or msg.document is None:
+            return
+        document = msg.document
+        loop = asyncio.get_running_loop()
+
+        async def download() -> bytes:
+            file = await self.application.bot.get_file(document.file_id)
+            return bytes(await file.download_as_bytearray())
+
+        def fetch() -> bytes:  # called from the core's worker thread
+            return asyncio.run_coroutine_threadsafe(download(), loop).result(timeout=120)
+
+        incoming = Incoming(
+            CHANNEL,
+            str(chat.id),
+            text=msg.caption or "",
+            message_id=str(msg.message_id),
+            is_group=chat.type != "private",
+            sender_id=str(msg.from_user.id) if msg.from_user else None,
+            document=IncomingFile(
+                document.file_name or "tep", document.file_size, document.mime_type or "", fetch=fetch
+            ),
+        )
+        await self._answer(incoming, str(chat.id))
+
+    async def on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A group became a supergroup: its links follow the new chat id (Telegram sends this in the old group)."""
+        msg = update.effective_message
+        if msg is None or not msg.migrate_to_chat_id:
+            return
+        await asyncio.to_thread(self.conversation.chat_moved, CHANNEL, str(msg.chat.id), str(msg.migrate_to_chat_id))
+
+    async def on_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The bot left or was removed from a chat (or blocked in private): that chat's links end."""
+        change = update.my_chat_member
+        if change is None or change.new_chat_member.status not in ("left", "kicked"):
+            return
+        await asyncio.to_thread(self.conversation.chat_gone, CHANNEL, str(change.chat.id))
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A pressed button: always answered, then handled like a message."""
@@ -295,6 +344,7 @@ class TelegramChannel:
             reply_to=message_id,
             message_id=message_id,
             is_group=chat.type != "private",
+            sender_id=str(query.from_user.id),
         )
         await self._answer(incoming, str(chat.id))
 

@@ -181,6 +181,7 @@ class ZaloChannel:
             button=button,
             message_id=str(message.get("message_id")),
             is_group=is_group,
+            sender_id=str((message.get("from") or {}).get("id") or "") or None,
         )
         answers = await asyncio.to_thread(self.conversation.handle, incoming)
         for answer in answers:

@@ -137,6 +137,14 @@ class Base:
     def _button(self, msg: Incoming, person: Person, data: str) -> list[Message]:
         raise NotImplementedError
 
+    def _assign_answer(
+        self, msg: Incoming, person: Person, kind: str, data: dict[str, Any], text: str
+    ) -> list[Message]:
+        raise NotImplementedError
+
+    def _assign_decision(self, msg: Incoming, person: Person, confirmed: bool) -> list[Message]:
+        raise NotImplementedError
+
     def _confirmed(self, msg: Incoming, person: Person, data: dict[str, Any]) -> list[Message]:
         raise NotImplementedError
 

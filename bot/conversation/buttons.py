@@ -14,6 +14,8 @@ class Buttons(Base):
     """Every button press is answered."""
 
     def _button(self, msg: Incoming, person: Person, data: str) -> list[Message]:
+        if data in ("ga", "gn"):  # /giaoviec: assign as understood, or drop it
+            return self._assign_decision(msg, person, data == "ga")
         if data in ("cf:1", "cf:2"):  # a confirmation's two buttons answer as the typed 1 or 2 would
             waiting = self._waiting(msg)
             if waiting is None or waiting[0] not in ("confirm", "relink"):

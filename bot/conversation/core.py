@@ -12,10 +12,12 @@ import re
 from collections.abc import Callable
 
 from bot.conversation import texts
+from bot.conversation.assigning import Assigning
 from bot.conversation.buttons import Buttons
 from bot.conversation.extensions import Extensions
+from bot.conversation.groups import UNLINKED_IN_GROUP, Groups
 from bot.conversation.incoming import Incoming
-from bot.conversation.linking import Linking
+from bot.conversation.keeper import Keeper
 from bot.conversation.lists import Lists
 from bot.conversation.preferences import Preferences
 from bot.conversation.report_commands import ReportCommands
@@ -50,6 +52,11 @@ ALIASES = {
     "kenh": "channel",
     "duyet": "approvals",
     "pending": "approvals",
+    "moi": "invite",
+    "sodangky": "register_file",
+    "loi": "failures",
+    "giaoviec": "assign",
+    "nhanrieng": "private_too",
 }
 COMMANDS = {  # the command menu, in Vietnamese
     "viec": "Việc của đơn vị tôi",
@@ -65,11 +72,18 @@ COMMANDS = {  # the command menu, in Vietnamese
     "caidat": "Cài đặt: giờ nhận tin, nghỉ phép",
     "huy": "Hủy câu hỏi đang chờ",
     "kenh": "Chọn kênh nhận nhắc: telegram, zalo, cả hai",
+    "giaoviec": "Giao việc: /giaoviec <đơn vị>: <việc> <hạn> (lãnh đạo)",
+    "nhanrieng": "Nhận cả tin riêng khi đơn vị có nhóm chat",
+    "moi": "Mã mời liên kết chat (Văn phòng)",
+    "sodangky": "Sổ nhắc việc dạng Excel (Văn phòng)",
+    "loi": "Tin gửi lỗi, chat chưa liên kết (Văn phòng)",
     "help": "Hướng dẫn",
 }
 
 
-class Conversation(Linking, Lists, StatusUpdates, Extensions, ReportCommands, Preferences, Buttons, Waiting):
+class Conversation(
+    Groups, Lists, StatusUpdates, Extensions, ReportCommands, Preferences, Keeper, Assigning, Buttons, Waiting
+):
     """The bot's brain, shared by every channel: routes a message to its area."""
 
     # --- entry point ---------------------------------------------------------------------------
@@ -90,7 +104,9 @@ class Conversation(Linking, Lists, StatusUpdates, Extensions, ReportCommands, Pr
         if person is None:
             if command is None and re.fullmatch(r"[A-Za-z0-9_-]{12,40}", text):  # Zalo: just the code
                 return self._start(msg, text, None)
-            return [Message(texts.UNLINKED)]
+            return [Message(UNLINKED_IN_GROUP if msg.is_group else texts.UNLINKED)]
+        if msg.document is not None:
+            return self.document(msg, person)
         if _LONG_NUMBER.search(text):  # no id, percent or day has that many digits (and int() refuses 4,300)
             return [
                 Message("Số này dài quá: số của một việc có nhiều nhất 10 chữ số. Gõ /viec để xem số của các việc.")
@@ -122,6 +138,11 @@ class Conversation(Linking, Lists, StatusUpdates, Extensions, ReportCommands, Pr
             "leave": self.leave,
             "channel": self.channel,
             "approvals": self.approvals,
+            "invite": self.invite,
+            "register_file": self.register_file,
+            "failures": self.failures,
+            "assign": self.assign,
+            "private_too": self.private_too,
         }
         handler = handlers.get(ALIASES.get(command, command))
         if handler is None:

@@ -156,7 +156,10 @@ def render_delivery(delivery: Delivery, caps: Capabilities) -> Message:
     today = delivery.today
     own = [i for i in delivery.items if i.kind != ESCALATION]
     escalated = [i for i in delivery.items if i.kind == ESCALATION]
-    lines = [f"☀️ Chào đồng chí {delivery.official_name}. Việc cần chú ý ngày {day(today)}:"]
+    greeting = f"đồng chí {delivery.official_name}"
+    if delivery.is_group and delivery.official_name.startswith("Nhóm chat "):  # a unit's group chat
+        greeting = f"các đồng chí {delivery.official_name.removeprefix('Nhóm chat ')}"
+    lines = [f"☀️ Chào {greeting}. Việc cần chú ý ngày {day(today)}:"]
     for number, item in enumerate(own, start=1):
         lines.append(_item_line(number, item, today))
     if escalated:
@@ -273,6 +276,9 @@ HELP = """Nhắc việc — các lệnh:
 /kenh telegram|zalo|ca-hai — chọn nơi nhận lời nhắc
 /huy — hủy câu hỏi đang chờ
 /whoami — tôi là ai trong sổ
+/giaoviec <đơn vị>: <việc> <hạn> — giao việc ngay trong chat (lãnh đạo)
+/nhanrieng bat|tat — nhận cả tin riêng khi đơn vị đã có nhóm chat
+Văn phòng: gửi tệp sổ .xlsx để nhập, văn bản .docx/.pdf/.txt để soạn nháp; /moi, /sodangky, /loi
 Có thể trả lời thẳng vào tin nhắc: "xong", "đang làm 50%", "xin gia hạn đến 15/6 vì …"."""
 
 UNLINKED = (

@@ -44,6 +44,8 @@ class Waiting(Base):
 
     def _answer(self, msg: Incoming, person: Person, waiting: tuple[str, dict[str, Any]], text: str) -> list[Message]:
         kind, data = waiting
+        if kind.startswith("assign_"):  # /giaoviec's dialog
+            return self._assign_answer(msg, person, kind, data, text)
         plain = _plain(text)
         if kind == "pick":
             candidates = [int(c) for c in data.get("candidates", [])]

@@ -49,6 +49,7 @@ from scheduler.register.models import (
     Status,
     open_assignment,
 )
+from scheduler.register.unit_chats import linked_group_units, wants_private_too
 
 UNLINKED = "chưa liên kết"
 HOLIDAY_RUN = 14  # days: longer than any run of Vietnamese days off (Tết with its weekends)
@@ -148,12 +149,16 @@ def recipients(conn: Connection, today: date, include_unlinked: bool = False) ->
         if preferred and any(c == preferred for c in channels.get(official_id, ())):
             channels[official_id] = [preferred]
     found = Recipients(defaultdict(list), defaultdict(list), [], set(), digest_at)
+    groups = linked_group_units(conn)  # a unit's group chat hears instead of its members (unless they asked)
+    private_too = wants_private_too(conn) if groups else set()
     for official_id, unit_id in conn.execute(select(MEMBERS.c.official_id, MEMBERS.c.unit_id)):
         if official_id in on_leave:
             found.on_leave_units.add(unit_id)
             continue
+        in_group = groups.get(unit_id, official_id) != official_id and official_id not in private_too
         for channel in channels.get(official_id, ()):
-            found.by_unit[unit_id].append((official_id, channel))
+            if not in_group:
+                found.by_unit[unit_id].append((official_id, channel))
             if roles.get(official_id) == Role.leader.value:
                 found.leaders_by_unit[unit_id].append((official_id, channel))
     found.leaders = [

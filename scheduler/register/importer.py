@@ -415,6 +415,7 @@ def read_register(engine: Engine) -> Register:
         reg.officials = [
             OfficialSpec(r.code, r.name, r.title, r.role, memberships.get(r.id, []))
             for r in conn.execute(select(OFFICIALS).order_by(OFFICIALS.c.id))
+            if not r.code.startswith("@")  # a unit's group chat (scheduler.register.unit_chats), not a person
         ]
         reg.tasks = [
             TaskSpec(

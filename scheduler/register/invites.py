@@ -125,3 +125,10 @@ def redeem_digest(
             )
     link_chat(engine, found["official_id"], channel, chat_id, clock, is_group=is_group)
     return int(found["official_id"])
+
+
+def invite_official(engine: Engine, code: str) -> int | None:
+    """Whom a code would link, without spending it (None for an unknown code)."""
+    with engine.connect() as conn:
+        found = conn.execute(select(INVITES.c.official_id).where(INVITES.c.code_hash == _hash(code))).scalar()
+    return int(found) if found is not None else None

@@ -316,6 +316,7 @@ class OfficialSetting(SQLModel, table=True):
     muted_until: date | None = None
     language: str = Field(default="vi", max_length=8)
     channels: str = Field(default="", max_length=32)  # "telegram", "zalo", or "" for every linked channel
+    private_too: bool = False  # reminders privately as well, when the unit's group chat gets them
 
 
 class ChatState(SQLModel, table=True):
