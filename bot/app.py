@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 
+from bot.channels.media import MediaStore, public_origin
 from bot.channels.telegram import CHANNEL as TELEGRAM_CHANNEL
 from bot.channels.telegram import TelegramChannel, build_application, webhook_server
 from bot.channels.telegram import startup_verdict as telegram_verdict
@@ -209,7 +210,9 @@ async def _start_zalo(run: Running) -> None:
     client = ZaloClient(run.settings.zalo_token, os.environ.get("NHACVIEC_ZALO_API_URL") or ZALO_DEFAULT_URL)
     run.closers.append(client.close)
     me = await retry("Zalo getMe", lambda: client.call("getMe"), zalo_verdict, run.stop)
-    zalo = ZaloChannel(client, Conversation(run.engine, run.clock), run.forward)
+    # with a webhook the bot has a public address: charts and calendars go to Zalo by short-lived URLs
+    media = MediaStore(public_origin(run.args.zalo_webhook)) if run.args.zalo_webhook else None
+    zalo = ZaloChannel(client, Conversation(run.engine, run.clock), run.forward, media)
     run.notifiers[ZALO_CHANNEL] = run.senders[ZALO_CHANNEL] = zalo
     name = me.get("account_name", "") if isinstance(me, dict) else ""
     if run.args.zalo_webhook:

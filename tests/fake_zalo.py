@@ -101,6 +101,22 @@ class FakeZaloApi:
                 if method == "setWebhook":
                     self.webhook = params
                 return 200, {"ok": True, "result": {"url": self.webhook.get("url", "")}}
+            if method == "sendPhoto":  # the picture by URL, an optional caption
+                photo = params.get("photo")
+                if not isinstance(photo, str) or not photo.startswith(("http://", "https://")):
+                    return 400, {"ok": False, "error_code": 400, "description": "photo must be a URL"}
+                self._next_id += 1
+                message_id = f"zm{self._next_id}"
+                self.sent.append(
+                    {
+                        "chat_id": str(params.get("chat_id")),
+                        "text": str(params.get("caption") or ""),
+                        "photo": photo,
+                        "message_id": message_id,
+                        "at": time.monotonic(),
+                    }
+                )
+                return 200, {"ok": True, "result": {"message_id": message_id, "date": int(time.time() * 1000)}}
             if method == "sendMessage":
                 if self.failures:
                     return self.failures.popleft()

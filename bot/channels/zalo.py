@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
+from dataclasses import replace
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 import httpx
 from tornado.httpserver import HTTPServer
 
+from bot.channels.media import LIFETIME, MediaStore, media_route
 from bot.channels.webhook import SecretWebhook, webhook_http_server
 from bot.conversation.core import Conversation, Incoming
 from bot.conversation.texts import ZALO, Button, Message, render_delivery, split_text
@@ -119,10 +121,19 @@ class ZaloChannel:
 
     channel = CHANNEL
 
-    def __init__(self, client: ZaloClient, conversation: Conversation, forward: Forward | None = None) -> None:
+    def __init__(
+        self,
+        client: ZaloClient,
+        conversation: Conversation,
+        forward: Forward | None = None,
+        media: MediaStore | None = None,
+    ) -> None:
         self.client = client
         self.conversation = conversation
         self.forward = forward
+        self.media = media  # with a public URL to serve files from, charts and calendars go out by link
+        self.caps = replace(ZALO, files=True, caption_length=ZALO.max_length) if media else ZALO
+        conversation.capabilities[CHANNEL] = self.caps
         self._choices: dict[str, list[Button]] = {}  # the numbered buttons last shown in each chat
         self._seen: OrderedDict[str, None] = OrderedDict()  # deliveries repeat: event name + message id
         self._lock = asyncio.Lock()
@@ -132,13 +143,26 @@ class ZaloChannel:
         text, choices = _numbered(message)
         self._choices[chat_id] = choices
         message_id = ""
+        attachment = message.attachment if self.media is not None else None
+        if attachment is not None and self.media is not None:
+            url = self.media.put(attachment)
+            if attachment.is_photo:  # the Bot API's sendPhoto takes the picture by URL
+                fits = len(text) <= self.caps.caption_length
+                result = await self.client.call(
+                    "sendPhoto", {"chat_id": chat_id, "photo": url, "caption": text if fits else text.split("\n", 1)[0]}
+                )
+                message_id = str(result.get("message_id")) if isinstance(result, dict) else ""
+                if fits:
+                    return message_id
+            else:  # no documents on the Bot API: a link to fetch it from, for a few minutes
+                text = f"{text}\n📎 Tải tệp {attachment.filename} (trong {int(LIFETIME // 60)} phút): {url}"
         for part in split_text(text, ZALO.max_length):
             message_id = await self.client.send_message(chat_id, part)
         return message_id
 
     async def deliver(self, delivery: Delivery) -> str:
-        """The reminders' Notifier: the digest as text, ending with short typed answers."""
-        return await self.send(delivery.chat_id, render_delivery(delivery, ZALO))
+        """The reminders' Notifier: the digest as text, ending with short typed answers (the chart by URL)."""
+        return await self.send(delivery.chat_id, render_delivery(delivery, self.caps))
 
     def _first_time(self, key: str) -> bool:
         if key in self._seen:
@@ -233,5 +257,8 @@ class _ZaloWebhook(SecretWebhook):
 
 
 def zalo_webhook_server(zalo: ZaloChannel, secret: str, path: str = "/zalo") -> HTTPServer:
-    """The webhook endpoint for Zalo; start with `.listen(port, address)`."""
-    return webhook_http_server(path, _ZaloWebhook, secret, zalo=zalo)
+    """The webhook endpoint for Zalo, and the short-lived file URLs when the channel has them."""
+    server = webhook_http_server(path, _ZaloWebhook, secret, zalo=zalo)
+    if zalo.media is not None:
+        server.request_callback.add_handlers(r".*", [media_route(zalo.media)])  # type: ignore[attr-defined]
+    return server

@@ -55,8 +55,7 @@ class Assigning(Base):
             f"• Đơn vị: {who}",
             f"• Hạn: {texts.day_with_weekday(task.due)} («{task.deadline_text}»)",
         ]
-        caps = texts.CAPABILITIES.get(msg.channel, texts.TELEGRAM)
-        if caps.buttons:
+        if self._caps(msg).buttons:
             lines.append("Bấm «Giao việc» để ghi vào sổ.")
             buttons = [[Button("✅ Giao việc", CONFIRM), Button("✖ Thôi", DROP)]]
             return [Message("\n".join(lines), buttons)]

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, insert, select, update
 
 from bot.conversation import texts
 from bot.conversation.incoming import Incoming
-from bot.conversation.texts import Message
+from bot.conversation.texts import CAPABILITIES, CONSOLE, Capabilities, Message
 from scheduler.clock import Clock
 from scheduler.register.access import Person, load_person
 from scheduler.register.changes import (
@@ -38,6 +38,11 @@ class Base:
         self.engine = engine
         self.clock = clock
         self.bot_username = bot_username
+        # what each channel can show; a channel may widen its own (Zalo sends files once it can serve them)
+        self.capabilities: dict[str, Capabilities] = dict(CAPABILITIES)
+
+    def _caps(self, msg: Incoming) -> Capabilities:
+        return self.capabilities.get(msg.channel, CONSOLE)
 
     def _person(self, msg: Incoming) -> Person | None:
         ids = officials_of_chat(self.engine, msg.channel, msg.chat_id)

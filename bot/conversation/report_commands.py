@@ -30,7 +30,7 @@ class ReportCommands(Base):
         except PeriodError as exc:
             return [Message(f"Chưa hiểu: {exc}.")]
         stats = statistics(self.engine, period, today)
-        return [report_message(stats, texts.CAPABILITIES.get(msg.channel, texts.CONSOLE))]
+        return [report_message(stats, self._caps(msg))]
 
     def calendar(self, msg: Incoming, person: Person, args: str) -> list[Message]:
         """/lich [unit]: the unit's open deadlines as an .ics file for the phone's calendar."""
@@ -44,8 +44,7 @@ class ReportCommands(Base):
             unit_ids = [unit_id]
         if not unit_ids:
             return [Message("Đồng chí chưa thuộc đơn vị nào. Gõ /lich <tên đơn vị> để lấy lịch của một đơn vị.")]
-        caps = texts.CAPABILITIES.get(msg.channel, texts.CONSOLE)
-        if not caps.files:
+        if not self._caps(msg).files:
             return [
                 Message("Kênh này không gửi được tệp lịch. Xin dùng Telegram, hoặc nhờ Văn phòng xuất: nhacviec ical.")
             ]
