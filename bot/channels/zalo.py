@@ -15,9 +15,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from dataclasses import replace
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -260,5 +259,5 @@ def zalo_webhook_server(zalo: ZaloChannel, secret: str, path: str = "/zalo") -> 
     """The webhook endpoint for Zalo, and the short-lived file URLs when the channel has them."""
     server = webhook_http_server(path, _ZaloWebhook, secret, zalo=zalo)
     if zalo.media is not None:
-        server.request_callback.add_handlers(r".*", [media_route(zalo.media)])  # type: ignore[attr-defined]
+        server.request_callback.add_handlers(r".*", [media_route(zalo.media)])  # type: ignore[union-attr]
     return server

@@ -7,7 +7,6 @@ reader opens it. The import is the CLI's: all or nothing.
 
 from __future__ import annotations
 
-import io
 import re
 import tempfile
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from sqlalchemy import Engine
 
 from scheduler.clock import Clock, local_today
 from scheduler.drafting.documents import DocumentError, read_document
-from scheduler.drafting.drafts import draft_xlsx
+from scheduler.drafting.drafts import write_draft_xlsx
 from scheduler.drafting.extraction import Draft, extract
 from scheduler.register.file import Problem, RegisterError
 from scheduler.register.importer import ImportReport, import_register, load_register, read_register
@@ -115,16 +114,20 @@ def draft_upload(engine: Engine, filename: str, data: bytes, clock: Clock) -> Dr
     folder, path = _with_file(filename, data)
     with folder:
         text = read_document(path)
-    register = read_register(engine)
-    if not register.units:
-        raise DocumentError("sổ chưa có đơn vị nào: hãy nhập sổ (danh sách đơn vị, cán bộ) trước khi gửi văn bản")
-    draft = extract(text, register, None, source=filename)
-    name = f"ban-nhap-{_safe_name(Path(filename).stem + '.xlsx')}"
-    return DraftWorkbook(name, draft_xlsx(draft, register), draft)
+        register = read_register(engine)
+        if not register.units:
+            raise DocumentError("sổ chưa có đơn vị nào: hãy nhập sổ (danh sách đơn vị, cán bộ) trước khi gửi văn bản")
+        draft = extract(text, register, None, source=filename)
+        name = f"ban-nhap-{_safe_name(Path(filename).stem + '.xlsx')}"
+        written = Path(folder.name) / name
+        write_draft_xlsx(draft, register, written)  # the workbook of `nhacviec extract -o draft.xlsx`
+        return DraftWorkbook(name, written.read_bytes(), draft)
 
 
 def register_workbook(engine: Engine, clock: Clock) -> tuple[str, bytes]:
     """The register as it is now, as an Excel workbook the keeper can edit and send back."""
-    buffer = io.BytesIO()
-    write_xlsx(read_register(engine), buffer)
-    return f"so-nhac-viec-{local_today(clock):%Y-%m-%d}.xlsx", buffer.getvalue()
+    name = f"so-nhac-viec-{local_today(clock):%Y-%m-%d}.xlsx"
+    with tempfile.TemporaryDirectory(prefix="nhacviec-export-") as folder:
+        path = Path(folder) / name
+        write_xlsx(read_register(engine), path)
+        return name, path.read_bytes()
