@@ -7,7 +7,6 @@ import dataclasses
 import io
 import re
 import tempfile
-from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -36,22 +35,6 @@ GROUP, SUPERGROUP = -4001, -1004001
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 CONCLUSION = ROOT / "data" / "ket-luan-so-ket-quy-1-2022-thi-tran-thuong-xuan.txt"
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotApi]:
-    with FakeBotApi() as server:
-        yield server
-
-
-@pytest.fixture
-async def telegram(engine: Engine, clock: FixedClock, api: FakeBotApi) -> AsyncIterator[TelegramChannel]:
-    import_register(engine, load_register(REGISTER), clock)
-    application: Application = build_application(TOKEN, api.base_url)
-    await application.initialize()
-    channel = TelegramChannel(application, Conversation(engine, clock, application.bot.username))
-    yield channel
-    await application.shutdown()
 
 
 async def send_file(
