@@ -76,7 +76,7 @@ class Assigning(Base):
     def _assign_decision(self, msg: Incoming, person: Person, confirmed: bool) -> list[Message]:
         waiting = self._waiting(msg)
         if waiting is None or waiting[0] != "assign_confirm":
-            return [Message("Việc này đã được giao hoặc đã hủy. Gõ /giaoviec để giao việc mới.")]
+            return [Message("Câu hỏi giao việc này đã hết hạn hoặc đã được trả lời; chưa giao gì. Gõ /giaoviec lại.")]
         self._clear_waiting(msg)
         if not confirmed:
             return [Message("Đã thôi, chưa giao việc nào.")]
