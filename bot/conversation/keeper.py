@@ -10,14 +10,11 @@ from __future__ import annotations
 import io
 import re
 
-import segno
-
 from bot.conversation import texts
 from bot.conversation.base import Base
 from bot.conversation.incoming import Incoming, IncomingFile
 from bot.conversation.texts import Attachment, Message
 from scheduler.clock import local_today
-from scheduler.drafting.documents import DocumentError
 from scheduler.outbox.failures import failed_deliveries, never_linked, unlinked_chats
 from scheduler.register.access import Person, load_person
 from scheduler.register.file import Problem, RegisterError
@@ -25,14 +22,7 @@ from scheduler.register.invites import InviteError, create_invite
 from scheduler.register.links import UnknownOfficialError, find_official_id
 from scheduler.register.models import Role
 from scheduler.register.unit_chats import group_recipient, is_group_recipient
-from scheduler.register.uploads import (
-    UploadError,
-    check_size,
-    draft_upload,
-    import_upload,
-    kind_of,
-    register_workbook,
-)
+from scheduler.register.uploads import UploadError, check_size, kind_of
 
 ADMIN_ONLY = (
     "Xin lỗi, {what} dành cho Văn phòng Đảng ủy (người giữ sổ). Nếu cần sửa sổ, hãy gửi tệp hoặc đề nghị cho Văn phòng."
@@ -77,6 +67,8 @@ class Keeper(Base):
         return self._draft(document.filename, data)
 
     def _import(self, msg: Incoming, person: Person, filename: str, data: bytes) -> list[Message]:
+        from scheduler.register.uploads import import_upload  # Excel and YAML readers load on first use
+
         try:
             report = import_upload(self.engine, filename, data, self.clock, actor=f"{msg.channel}:{person.code}")
         except UploadError as exc:
@@ -94,9 +86,11 @@ class Keeper(Base):
         return [Message("\n".join(lines))]
 
     def _draft(self, filename: str, data: bytes) -> list[Message]:
+        from scheduler.register.uploads import draft_upload  # the document readers and the extractor too
+
         try:
             result = draft_upload(self.engine, filename, data, self.clock)
-        except (UploadError, DocumentError) as exc:
+        except (UploadError, ValueError) as exc:  # DocumentError is a ValueError
             return [Message(f"Không đọc được văn bản: {exc}")]
         draft = result.draft
         day = f"{draft.doc_date:%d/%m/%Y}" if draft.doc_date else "không rõ"
@@ -152,6 +146,8 @@ class Keeper(Base):
         refused = self._keeper(person, "/sodangky")
         if refused is not None:
             return [refused]
+        from scheduler.register.uploads import register_workbook
+
         filename, data = register_workbook(self.engine, self.clock)
         return [
             Message(
@@ -189,6 +185,8 @@ class Keeper(Base):
 
 def qr_png(link: str) -> bytes:
     """The link as a QR code picture, large enough to scan from a phone screen."""
+    import segno  # only the keeper's /moi needs it
+
     buffer = io.BytesIO()
     segno.make(link, error="m").save(buffer, kind="png", scale=8, border=4)
     return buffer.getvalue()

@@ -11,16 +11,16 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
 from scheduler.clock import Clock, local_today
-from scheduler.drafting.documents import DocumentError, read_document
-from scheduler.drafting.drafts import write_draft_xlsx
-from scheduler.drafting.extraction import Draft, extract
 from scheduler.register.file import Problem, RegisterError
 from scheduler.register.importer import ImportReport, import_register, load_register, read_register
-from scheduler.register.tables import write_xlsx
+
+if TYPE_CHECKING:
+    from scheduler.drafting.extraction import Draft
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # far above any register or conclusion; Telegram lets bots fetch 20 MB
 REGISTER_SUFFIXES = (".xlsx", ".yaml", ".yml")
@@ -110,6 +110,10 @@ class DraftWorkbook:
 
 def draft_upload(engine: Engine, filename: str, data: bytes, clock: Clock) -> DraftWorkbook:
     """Read a conclusion and draft its tasks against the units in the database; DocumentError if unreadable."""
+    from scheduler.drafting.documents import DocumentError, read_document
+    from scheduler.drafting.drafts import write_draft_xlsx
+    from scheduler.drafting.extraction import extract
+
     check_content(filename, data)
     folder, path = _with_file(filename, data)
     with folder:
@@ -126,6 +130,8 @@ def draft_upload(engine: Engine, filename: str, data: bytes, clock: Clock) -> Dr
 
 def register_workbook(engine: Engine, clock: Clock) -> tuple[str, bytes]:
     """The register as it is now, as an Excel workbook the keeper can edit and send back."""
+    from scheduler.register.tables import write_xlsx
+
     name = f"so-nhac-viec-{local_today(clock):%Y-%m-%d}.xlsx"
     with tempfile.TemporaryDirectory(prefix="nhacviec-export-") as folder:
         path = Path(folder) / name
