@@ -32,9 +32,11 @@ PROBLEMS_SHOWN = 40
 
 def located(problem: Problem) -> str:
     """A problem in a keeper's words: which sheet, row and column (or line), then what to do."""
-    cell = re.fullmatch(r"(.+)!([A-Z]{1,3})(\d+)", problem.where)
+    # "[file: ]Nhiệm vụ!G7[ (Hạn (ngày))]" or "file:12[: field]"
+    cell = re.fullmatch(r"(?:[^!:]+: )?(.+)!([A-Z]{1,3})(\d+)(?: \((.*)\))?", problem.where)
     if cell:
-        return f"• Trang «{cell[1]}», dòng {cell[3]}, cột {cell[2]}: {problem.message}"
+        heading = f" ({cell[4]})" if cell[4] else ""
+        return f"• Trang «{cell[1]}», dòng {cell[3]}, cột {cell[2]}{heading}: {problem.message}"
     line = re.fullmatch(r"(.+?):(\d+)(?:: (.*))?", problem.where)
     if line:
         return f"• {line[1]}, dòng {line[2]}{', ' + line[3] if line[3] else ''}: {problem.message}"

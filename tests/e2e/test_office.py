@@ -111,8 +111,8 @@ async def test_a_broken_excel_names_both_problems_and_writes_nothing(telegram, a
     [answer] = await send_file(telegram, api, KEEPER, "so-sua.xlsx", broken.getvalue())
     text = answer["text"]
     assert text.startswith("❌ Chưa nhập so-sua.xlsx: có 2 chỗ cần sửa. Chưa ghi gì vào sổ.")
-    assert "• Trang «Nhiệm vụ», dòng 7, cột G: ngày '31/04/2022' không có thật" in text
-    assert "• Trang «Nhiệm vụ», dòng 9, cột I: đơn vị hoặc nhóm 'cong-doan-phuong' chưa có trong sổ" in text
+    assert "• Trang «Nhiệm vụ», dòng 7, cột G (Hạn (ngày)): ngày '31/04/2022' không có thật" in text
+    assert "• Trang «Nhiệm vụ», dòng 9, cột I (Chủ trì): đơn vị hoặc nhóm 'cong-doan-phuong' chưa có trong sổ" in text
     assert snapshot(engine) == before
 
 
@@ -155,7 +155,7 @@ async def test_a_conclusion_docx_comes_back_as_a_draft_workbook_that_imports_onc
     assert draft["caption"].startswith("📝 Bản nháp từ ket-luan-quy-1.docx (ngày văn bản 07/04/2022)")
     # sent back as it came, the draft is refused: every task still to review is named
     refused = "\n".join(m["text"] for m in await send_file(telegram, api, KEEPER, "ban-nhap.xlsx", draft["document"]))
-    assert "Chưa ghi gì vào sổ" in refused and "cột B: bản nháp còn" in refused  # long: in several messages
+    assert "Chưa ghi gì vào sổ" in refused and "cột B (Cần xem lại): bản nháp còn" in refused  # several messages
     workbook = load_workbook(io.BytesIO(draft["document"]))
     sheet = workbook["Nhiệm vụ"]
     review = [c.value for c in sheet[1]].index("Cần xem lại")
