@@ -158,9 +158,14 @@ async def test_a_conclusion_docx_comes_back_as_a_draft_workbook_that_imports_onc
     assert "Chưa ghi gì vào sổ" in refused and "cột B (Cần xem lại): bản nháp còn" in refused  # several messages
     workbook = load_workbook(io.BytesIO(draft["document"]))
     sheet = workbook["Nhiệm vụ"]
-    review = [c.value for c in sheet[1]].index("Cần xem lại")
-    for row in sheet.iter_rows(min_row=2):
+    headings = [c.value for c in sheet[1]]
+    review, lead = headings.index("Cần xem lại"), headings.index("Chủ trì")
+    register = load_register(REGISTER)
+    known = {u.code for u in register.units} | {g.code for g in register.groups}
+    for row in sheet.iter_rows(min_row=2):  # the keeper decides: a body outside the register goes to the Đảng ủy
         row[review].value = None
+        leads = [c.strip() for c in str(row[lead].value or "").split(",") if c.strip()]
+        row[lead].value = ", ".join(c if c in known else "dang-uy" for c in leads) or "dang-uy"
     reviewed = io.BytesIO()
     workbook.save(reviewed)
     tasks_before = snapshot(engine)[0]
