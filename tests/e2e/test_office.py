@@ -209,7 +209,7 @@ async def test_loi_lists_failed_deliveries_and_unlinked_chats(telegram, api, eng
     await morning(engine, clock, telegram, date(2022, 4, 22))
     answer = await say(telegram, api, KEEPER, "/loi")
     assert answer.startswith("❗ Tin không gửi được (1), mới nhất trước:")
-    assert "bot bị chặn" in answer and "🔌 Chat đã ngắt liên kết (1)" in answer
+    assert "Vũ Thị G (cong-chuc-dia-chinh), telegram: bot" in answer and "🔌 Chat đã ngắt liên kết (1)" in answer
 
 
 # --- /giaoviec -----------------------------------------------------------------------------------------
