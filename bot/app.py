@@ -148,7 +148,7 @@ async def serve(args: argparse.Namespace, settings: Settings | None = None) -> N
             await _start_zalo(run)
         if "log" in wanted:
             notifiers["console"] = LoggingNotifier("console")
-            log.warning("Không có token: lời nhắc chỉ ghi vào nhật ký. Muốn thử trên màn hình: nhacviec demo")
+            log.warning("no token: reminders go to this log only; to try the bot on screen, run: nhacviec demo")
         ticker = Ticker(engine, Dispatcher(engine, notifiers, clock, limiter=limiter), clock)
         ticker.start()
         log.info("ready: %s", ", ".join(sorted(wanted)))

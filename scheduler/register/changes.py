@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlmodel import Session
 
 from scheduler.clock import LOCAL_TZ, Clock
@@ -194,6 +195,15 @@ def pending_extensions(engine: Engine, offset: int = 0, limit: int = 5) -> tuple
     return [PendingRequest(*r) for r in rows], total
 
 
+def _already_decided(conn: Connection, request: Any) -> str:
+    """Who decided what, for the leader who pressed a button a moment too late."""
+    who = conn.execute(select(OFFICIALS.c.name).where(OFFICIALS.c.id == request["decided_by"])).scalar()
+    what = "đã đồng ý" if request["state"] == "approved" else "đã từ chối"
+    when = f" lúc {request['decided_at'].astimezone(LOCAL_TZ):%H:%M ngày %d/%m/%Y}" if request["decided_at"] else ""
+    extra = f" (gia hạn đến {request['requested_due']:%d/%m/%Y})" if request["state"] == "approved" else ""
+    return f"yêu cầu này đã được quyết định rồi: đồng chí {who or 'lãnh đạo khác'} {what}{extra}{when}"
+
+
 def decide_extension(
     engine: Engine,
     request_id: int,
@@ -212,7 +222,7 @@ def decide_extension(
         if request is None:
             raise ExtensionError(f"không có yêu cầu gia hạn số {request_id}")
         if request["state"] != "pending":
-            raise ExtensionError("yêu cầu này đã được quyết định rồi")
+            raise ExtensionError(_already_decided(conn, request))
         if request["requested_by"] == leader_id:
             raise ExtensionError(
                 "không ai tự quyết định đề nghị gia hạn của chính mình; một lãnh đạo khác sẽ quyết định"

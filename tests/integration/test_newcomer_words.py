@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -15,9 +15,10 @@ from bot.conversation.core import Conversation, Incoming
 from bot.conversation.texts import file_size, reason_text
 from scheduler.clock import LOCAL_TZ, FixedClock
 from scheduler.db import make_engine
+from scheduler.register.changes import ExtensionError, decide_extension, request_extension
 from scheduler.register.importer import import_register, load_register
 from scheduler.register.links import find_official_id, link_chat
-from tests.conftest import REGISTER, ROOT
+from tests.conftest import REGISTER, ROOT, assignment_id
 
 
 @pytest.fixture
@@ -105,3 +106,18 @@ def test_file_sizes_are_written_the_vietnamese_way(size: int, shown: str) -> Non
 )
 def test_a_reason_reads_once_after_ly_do(reason: str, shown: str) -> None:
     assert reason_text(reason) == shown
+
+
+def test_a_leader_too_late_to_decide_learns_who_decided_what(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'nv.sqlite3'}")
+    clock = FixedClock(datetime(2022, 4, 20, 9, 0, tzinfo=LOCAL_TZ))
+    import_register(engine, load_register(REGISTER), clock)
+    union_task = assignment_id(engine, "Q2-05", "cong-doan")
+    asked = request_extension(engine, union_task, find_official_id(engine, "ct-cong-doan"), date(2022, 5, 15),
+                              "trùng lịch", clock)  # fmt: skip
+    decide_extension(engine, asked, find_official_id(engine, "bi-thu"), True, clock)
+    with pytest.raises(ExtensionError) as late:
+        decide_extension(engine, asked, find_official_id(engine, "chu-tich-ubnd"), False, clock)
+    said = str(late.value)
+    assert "Nguyễn Văn A" in said and "đã đồng ý" in said and "15/05/2022" in said and "09:00 ngày 20/04/2022" in said
+    engine.dispose()
