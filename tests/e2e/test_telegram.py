@@ -6,51 +6,33 @@ import asyncio
 import io
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime
 from typing import Any
 
 import httpx
-import pytest
 from icalendar import Calendar
 from PIL import Image
 from sqlalchemy import Engine, select
 from telegram import Update
-from telegram.ext import Application
 
 from bot.app import RedactingFormatter
-from bot.channels.telegram import SECRET_HEADER, TelegramChannel, build_application, webhook_server
-from bot.conversation.core import Conversation
+from bot.channels.telegram import SECRET_HEADER, TelegramChannel, webhook_server
 from scheduler.clock import LOCAL_TZ, FixedClock
 from scheduler.outbox.dispatcher import Dispatcher
 from scheduler.outbox.planner import plan
 from scheduler.outbox.ratelimit import RateLimiter
-from scheduler.register.importer import import_register, load_register
 from scheduler.register.invites import create_invite
 from scheduler.register.links import find_official_id
 from scheduler.register.models import ASSIGNMENTS, CHATS, EVENTS, REMINDERS
 from scheduler.reporting.weekly import WeeklySender
-from tests.conftest import REGISTER, assignment_id
+from tests.conftest import assignment_id
 from tests.fake_telegram import TOKEN, FakeBotApi
 
 # chat ids of the people in these stories
 KEEPER, LEADER, LAND, UNION, STRANGER = 9001, 9002, 9003, 9004, 9999
 
 
-@pytest.fixture
-def api() -> Iterator[FakeBotApi]:
-    with FakeBotApi() as server:
-        yield server
-
-
-@pytest.fixture
-async def telegram(engine: Engine, clock: FixedClock, api: FakeBotApi) -> AsyncIterator[TelegramChannel]:
-    import_register(engine, load_register(REGISTER), clock)
-    application: Application = build_application(TOKEN, api.base_url)
-    await application.initialize()
-    channel = TelegramChannel(application, Conversation(engine, clock, application.bot.username))
-    yield channel
-    await application.shutdown()
+# `api` and `telegram` (a fake Bot API and PTB talking to it) come from tests/e2e/conftest.py
 
 
 async def say(channel: TelegramChannel, api: FakeBotApi, chat: int, text: str, reply_to: int | None = None) -> str:
