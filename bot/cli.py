@@ -230,22 +230,23 @@ def cmd_upcoming(args: argparse.Namespace) -> int:
 
 
 def cmd_remind(args: argparse.Namespace) -> int:
-    """Show what would be sent today, by person; without --dry-run, plan and send through the log."""
+    """Show what would be sent today, by person (the planner itself, rolled back); without --dry-run, plan
+    and send through the log."""
     import asyncio
 
     from bot.tables import render_preview
     from scheduler.outbox.dispatcher import Dispatcher
     from scheduler.outbox.notify import LoggingNotifier
-    from scheduler.outbox.planner import plan_all, preview
+    from scheduler.outbox.planner import dry_run, plan_all
 
     engine = _engine(args)
     clock = clock_from_env(args.today)
     if args.dry_run:
-        rows = preview(engine, clock)
+        rows = dry_run(engine, clock)
         if args.json:
             print(json.dumps(preview_json(rows), ensure_ascii=False, indent=2, default=str))
         else:
-            print(render_preview(engine, rows, local_today(clock)))
+            print(render_preview(rows, local_today(clock)))
         return 0
     report = plan_all(engine, clock)
     sent = asyncio.run(Dispatcher(engine, {"console": LoggingNotifier()}, clock).run_once())
@@ -254,13 +255,13 @@ def cmd_remind(args: argparse.Namespace) -> int:
         return 0
     print(f"Đã lập {report.planned} lời nhắc, gửi {sent.messages} tin ({sent.rows_sent} lời nhắc).")
     if not sent.messages:
-        print(_why_nothing_was_sent(engine, preview(engine, clock), local_today(clock)))
+        print(_why_nothing_was_sent(engine, dry_run(engine, clock), local_today(clock)))
     return 0
 
 
 def preview_json(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """`remind --dry-run --json`: one object per reminder that would go out."""
-    keys = ("official_id", "channel", "chat_id", "assignment_id", "kind", "planned_for")
+    keys = ("official_id", "channel", "chat_id", "assignment_id", "kind", "planned_for", "send_after")
     return [{k: row.get(k) for k in keys if k in row} for row in rows]
 
 

@@ -9,11 +9,9 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, TextIO
 
-from sqlalchemy import Engine, select
-
-from scheduler.register.models import ASSIGNMENTS, OFFICIALS, TASKS, UNITS
 from scheduler.register.queries import AssignmentRow, UnitOverdue
 from scheduler.register.state import STATE_LABELS, State, days_text
+from scheduler.workdays import is_working_day
 
 RED = "\033[31m"
 YELLOW = "\033[33m"
@@ -96,33 +94,23 @@ def summary_table(items: list[UnitOverdue], today: date, color: bool) -> str:
     return _render(headings, rows, [RED] * len(rows), color)
 
 
-def render_preview(engine: Engine, rows: list[dict[str, Any]], today: date) -> str:
-    """`remind --dry-run`: per person, the tasks today's message would hold."""
+def render_preview(rows: list[dict[str, Any]], today: date) -> str:
+    """`remind --dry-run`: per person, the tasks today's message would hold (rows of planner.dry_run)."""
     if not rows:
+        if not is_working_day(today):
+            return f"Hôm nay ({today:%d/%m/%Y}) là ngày nghỉ: không gửi lời nhắc nào."
         return f"Hôm nay ({today:%d/%m/%Y}) không có lời nhắc nào cần gửi."
-    with engine.connect() as conn:
-        names = dict(conn.execute(select(OFFICIALS.c.id, OFFICIALS.c.name)).all())
-        ids = {r["assignment_id"] for r in rows}
-        info = {
-            r.id: r
-            for r in conn.execute(
-                select(ASSIGNMENTS.c.id, ASSIGNMENTS.c.due, TASKS.c.code, TASKS.c.title, UNITS.c.name.label("unit"))
-                .join(TASKS, TASKS.c.id == ASSIGNMENTS.c.task_id)
-                .join(UNITS, UNITS.c.id == ASSIGNMENTS.c.unit_id)
-                .where(ASSIGNMENTS.c.id.in_(ids))
-            )
-        }
     people: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
-        people[(names[row["official_id"]], row["channel"])].append(row)
+        people[(row["official_name"], row["channel"])].append(row)
     lines = [f"Lời nhắc ngày {today:%d/%m/%Y} — {len(people)} người, {len(rows)} việc:"]
     for (name, channel), items in sorted(people.items()):
         lines.append(f"\n{name} ({channel}):")
-        for row in sorted(items, key=lambda r: info[r["assignment_id"]].due):
-            a = info[row["assignment_id"]]
+        for row in sorted(items, key=lambda r: (r["due"], r["assignment_id"])):
             lines.append(
-                f"  #{a.id} {a.code} {_cut(a.title, 50)} — {a.unit} — hạn {a.due:%d/%m/%Y} "
-                f"({days_text(a.due, today)}) [{KIND_LABELS.get(row['kind'], row['kind'])}]"
+                f"  #{row['assignment_id']} {row['code']} {_cut(row['title'], 50)} — {row['unit_name']} — "
+                f"hạn {row['due']:%d/%m/%Y} ({days_text(row['due'], today)}) "
+                f"[{KIND_LABELS.get(row['kind'], row['kind'])}]"
             )
     return "\n".join(lines)
 
@@ -134,4 +122,5 @@ KIND_LABELS = {
     "due_today": "đến hạn",
     "overdue": "quá hạn",
     "escalation": "báo lãnh đạo",
+    "snooze": "nhắc lại",
 }

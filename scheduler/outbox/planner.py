@@ -2,20 +2,21 @@
 
 Planning twice plans once (a unique key per assignment × official × kind × day × channel). Only the
 latest occasion of each assignment is planned, so after downtime what was missed goes out once; older
-rows still waiting are marked skipped. A closed assignment's waiting rows are skipped too.
+rows still waiting are marked skipped. A closed assignment's waiting rows are skipped too, and so are
+those of someone who left that channel (`/kenh`) or went on leave, on the same morning. The dry run
+(`nhacviec remind --dry-run`) is this planner run in a transaction that is rolled back.
 """
 
 from __future__ import annotations
 
-import gc
 import hashlib
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, ClassVar
 
 from sqlalchemy import (
-    BigInteger,
     Connection,
     Engine,
     String,
@@ -25,7 +26,9 @@ from sqlalchemy import (
     cast,
     func,
     insert,
+    or_,
     select,
+    type_coerce,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -33,7 +36,7 @@ from sqlalchemy.orm import aliased
 
 from scheduler.clock import Clock, at_local, local_today, to_utc
 from scheduler.deadlines import next_occurrence
-from scheduler.outbox.policy import ESCALATION, OVERDUE, ReminderPolicy
+from scheduler.outbox.policy import DUE_TODAY, ESCALATION, OVERDUE, ReminderPolicy, is_planner_kind
 from scheduler.register.models import (
     ACTIVE_STATUSES,
     ASSIGNMENTS,
@@ -44,12 +47,14 @@ from scheduler.register.models import (
     REMINDERS,
     SETTINGS,
     TASKS,
+    UNITS,
     ReminderState,
     Role,
     Status,
     open_assignment,
 )
-from scheduler.register.unit_chats import linked_group_units, wants_private_too
+from scheduler.register.unit_chats import is_group_recipient, linked_group_units, wants_private_too
+from scheduler.workdays import is_working_day
 
 UNLINKED = "chưa liên kết"
 HOLIDAY_RUN = 14  # days: longer than any run of Vietnamese days off (Tết with its weekends)
@@ -136,9 +141,10 @@ def recipients(conn: Connection, today: date, include_unlinked: bool = False) ->
     channels: dict[int, list[str]] = defaultdict(list)
     for official_id, channel in links:
         channels[official_id].append(channel)
-    roles = dict(conn.execute(select(OFFICIALS.c.id, OFFICIALS.c.role)).all())
-    if include_unlinked:
-        for official_id in roles:
+    roles: dict[int, str] = {}
+    for official_id, role, code in conn.execute(select(OFFICIALS.c.id, OFFICIALS.c.role, OFFICIALS.c.code)):
+        roles[official_id] = role
+        if include_unlinked and not is_group_recipient(code):  # the dry run names who cannot be reached yet
             channels.setdefault(official_id, [UNLINKED])
     settings = conn.execute(
         select(SETTINGS.c.official_id, SETTINGS.c.muted_until, SETTINGS.c.digest_at, SETTINGS.c.channels)
@@ -179,10 +185,11 @@ class Occasion:
     targets: list[tuple[int, str, str]]
     send_after: list[datetime]
 
-    def fingerprint(self) -> tuple[int, int, int]:
-        """Who hears of it, in three numbers: what the outbox holds for it is compared with these."""
-        ids = [official for official, _channel, _kind in self.targets]
-        return len(ids), sum(ids), sum(i * i for i in ids)
+    def row_keys(self) -> Iterator[tuple[tuple[int, int, str, str, str], datetime]]:
+        """Each row's outbox key (assignment, official, channel, kind, day) and when it should go out."""
+        day = self.day.isoformat()
+        for (official_id, channel, kind), send_after in zip(self.targets, self.send_after, strict=True):
+            yield (self.assignment_id, official_id, channel, kind, day), send_after
 
     def rows(self) -> list[dict[str, Any]]:
         return [
@@ -244,13 +251,6 @@ def occasions(conn: Connection, today: date, policy: ReminderPolicy, include_unl
     return found
 
 
-def candidates(
-    conn: Connection, today: date, policy: ReminderPolicy, include_unlinked: bool = False
-) -> list[dict[str, Any]]:
-    """The outbox rows today's occasions call for (before removing those already planned)."""
-    return [row for found in occasions(conn, today, policy, include_unlinked) for row in found.rows()]
-
-
 def insert_ignoring_duplicates(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert rows, skipping those whose unique key is already there (SQLite and PostgreSQL)."""
     if not rows:
@@ -294,38 +294,71 @@ def _sqlite_insert_or_ignore(conn: Connection, table: Table, rows: list[dict[str
 
 
 def plan(engine: Engine, clock: Clock, policy: ReminderPolicy | None = None) -> PlanReport:
-    """One planning pass; safe to run every minute and from several processes."""
+    """One planning pass (one piece of a big morning), its own transaction; safe every minute, from several
+    processes."""
+    with engine.begin() as conn:
+        return plan_in(conn, clock, policy)
+
+
+def plan_in(
+    conn: Connection, clock: Clock, policy: ReminderPolicy | None = None, include_unlinked: bool = False
+) -> PlanReport:
+    """One planning pass in the caller's transaction: a tick commits it, the dry run rolls it back.
+
+    Today's occasions are compared with the outbox row by row — (assignment, official, channel, kind, day)
+    — so that a `/kenh`, a leave or a new morning time counts on the same morning: rows no occasion calls
+    for any more are skipped, skipped ones called for again are planned again, a changed time is moved,
+    and what was already sent (or is being sent) on any channel is never planned a second time.
+    """
     report = PlanReport()
-    now = clock.now()
-    today = local_today(clock)
-    collecting = gc.isenabled()
-    gc.disable()  # a tick makes 100,000 short-lived rows and no cycles: collecting meanwhile only costs time
-    try:
-        with engine.begin() as conn:
-            report.occurrences_added = advance_recurrences(conn, now)
-            active_policy = register_policy(conn, policy)
-            found = occasions(conn, today, active_policy)
-            if found:
-                memo = _Memo.load(conn, today, found)
-                existing: set[str] = set()
-                if memo.done:
-                    missing = []
-                elif memo.through is not None:  # the morning's next piece: untouched since the last tick
-                    missing = [f for f in found if f.assignment_id > memo.through]
-                else:
-                    missing, existing = _unplanned(conn, found)
-                fresh, report.deferred = _budget(missing, existing, ROWS_PER_TICK)
-                for row in fresh:
-                    row.update(state=ReminderState.planned.value, attempts=0, last_error="")
-                if fresh:
-                    insert_ignoring_duplicates(conn, REMINDERS, fresh)
-                report.planned = len(fresh)
-                memo.save(conn, fresh, report.deferred)
-            report.skipped = _skip_stale(conn, today, superseding=report.planned > 0)
-    finally:
-        if collecting:
-            gc.enable()
+    now, today = clock.now(), local_today(clock)
+    report.occurrences_added = advance_recurrences(conn, now)
+    active_policy = register_policy(conn, policy)
+    found = occasions(conn, today, active_policy, include_unlinked)
+    if not found:
+        report.skipped += _skip_unwanted(conn, before=None)
+    else:
+        memo = _Memo.load(conn, today, found)
+        comparison: _Comparison | None = None
+        if memo.done:  # the same occasions as at the last tick, whose rows are all there
+            to_write: list[Occasion] = []
+        elif memo.through is not None:  # the morning's next piece: untouched since the last tick
+            to_write = [f for f in found if f.assignment_id > memo.through]
+        else:
+            comparison = _compare(conn, found, active_policy, today)
+            skipped, revived = comparison.apply(conn)
+            report.skipped += skipped + _skip_unwanted(conn, before=min(f.day for f in found))
+            report.planned += revived
+            to_write = found
+        fresh, report.deferred = _budget(to_write, comparison, ROWS_PER_TICK)
+        for row in fresh:
+            row.update(state=ReminderState.planned.value, attempts=0, last_error="")
+        if fresh:
+            insert_ignoring_duplicates(conn, REMINDERS, fresh)
+        report.planned += len(fresh)
+        memo.save(conn, fresh, report.deferred)
+    report.skipped += _skip_stale(conn, today, superseding=report.planned > 0)
     return report
+
+
+def _whole_morning(piece: Callable[[], PlanReport]) -> PlanReport:
+    """Plan piece after piece until the morning is whole (or, never seen, a piece makes no progress)."""
+    total = PlanReport()
+    while True:
+        one = piece()
+        total.occurrences_added += one.occurrences_added
+        total.planned += one.planned
+        total.skipped += one.skipped
+        total.deferred = one.deferred
+        if not one.deferred or not one.planned:
+            return total
+
+
+def _spread_if_early(conn: Connection, clock: Clock, policy: ReminderPolicy | None) -> None:
+    """Before the send time, a big morning is spread so that it is delivered by that time (see deliver_by)."""
+    active = register_policy(conn, policy)
+    if clock.now() < to_utc(at_local(local_today(clock), active.send_at)):  # later, all is due anyway
+        deliver_by(conn, local_today(clock), active)
 
 
 def plan_all(engine: Engine, clock: Clock, policy: ReminderPolicy | None = None) -> PlanReport:
@@ -333,21 +366,56 @@ def plan_all(engine: Engine, clock: Clock, policy: ReminderPolicy | None = None)
     (50,000 people) sends within seconds instead of waiting one tick a piece. Each piece is one `plan`
     (its own transaction, at most ROWS_PER_TICK rows), so memory stays bounded and other writers get in
     between; the caller runs this off the event loop."""
-    total = PlanReport()
-    while True:
-        piece = plan(engine, clock, policy)
-        total.occurrences_added += piece.occurrences_added
-        total.planned += piece.planned
-        total.skipped += piece.skipped
-        total.deferred = piece.deferred
-        if not piece.deferred or not piece.planned:  # whole, or (never seen) no progress: the next tick goes on
-            break
+    total = _whole_morning(lambda: plan(engine, clock, policy))
     if total.planned and not total.deferred:
         with engine.begin() as conn:
-            active = register_policy(conn, policy)
-            if clock.now() < to_utc(at_local(local_today(clock), active.send_at)):  # later, all is due anyway
-                deliver_by(conn, local_today(clock), active)
+            _spread_if_early(conn, clock, policy)
     return total
+
+
+def dry_run(engine: Engine, clock: Clock) -> list[dict[str, Any]]:
+    """What today's ticks would send: the planner itself (plan_all's pieces and spreading, the same
+    functions) run in one transaction that is rolled back, then the rows waiting to go out today read from
+    it. Officials not linked yet are planned on the channel "chưa liên kết", so a keeper sees who would be
+    missed; nothing is ever sent there. On a day off nothing goes out, so nothing is listed."""
+    today = local_today(clock)
+    with engine.connect() as conn:
+        conn.begin()
+        try:
+            total = _whole_morning(lambda: plan_in(conn, clock, include_unlinked=True))
+            if total.planned and not total.deferred:
+                _spread_if_early(conn, clock, None)
+            return going_out(conn, today) if is_working_day(today) else []
+        finally:
+            conn.rollback()
+
+
+def going_out(conn: Connection, today: date) -> list[dict[str, Any]]:
+    """The outbox rows waiting to go out by the end of `today`, with what a person would read of them."""
+    tomorrow = to_utc(at_local(today + timedelta(days=1), time(0, 0)))
+    query = (
+        select(
+            REMINDERS.c.official_id,
+            OFFICIALS.c.name.label("official_name"),
+            REMINDERS.c.channel,
+            REMINDERS.c.chat_id,
+            REMINDERS.c.assignment_id,
+            REMINDERS.c.kind,
+            REMINDERS.c.planned_for,
+            REMINDERS.c.send_after,
+            ASSIGNMENTS.c.due,
+            TASKS.c.code,
+            TASKS.c.title,
+            UNITS.c.name.label("unit_name"),
+        )
+        .join(OFFICIALS, OFFICIALS.c.id == REMINDERS.c.official_id)
+        .join(ASSIGNMENTS, ASSIGNMENTS.c.id == REMINDERS.c.assignment_id)
+        .join(TASKS, TASKS.c.id == ASSIGNMENTS.c.task_id)
+        .join(UNITS, UNITS.c.id == ASSIGNMENTS.c.unit_id)
+        .where(REMINDERS.c.state == ReminderState.planned.value, REMINDERS.c.send_after < tomorrow)
+        .order_by(REMINDERS.c.send_after, REMINDERS.c.id)
+    )
+    return [dict(row._mapping) for row in conn.execute(query)]
 
 
 # Messages a second one bot sends at most (Telegram's 30, a little below): how long a morning's wave takes.
@@ -406,11 +474,12 @@ def deliver_by(conn: Connection, today: date, policy: ReminderPolicy, pace: floa
 
 @dataclass
 class _Memo:
-    """What the last tick of the day left: its occasions' fingerprint, and how far it got.
+    """What the last tick of the day left: a digest of its occasions' rows, and how far it got.
 
-    When today's occasions are the same as at the last tick, a finished morning needs no look at the
-    outbox at all, and an unfinished one (planned in pieces, by assignment) goes on after the last
-    assignment written. Anything else (a task closed, a chat linked) compares with the outbox again.
+    The digest covers every row exactly (assignment, day, official, channel, kind, send time). When today's
+    occasions give the same digest as at the last tick, a finished morning needs no look at the outbox at
+    all, and an unfinished one (planned in pieces, by assignment) goes on after the last assignment
+    written. Anything else (a task closed, a chat linked, a `/kenh`) compares with the outbox row by row.
     """
 
     day: str
@@ -422,12 +491,17 @@ class _Memo:
 
     @classmethod
     def load(cls, conn: Connection, today: date, found: list[Occasion]) -> _Memo:
-        digest = hashlib.blake2b(
-            "".join(f"{f.assignment_id},{f.day},{f.fingerprint()};" for f in found).encode(), digest_size=16
-        ).hexdigest()
-        fresh = cls(today.isoformat(), digest)
+        digest = hashlib.blake2b(digest_size=16)
+        for f in found:
+            digest.update(
+                "".join(
+                    f"{o},{c},{k},{at:%Y%m%d%H%M%S};" for (o, c, k), at in zip(f.targets, f.send_after, strict=True)
+                ).encode()
+                + f"{f.assignment_id},{f.day}|".encode()
+            )
+        fresh = cls(today.isoformat(), digest.hexdigest())
         stored = conn.execute(select(META.c.value).where(META.c.key == cls.KEY)).scalar()
-        if isinstance(stored, dict) and stored.get("day") == fresh.day and stored.get("digest") == digest:
+        if isinstance(stored, dict) and stored.get("day") == fresh.day and stored.get("digest") == fresh.digest:
             fresh.through, fresh.done = stored.get("through"), bool(stored.get("done"))
         return fresh
 
@@ -442,108 +516,171 @@ class _Memo:
             conn.execute(insert(META).values(key=self.KEY, value=value))
 
 
-def _unplanned(conn: Connection, found: list[Occasion]) -> tuple[list[Occasion], set[str]]:
-    """Today's occasions not (wholly) in the outbox, and the keys of the rows they already have there.
+Key = tuple[int, int, str, str, str]  # the outbox's unique key: assignment, official, channel, kind, day (ISO)
 
-    The outbox is compared occasion by occasion (how many rows, which officials) rather than row by row,
-    so that a tick with nothing new does not read back a morning's 100,000 rows; only an occasion that
-    is partly there (someone linked a chat since) has its rows looked up one by one.
-    """
-    since = min(f.day for f in found)  # no occasion is older than this
-    official = cast(REMINDERS.c.official_id, BigInteger)
-    held = {
-        (assignment_id, day[:10]): (count, total, squares)
-        for assignment_id, day, count, total, squares in conn.execute(
-            select(
-                REMINDERS.c.assignment_id,
-                cast(REMINDERS.c.planned_for, String),
-                func.count(),
-                func.sum(official),
-                func.sum(official * official),
+
+@dataclass
+class _Comparison:
+    """Today's occasions against the outbox, row by row: what to write, skip, plan again or move."""
+
+    held: set[Key] = field(default_factory=set)  # every key the outbox has, in any state
+    delivered: set[tuple[int, int, str, str]] = field(default_factory=set)  # (assignment, official, kind, day)
+    unwanted: list[int] = field(default_factory=list)  # planned rows no occasion calls for any more
+    revive: list[dict[str, Any]] = field(default_factory=list)  # skipped rows called for again
+    retime: list[dict[str, Any]] = field(default_factory=list)  # planned rows whose send time changed
+
+    def missing(self, key: Key) -> bool:
+        """A row to write: not in the outbox, and not sent (nor being sent) to this person on another channel."""
+        return key not in self.held and (key[0], key[1], key[3], key[4]) not in self.delivered
+
+    def apply(self, conn: Connection) -> tuple[int, int]:
+        """Skip, plan again and move what the comparison found; returns (skipped, planned again)."""
+        skipped = 0
+        for start in range(0, len(self.unwanted), 500):
+            skipped += (
+                conn.execute(
+                    update(REMINDERS)
+                    .where(
+                        REMINDERS.c.id.in_(self.unwanted[start : start + 500]),
+                        REMINDERS.c.state == ReminderState.planned.value,
+                    )
+                    .values(state=ReminderState.skipped.value, last_error=NOT_WANTED)
+                ).rowcount
+                or 0
             )
-            .where(REMINDERS.c.planned_for >= since)
-            .group_by(REMINDERS.c.assignment_id, REMINDERS.c.planned_for)
-        )
-    }
-    missing = [f for f in found if held.get((f.assignment_id, f.day.isoformat())) != f.fingerprint()]
-    partial = sorted({f.assignment_id for f in missing if (f.assignment_id, f.day.isoformat()) in held})
-    existing: set[str] = set()
-    if len(partial) > 2_000:  # one pass is cheaper than many lookups
-        existing.update(conn.execute(select(_KEY).where(REMINDERS.c.planned_for >= since)).scalars())
-    else:
-        for start in range(0, len(partial), 500):
-            chunk = partial[start : start + 500]
-            existing.update(conn.execute(select(_KEY).where(REMINDERS.c.assignment_id.in_(chunk))).scalars())
-    return missing, existing
+        revived = 0
+        if self.revive:
+            revived = (
+                conn.execute(
+                    update(REMINDERS)
+                    .where(REMINDERS.c.id == bindparam("row"), REMINDERS.c.state == ReminderState.skipped.value)
+                    .values(
+                        state=ReminderState.planned.value,
+                        send_after=bindparam("at"),
+                        attempts=0,
+                        next_attempt_at=None,
+                        last_error="",
+                    ),
+                    self.revive,
+                ).rowcount
+                or 0
+            )
+        if self.retime:
+            conn.execute(
+                update(REMINDERS)
+                .where(REMINDERS.c.id == bindparam("row"), REMINDERS.c.state == ReminderState.planned.value)
+                .values(send_after=bindparam("at")),
+                self.retime,
+            )
+        return skipped, revived
 
 
-def _rows(occasions_: list[Occasion], existing: set[str]) -> list[dict[str, Any]]:
-    """The rows of these occasions that the outbox does not hold yet."""
-    rows = []
-    for f in occasions_:
-        day = f.day.isoformat()
-        rows += [
-            row
-            for row in f.rows()
-            if not existing
-            or f"{row['assignment_id']}|{row['official_id']}|{row['kind']}|{day}|{row['channel']}" not in existing
-        ]
-    return rows
+NOT_WANTED = "không còn cần gửi (đổi kênh, nghỉ phép hoặc người nhận khác)"
 
 
-# The outbox's unique key as one string, for the few occasions that are partly planned.
-_KEY = (
-    cast(REMINDERS.c.assignment_id, String)
-    + "|"
-    + cast(REMINDERS.c.official_id, String)
-    + "|"
-    + REMINDERS.c.kind
-    + "|"
-    + cast(REMINDERS.c.planned_for, String)
-    + "|"
-    + REMINDERS.c.channel
-)
+def _compare(conn: Connection, found: list[Occasion], policy: ReminderPolicy, today: date) -> _Comparison:
+    """Read the outbox rows of today's occasions' days (the index ix_reminder_day) and compare them exactly.
+
+    A row of the morning's set time that deliver_by moved earlier (a big morning's spread) keeps its time.
+    """
+    wanted: dict[Key, datetime] = {key: at for f in found for key, at in f.row_keys()}
+    set_time = to_utc(at_local(today, policy.send_at))
+    opens = to_utc(at_local(today, policy.quiet_until))
+    spread_from = opens if opens < set_time else set_time - timedelta(hours=1)
+    second = timedelta(seconds=1)
+    result = _Comparison()
+    revivable: list[tuple[Key, int]] = []
+    instant = _instants()
+    rows = conn.execute(
+        select(
+            REMINDERS.c.id,
+            REMINDERS.c.assignment_id,
+            REMINDERS.c.official_id,
+            REMINDERS.c.channel,
+            REMINDERS.c.kind,
+            cast(REMINDERS.c.planned_for, String),
+            REMINDERS.c.state,
+            type_coerce(REMINDERS.c.send_after, String),  # parsed once per distinct value, below
+        ).where(REMINDERS.c.planned_for >= min(f.day for f in found))
+    )
+    for row_id, assignment_id, official_id, channel, kind, day_text, state, raw_at in rows:
+        if not is_planner_kind(kind):
+            continue
+        key = (assignment_id, official_id, channel, kind, day_text[:10])
+        result.held.add(key)
+        if state in (ReminderState.sent.value, ReminderState.sending.value):
+            result.delivered.add((assignment_id, official_id, kind, key[4]))
+        at = wanted.get(key)
+        if state == ReminderState.planned.value:
+            if at is None:
+                result.unwanted.append(row_id)
+            else:
+                held_at = instant(raw_at)
+                spread = at == set_time and spread_from - second <= held_at <= at + second
+                if not spread and abs(held_at - at) > second:
+                    result.retime.append({"row": row_id, "at": at})
+        elif state == ReminderState.skipped.value and at is not None:
+            revivable.append((key, row_id))
+    result.revive = [
+        {"row": row_id, "at": wanted[key]}
+        for key, row_id in revivable
+        if (key[0], key[1], key[3], key[4]) not in result.delivered
+    ]
+    return result
 
 
-def _budget(missing: list[Occasion], existing: set[str], limit: int) -> tuple[list[dict[str, Any]], int]:
+def _instants() -> Callable[[Any], datetime]:
+    """A reader of stored send times as aware UTC instants (SQLite gives text, PostgreSQL a datetime)."""
+    seen: dict[Any, datetime] = {}
+
+    def read(raw: Any) -> datetime:
+        found = seen.get(raw)
+        if found is None:
+            value = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw))
+            found = seen[raw] = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return found
+
+    return read
+
+
+def _skip_unwanted(conn: Connection, before: date | None) -> int:
+    """Planned rows of the planner's kinds older than every occasion of today (or all, with no occasion):
+    nothing calls for them any more (e.g. yesterday's row on a channel the official has left)."""
+    kinds = or_(
+        REMINDERS.c.kind.in_((DUE_TODAY, OVERDUE, ESCALATION)),
+        REMINDERS.c.kind.like("before\\_%d", escape="\\"),
+    )
+    where = [REMINDERS.c.state == ReminderState.planned.value, kinds]
+    if before is not None:
+        where.append(REMINDERS.c.planned_for < before)
+    statement = update(REMINDERS).where(*where).values(state=ReminderState.skipped.value, last_error=NOT_WANTED)
+    return conn.execute(statement).rowcount or 0
+
+
+def _budget(to_write: list[Occasion], comparison: _Comparison | None, limit: int) -> tuple[list[dict[str, Any]], int]:
     """The rows to write this tick, whole occasions in assignment order up to about `limit`, and how many wait.
 
-    A person's rows may land in two ticks; the dispatcher holds the morning until the planner says it is
-    done (`planning_done`), so that each person still gets one message.
+    Without a comparison (the morning's next piece) every row is offered and the unique key drops those
+    already there. A person's rows may land in two ticks; the dispatcher holds the morning until the
+    planner says it is done (`planning_done`), so that each person still gets one message.
     """
-    taken, count = [], 0
-    for f in missing:
-        if count >= limit:
-            break
-        taken.append(f)
-        count += len(f.targets)
-    return _rows(taken, existing), sum(len(f.targets) for f in missing) - count
+    rows: list[dict[str, Any]] = []
+    waiting = 0
+    for f in to_write:
+        these = f.rows()
+        if comparison is not None:
+            these = [r for r, (key, _at) in zip(these, f.row_keys(), strict=True) if comparison.missing(key)]
+        if len(rows) >= limit:
+            waiting += len(these)
+        else:
+            rows += these
+    return rows, waiting
 
 
 def planning_done(conn: Connection, today: date) -> bool:
     """False while today's reminders are still being written in pieces: nothing should go out meanwhile."""
     stored = conn.execute(select(META.c.value).where(META.c.key == _Memo.KEY)).scalar()
     return not (isinstance(stored, dict) and stored.get("day") == today.isoformat() and not stored.get("done"))
-
-
-def preview(engine: Engine, clock: Clock) -> list[dict[str, Any]]:
-    """What today's plan would send, for everyone (linked or not), without writing anything."""
-    with engine.connect() as conn:
-        wanted = candidates(conn, local_today(clock), register_policy(conn), include_unlinked=True)
-        if not wanted:
-            return []
-        sent = set(
-            tuple(row)
-            for row in conn.execute(
-                select(
-                    REMINDERS.c.assignment_id, REMINDERS.c.official_id, REMINDERS.c.kind, REMINDERS.c.planned_for
-                ).where(
-                    REMINDERS.c.planned_for >= min(r["planned_for"] for r in wanted),
-                    REMINDERS.c.state.in_((ReminderState.sent.value, ReminderState.sending.value)),
-                )
-            )
-        )
-    return [r for r in wanted if (r["assignment_id"], r["official_id"], r["kind"], r["planned_for"]) not in sent]
 
 
 def _skip_stale(conn: Connection, today: date, superseding: bool = True) -> int:

@@ -22,6 +22,12 @@ OVERDUE = "overdue"
 ESCALATION = "escalation"
 
 
+def is_planner_kind(kind: str) -> bool:
+    """True for the kinds the policy plans (before_Nd, due_today, overdue, escalation); a snoozed reminder or a
+    notice to admins lives in the same outbox but is nobody's plan, so the planner never skips it."""
+    return kind in (DUE_TODAY, OVERDUE, ESCALATION) or (kind.startswith("before_") and kind.endswith("d"))
+
+
 class PolicyError(ValueError):
     """A `reminders:` setting that cannot be used; the message names the key."""
 

@@ -205,6 +205,8 @@ class Reminder(Delivered, table=True):
         Index("ix_reminder_waiting", "state", "send_after", "id"),
         Index("ix_reminder_person_waiting", "official_id", "channel", "state", "send_after"),
         Index("ix_reminder_message", "channel", "chat_id", "message_id"),
+        # the planner's row-by-row comparison reads the rows of today's occasions' days (planned_for ≥ …)
+        Index("ix_reminder_day", "planned_for"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

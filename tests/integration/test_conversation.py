@@ -180,7 +180,7 @@ def test_an_unknown_chat_sees_only_how_to_link(world, text) -> None:
 
 
 def test_leave_mutes_the_official_and_their_unit_falls_back_to_leaders(engine: Engine, clock: FixedClock) -> None:
-    from scheduler.outbox.planner import preview
+    from scheduler.outbox.planner import dry_run
 
     import_register(engine, load_register(REGISTER), clock)
     for code in ("cong-chuc-dia-chinh", "bi-thu"):
@@ -189,7 +189,7 @@ def test_leave_mutes_the_official_and_their_unit_falls_back_to_leaders(engine: E
     answer = talk.handle(Incoming("console", "cong-chuc-dia-chinh", text="/nghiphep đến 30/4"))[0].text
     assert "nghỉ phép đến hết 30/04/2022" in answer
     clock.set(datetime(2022, 4, 22, 7, 31, tzinfo=LOCAL_TZ))
-    names = {r["official_id"] for r in preview(engine, clock) if r["channel"] == "console"}
+    names = {r["official_id"] for r in dry_run(engine, clock) if r["channel"] == "console"}
     assert find_official_id(engine, "cong-chuc-dia-chinh") not in names
     assert find_official_id(engine, "bi-thu") in names  # the land review still reaches someone
     with engine.connect() as conn:
@@ -225,7 +225,7 @@ def test_cancel_forgets_the_question_being_waited_on(engine: Engine, clock: Fixe
 
 
 def test_kenh_chooses_where_reminders_go_for_someone_linked_twice(engine: Engine, clock: FixedClock) -> None:
-    from scheduler.outbox.planner import preview
+    from scheduler.outbox.planner import dry_run
 
     import_register(engine, load_register(REGISTER), clock)
     official = find_official_id(engine, "cong-chuc-dia-chinh")
@@ -235,7 +235,7 @@ def test_kenh_chooses_where_reminders_go_for_someone_linked_twice(engine: Engine
     clock.set(datetime(2022, 4, 22, 7, 31, tzinfo=LOCAL_TZ))
 
     def channels() -> set[str]:
-        return {r["channel"] for r in preview(engine, clock) if r["official_id"] == official}
+        return {r["channel"] for r in dry_run(engine, clock) if r["official_id"] == official}
 
     assert channels() == {"telegram", "zalo"}  # both, by default
     assert talk.handle(Incoming("telegram", "111", text="/kenh zalo"))[0].text == "Từ nay lời nhắc gửi qua Zalo."
