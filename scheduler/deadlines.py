@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -84,6 +85,7 @@ _SPELLING = [
 _WEEKDAY_WORDS = {"hai": "2", "ba": "3", "tư": "4", "năm": "5", "sáu": "6", "bảy": "7"}
 
 
+@lru_cache(maxsize=16384)  # the scan, the parse and the extractor normalise the same phrase
 def normalize(text: str) -> str:
     """Lower case, NFC, single spaces, common spelling variants, no filler words or times of day."""
     out = unicodedata.normalize("NFC", text).lower().replace("–", "-").replace("—", "-")
@@ -235,8 +237,7 @@ def _range(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Dead
 
 @_rule(
     r"(?:(?:trong|vào|chậm nhất|từ) )?(?:\d{1,2} ngày |các ngày )?(?:ngày )?(?P<d1>\d{1,2})(?:(?:, ?| và )\d{1,2})*"
-    r"(?: và |, ?| - |-)(?:ngày )?"
-    + _BARE_DATE
+    r"(?: và |, ?| - |-)(?:ngày )?" + _BARE_DATE
 )
 def _two_days(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
     """ "ngày 14 và 15/8/2017", "trong 02 ngày 13,14 tháng 12 năm 2018", "12-17/6": the last of the days."""
@@ -471,6 +472,14 @@ _ENDINGS = frozenset(
 # A phrase without a number needs one of these words ("giữa năm", "dịp nghỉ hè", "hằng tuần").
 _WORDY = frozenset(["hè", "hằng", "hàng", "mỗi", "giữa", "cuối", "đầu"])
 _LONGEST = 10  # words
+# Where a word that makes a phrase possible can be: a number (any digit str.isdigit knows, superscripts too)
+# or one of _WORDY's words (the scan then checks the whole word).
+_NEAR = re.compile(
+    r"\d|[\u00b2\u00b3\u00b9\u1369-\u1371\u19da\u2070\u2074-\u2079\u2080-\u2089\u2460-\u2468\u2474-\u247c"
+    r"\u2488-\u2490\u24ea\u24f5-\u24fd\u24ff\u2776-\u277e\u2780-\u2788\u278a-\u2792\U00010a40-\U00010a43"
+    r"\U00010e60-\U00010e68\U00011052-\U0001105a\U0001f100-\U0001f10a]|giữa|cuối|đầu|hằng|hàng|hè|mỗi",
+    re.IGNORECASE,
+)
 _WORD = re.compile(r"\S+")
 _WEAK_YEAR = re.compile(r"năm(?: \d{4}| nay)|trong năm")
 _HINT = re.compile(r"\d|" + "|".join(sorted(_WORDY)), re.IGNORECASE)
@@ -503,8 +512,7 @@ def _read_or_none(phrase: str, doc_date: date | None) -> Deadline | None:
         return None
 
 
-def _word_of(token: str) -> str:
-    return token.lower().strip('("“”,.;:)')
+_TRIM = '("“”,.;:)'
 
 
 _BLANKS = re.compile(_SPELLED.pattern + r"|(?<=\d)\.?/\.(?=\s|$)", re.IGNORECASE)
@@ -517,23 +525,36 @@ def find_deadlines(text: str, doc_date: date | None = None) -> list[FoundDeadlin
     original = text
     if "(" in text or "/." in text:  # "06 (sáu)", "8/6/2021./.": blanked in place, so positions stay
         text = _BLANKS.sub(lambda m: " " * len(m.group()), text)
-    spans = [(m.start(), m.end(), _word_of(m.group())) for m in _WORD.finditer(text)]
+    spans = [m.span() for m in _WORD.finditer(text)]
+    count = len(spans)
+    # Only words near a hint can be in a phrase: a word with a number at either end, or a wordy one. Every
+    # such word holds a match of _NEAR, so the words are read only around those matches.
+    near = sorted({bisect_right(spans, (m.start(), len(text))) - 1 for m in _NEAR.finditer(text)})
+    words: dict[int, str] = {}
+    hinted: list[int] = []
+    for h in near:
+        for k in range(max(0, h - _LONGEST), min(count, h + _LONGEST)):
+            if k not in words:
+                a, b = spans[k]
+                words[k] = text[a:b].lower().strip(_TRIM)
+        w = words[h]
+        if w[:1].isdigit() or w[-1:].isdigit() or w in _WORDY:
+            hinted.append(h)
     found: list[FoundDeadline] = []
-    i = 0
-    while i < len(spans):
-        start, _end, word = spans[i]
-        if word not in _STARTERS and not word[:1].isdigit():
-            i += 1
+    after = 0  # the first word not inside a phrase already found
+    for i in sorted(words):
+        word = words[i]
+        if i < after or not (word in _STARTERS or word[:1].isdigit()):
             continue
-        window = spans[i : i + _LONGEST]
-        if not any(w[:1].isdigit() or w[-1:].isdigit() or w in _WORDY for _s, _e, w in window):
-            i += 1
+        nxt = bisect_left(hinted, i)  # a phrase needs a hint within its first _LONGEST words
+        if nxt == len(hinted) or hinted[nxt] >= i + _LONGEST:
             continue
-        for j in range(len(window), 0, -1):
-            last = window[j - 1][2]
+        start = spans[i][0]
+        for j in range(min(_LONGEST, count - i), 0, -1):
+            last = words[i + j - 1]
             if not (last[-1:].isdigit() or last in _ENDINGS) or (j == 1 and not word[:1].isdigit()):
                 continue  # one word alone ("năm") is no deadline; "30/4/2022" is
-            phrase = original[start : window[j - 1][1]].rstrip(',.;:"”')
+            phrase = original[start : spans[i + j - 1][1]].rstrip(',.;:"”')
             if phrase.endswith(")") and phrase.count("(") < phrase.count(")"):
                 phrase = phrase[:-1]
             if _RANGE.fullmatch(phrase):
@@ -542,16 +563,16 @@ def find_deadlines(text: str, doc_date: date | None = None) -> list[FoundDeadlin
             if deadline is None:
                 continue
             normal = normalize(phrase)  # "hoàn thành năm 2022" says more than "năm 2022": filler was stripped
-            before = spans[i - 1][2] if i else ""  # "cả năm 2022", "suốt năm 2022" name the whole year
+            before = words.get(i - 1, text[spans[i - 1][0] : spans[i - 1][1]].lower().strip(_TRIM)) if i else ""
+            # "cả năm 2022", "suốt năm 2022" name the whole year
             weak = (
                 _WEAK_YEAR.fullmatch(normal) is not None
                 and normal == " ".join(phrase.lower().split())
                 and before not in _WHOLE
             ) or (_UNANCHORED.fullmatch(normal) is not None)
             found.append(FoundDeadline(deadline, start, start + len(phrase), weak))
-            i += j - 1
+            after = i + j
             break
-        i += 1
     return found
 
 

@@ -18,7 +18,7 @@ from scheduler.drafting.extraction import Draft
 from scheduler.register.file import Register
 from scheduler.register.tables import DRAFT_HEADINGS, HEADINGS, tables_from_dict, write_sheets
 from scheduler.register.unit_names import key
-from scheduler.register.yaml_format import dump_mapping, register_to_dict
+from scheduler.register.yaml_format import dump_block, register_to_dict
 
 HEADER = """\
 # BẢN NHÁP sổ nhắc việc, do máy đọc từ văn bản: {source}
@@ -57,7 +57,7 @@ def draft_yaml(draft: Draft, register: Register, name: str = "draft.yaml") -> st
         day += " (đọc từ văn bản)"
     header = HEADER.format(source=draft.source or "?", doc_date=day, count=count, name=name)
     notes = "".join(f"# Lưu ý: {n}\n" for n in draft.notes)
-    return header + notes + "\n" + dump_mapping(data)
+    return header + notes + "\n" + dump_block(data)
 
 
 # The draft's task sheet: the register's columns, with what to review first and the quote beside the task.

@@ -40,6 +40,7 @@ LIST_VERBS = ("tổ chức", "kiện toàn", "xây dựng", "thành lập", "ho�
 LEADING = ("trong đó", "đồng thời", "bên cạnh đó", "ngoài ra", "nhất là", "đặc biệt là", "riêng", "tập trung",
            "tiếp tục", "khẩn trương", "kịp thời")  # fmt: skip
 NOT_TASKS = ("để ", "nhằm ", "với ", "tuy nhiên", "hội nghị ", "nhiệm vụ công tác", "cần phải", "qua đó", "do ")
+_NOT_TASKS = tuple(s.strip() for s in NOT_TASKS)
 HEADING = re.compile(
     r"^(?:[-–•+*]\s*)?(?:(?:[IVX]{1,4}|\d{1,2}|[a-zđ])[.)/]\s*)?(?P<body>(?:đối với|về|giao cho|nhiệm vụ của)\b.*)$",
     re.IGNORECASE,
@@ -61,6 +62,7 @@ _DEADLINE_WORDS = ("trước", "chậm nhất", "hạn", "đến hết", "hoàn 
 _WHOLE_RANGE = re.compile(
     r"\d{1,2}\s*(?:-|và|,)\s*\d{1,2}\s*(?:/|tháng)| (?:đến|tới) |tháng \d{1,2}\s*(?:-|và|,)\s*(?:tháng )?\d{1,2}"
 )
+_DONE = re.compile(r"\bđã\b", re.IGNORECASE)
 _CITED = re.compile(r"\bsố\s+[\w/.\-–]+(?:\s+[\w/.\-–]+){0,4}?\s*,?\s*$")
 # A short name of the register followed by one of these words is a body of another level or place.
 _OTHER_LEVEL = frozenset(["huyện", "tỉnh", "xã", "phường", "quận", "thành", "thị", "các", "khối", "cấp", "trung",
@@ -176,16 +178,27 @@ def _strip_leading(words: list[str]) -> list[str]:
     return words
 
 
-_PHRASE_SETS: dict[tuple[str, ...], frozenset[str]] = {}
+# For each tuple of phrases: its phrases, and the word counts of those that begin with a given word.
+_PHRASE_SETS: dict[tuple[str, ...], tuple[frozenset[str], dict[str, tuple[int, ...]]]] = {}
 
 
 def _starts_with(words: list[str], phrases: tuple[str, ...]) -> str | None:
     """The longest of `phrases` (of up to 4 words) the words begin with."""
     known = _PHRASE_SETS.get(phrases)
     if known is None:
-        known = _PHRASE_SETS[phrases] = frozenset(phrases)
-    for size in (4, 3, 2, 1):
-        if len(words) >= size and (head := " ".join(words[:size])) in known:
+        sizes: dict[str, set[int]] = {}
+        for phrase in phrases:
+            split = phrase.split()
+            if 1 <= len(split) <= 4:
+                sizes.setdefault(split[0], set()).add(len(split))
+        known = _PHRASE_SETS[phrases] = (
+            frozenset(phrases),
+            {w: tuple(sorted(n, reverse=True)) for w, n in sizes.items()},
+        )
+    if not words or (lengths := known[1].get(words[0])) is None:
+        return None
+    for size in lengths:
+        if len(words) >= size and (head := " ".join(words[:size])) in known[0]:
             return head
     return None
 
@@ -253,7 +266,7 @@ class Extractor:
     def is_task(self, words: list[str], continues: bool) -> bool:
         """Does this clause assign work? A verb first, or a unit then a verb; a clause after ";" follows."""
         text = " ".join(words)
-        if not words or any(text.startswith(s.strip()) and text[len(s.strip()) :][:1] in (" ", "") for s in NOT_TASKS):
+        if not words or any(text.startswith(s) and text[len(s) :][:1] in (" ", "") for s in _NOT_TASKS):
             return False
         words = _strip_leading(words)
         if _starts_with(words, TASK_VERBS):
@@ -396,10 +409,10 @@ class Extractor:
         if self.doc_date is None or (found.deadline.due or date.max) >= self.doc_date:
             return True
         phrase = found.deadline.text.lower()
-        said_done = re.search(r"\bđã\b", text[: found.start].lower())
+        said_done = _DONE.search(text, 0, found.start) is not None
         if self.stamped and not said_done and (self.doc_date - (found.deadline.due or date.max)).days <= 7:
             return True  # a page published a few days into the week it schedules
-        return phrase.startswith(_DEADLINE_WORDS) and not re.search(r"\bđã\b", text[: found.start].lower())
+        return phrase.startswith(_DEADLINE_WORDS) and not said_done
 
     # -- the document --
 
@@ -874,31 +887,44 @@ def _opens_range(text: str, found: FoundDeadline) -> bool:
     is no opening.
     """
     before = text[: found.start].rstrip().lower()
-    if re.search(r"\bsớm nhất(?: là| vào| từ)?$", before):
+    if _ends_with(before, ("sớm nhất", "sớm nhất là", "sớm nhất vào", "sớm nhất từ"), word=True):
         return True  # "sớm nhất là ngày 1-8": the earliest start, not a deadline
     if not before.endswith("từ"):
         return False
     return not _WHOLE_RANGE.search(normalize(found.deadline.text))
 
 
-_PERIOD_NOUNS = re.compile(
-    r"(?:nhiệm vụ|công tác|giao ban|hội nghị|báo cáo|kế hoạch|chương trình|kỳ họp|phiên họp|kết quả|tình hình|"
-    r"chỉ tiêu|sơ kết|tổng kết|đánh giá|lệ kỳ|thường lệ)\s*$"
-)
+_PERIOD_NOUNS = ("nhiệm vụ", "công tác", "giao ban", "hội nghị", "báo cáo", "kế hoạch", "chương trình", "kỳ họp",
+                 "phiên họp", "kết quả", "tình hình", "chỉ tiêu", "sơ kết", "tổng kết", "đánh giá", "lệ kỳ",
+                 "thường lệ")  # fmt: skip
 _PERIOD = re.compile(r"^(?:tháng|quý|năm)\b")
 _PART_OF_YEAR = re.compile(r"^(?:đầu|giữa|cuối) năm\b")
-_MEETING = re.compile(r"(?:kỳ họp|phiên họp|hội nghị|thường lệ|lệ kỳ)\s*$")  # "kỳ họp thường lệ cuối năm 2020"
+_MEETING = ("kỳ họp", "phiên họp", "hội nghị", "thường lệ", "lệ kỳ")  # "kỳ họp thường lệ cuối năm 2020"
 _YEAR_ONLY = re.compile(r"^(?:(?:trong|cả|suốt|hết|đến hết) )*năm(?: \d{4}| nay)?$")
+
+
+def _ends_with(text: str, phrases: tuple[str, ...], word: bool = False) -> bool:
+    """Does the text end with one of the phrases (spaces aside), as a whole word when `word`?
+
+    The same as searching "(?:…)\\s*$" in the text, without trying the pattern at every place of a long one.
+    """
+    text = text.rstrip()
+    for phrase in phrases:
+        if text.endswith(phrase):
+            at = len(text) - len(phrase)
+            if not word or at == 0 or not (text[at - 1].isalnum() or text[at - 1] == "_"):
+                return True
+    return False
 
 
 def _period_of(text: str, found: FoundDeadline) -> FoundDeadline:
     """ "nhiệm vụ quý 2/2022", "Hội nghị giao ban tháng 4/2023": a period that names what it belongs to."""
     phrase, before = found.deadline.text.lower(), text[: found.start].lower()
-    if not found.weak and _PART_OF_YEAR.match(phrase) and _MEETING.search(before):
+    if not found.weak and _PART_OF_YEAR.match(phrase) and _ends_with(before, _MEETING):
         return FoundDeadline(found.deadline, found.start, found.end, True)
     if found.weak or not _PERIOD.match(phrase):
         return found
-    if _PERIOD_NOUNS.search(before):
+    if _ends_with(before, _PERIOD_NOUNS):
         return FoundDeadline(found.deadline, found.start, found.end, True)
     return found
 
@@ -925,9 +951,9 @@ def _reference(text: str, found: FoundDeadline) -> bool:
     before = text[: found.start].lower()
     if _CITED.search(before[-60:]) and found.deadline.text.lower().startswith(("ngày", "0", "1", "2", "3")):
         return True
-    if found.deadline.text.lower().startswith(("đến", "từ")) and re.search(r"\btính\s*$", before):
+    if found.deadline.text.lower().startswith(("đến", "từ")) and _ends_with(before, ("tính",), word=True):
         return True  # "tính đến ngày 22.4": as of, not by
-    return bool(re.search(r"(?:tính đến|tính từ|đến nay|căn cứ)\s*$", before))
+    return _ends_with(before, ("tính đến", "tính từ", "đến nay", "căn cứ"))
 
 
 def _title(text: str, deadline: FoundDeadline | None) -> str:
@@ -936,7 +962,7 @@ def _title(text: str, deadline: FoundDeadline | None) -> str:
     if deadline is not None:
         phrase = deadline.deadline.text
         title = title.replace(phrase, "").strip()
-    title = re.sub(r"\s+", " ", title).strip(" ,.;:-–")
+    title = " ".join(title.split()).strip(" ,.;:-–")
     if len(title) > 160:
         title = title[:159].rsplit(" ", 1)[0] + "…"
     return title[:1].upper() + title[1:]

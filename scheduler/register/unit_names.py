@@ -75,6 +75,11 @@ class UnitIndex:
                 if short != text and len(short.split()) >= 2:
                     self.names.setdefault(short, code)
         self.first_words = {name.split()[0] for name in self.names}
+        lengths: dict[str, set[int]] = {}
+        for name in self.names:
+            lengths.setdefault(name.split()[0], set()).add(len(name.split()))
+        # the word counts of the names that begin with a word, longest first: only those are tried
+        self._lengths = {w: sorted(n, reverse=True) for w, n in lengths.items()}
         self._closest: dict[str, list[str]] = {}
         self.longest = max((len(n.split()) for n in self.names), default=1)
 
@@ -85,11 +90,15 @@ class UnitIndex:
         """
         found: list[Mention] = []
         i = 0
-        while i < len(words):
-            if words[i] not in self.first_words:
+        count = len(words)
+        while i < count:
+            lengths = self._lengths.get(words[i])
+            if lengths is None:
                 i += 1
                 continue
-            for length in range(min(self.longest, len(words) - i), 0, -1):
+            for length in lengths:
+                if length > count - i:
+                    continue
                 code = self.names.get(" ".join(words[i : i + length]))
                 if code:
                     found.append(Mention(i, i + length, code))
