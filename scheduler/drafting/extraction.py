@@ -531,26 +531,21 @@ class Extractor:
             opening = [o for o in organisations(text) if o.start <= prefix]
             org = opening[0] if opening else self.header_org(text)
             if org is not None:
-                leads = [org.name]
-                review.append(self._unknown_note(org.name))
-        explicit = bool(leads)
-        if not leads:
-            leads, review, confidence = self._fallback_lead(section_units, review, confidence)
+                leads = self._as_written(org, review)
         return [
-            DraftTask(
-                title=_title(text, None),
-                quote=paragraph,
-                section=section,
-                lead=leads,
-                coordinating=coordinating,
-                deadline=deadline,
-                confidence=confidence,
-                review=review,
-                paragraph=number,
-                explicit=explicit,
-                at=header_at + deadline.start,
-                year_guessed=self._year_guessed(deadline),
-            )
+            self._dated_task(
+                text,
+                paragraph,
+                section,
+                section_units,
+                leads,
+                coordinating,
+                deadline,
+                confidence,
+                review,
+                number,
+                header_at,
+            )  # fmt: skip
         ]
 
     def header_org(self, text: str) -> Organisation | None:
@@ -677,28 +672,53 @@ class Extractor:
                 break
             org = self.lead_name(cells[index]) or self.header_org(cells[index])
             if org is not None:
-                leads = [org.name]
-                review.append(self._unknown_note(org.name))
+                leads = self._as_written(org, review)
                 confidence -= 0.2
                 break
+        return [
+            self._dated_task(
+                task_text, row, section, section_units, leads, [], deadline, confidence, review, number, cell_at
+            )  # fmt: skip
+        ]
+
+    def _dated_task(
+        self,
+        text: str,
+        quote: str,
+        section: str,
+        section_units: list[str],
+        leads: list[str],
+        coordinating: list[str],
+        deadline: FoundDeadline,
+        confidence: float,
+        review: list[str],
+        paragraph: int,
+        at: int,
+    ) -> DraftTask:
+        """A schedule item's or a table row's task: the date is its line's or its cell's (found at `at`); the
+        lead the one it names, else the section's, for the keeper to check."""
         explicit = bool(leads)
         if not leads:
             leads, review, confidence = self._fallback_lead(section_units, review, confidence)
-        return [
-            DraftTask(
-                title=_title(task_text, None),
-                quote=row,
-                section=section,
-                lead=leads,
-                deadline=deadline,
-                confidence=confidence,
-                review=review,
-                paragraph=number,
-                explicit=explicit,
-                at=cell_at + deadline.start,
-                year_guessed=self._year_guessed(deadline),
-            )
-        ]
+        return DraftTask(
+            title=_title(text, None),
+            quote=quote,
+            section=section,
+            lead=leads,
+            coordinating=coordinating,
+            deadline=deadline,
+            confidence=confidence,
+            review=review,
+            paragraph=paragraph,
+            explicit=explicit,
+            at=at + deadline.start,
+            year_guessed=self._year_guessed(deadline),
+        )
+
+    def _as_written(self, org: Organisation, review: list[str]) -> list[str]:
+        """An organisation the register does not know, kept as the document names it, with a note to review."""
+        review.append(self._unknown_note(org.name))
+        return [org.name]
 
     def _unknown_note(self, name: str) -> str:
         near = self.units.closest(name)
@@ -769,8 +789,7 @@ class Extractor:
         if not leads:
             org = self.lead_name(text, first.start if first else None) or self.header_org(text)
             if org is not None:
-                leads = [org.name]
-                review.append(self._unknown_note(org.name))
+                leads = self._as_written(org, review)
                 confidence -= 0.2
         explicit = bool(leads)
         if not leads and carried:
