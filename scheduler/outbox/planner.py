@@ -10,6 +10,7 @@ those of someone who left that channel (`/kenh`) or went on leave, on the same m
 from __future__ import annotations
 
 import hashlib
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -32,7 +33,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.orm import aliased
 
 from scheduler.clock import Clock, at_local, local_today, to_utc
 from scheduler.deadlines import next_occurrence
@@ -337,7 +337,7 @@ def plan_in(
             insert_ignoring_duplicates(conn, REMINDERS, fresh)
         report.planned += len(fresh)
         memo.save(conn, fresh, report.deferred)
-    report.skipped += _skip_stale(conn, today, superseding=report.planned > 0)
+    report.skipped += _skip_closed(conn)
     return report
 
 
@@ -392,8 +392,12 @@ def dry_run(engine: Engine, clock: Clock) -> list[dict[str, Any]]:
 
 def going_out(conn: Connection, today: date) -> list[dict[str, Any]]:
     """The outbox rows waiting to go out by the end of `today`, with what a person would read of them."""
+    return [dict(row._mapping) for row in conn.execute(_going_out_query(today))]
+
+
+def _going_out_query(today: date) -> Any:
     tomorrow = to_utc(at_local(today + timedelta(days=1), time(0, 0)))
-    query = (
+    return (
         select(
             REMINDERS.c.official_id,
             OFFICIALS.c.name.label("official_name"),
@@ -415,7 +419,6 @@ def going_out(conn: Connection, today: date) -> list[dict[str, Any]]:
         .where(REMINDERS.c.state == ReminderState.planned.value, REMINDERS.c.send_after < tomorrow)
         .order_by(REMINDERS.c.send_after, REMINDERS.c.id)
     )
-    return [dict(row._mapping) for row in conn.execute(query)]
 
 
 # Messages a second one bot sends at most (Telegram's 30, a little below): how long a morning's wave takes.
@@ -431,19 +434,7 @@ def deliver_by(conn: Connection, today: date, policy: ReminderPolicy, pace: floa
     """
     send_at = to_utc(at_local(today, policy.send_at))
     opens = to_utc(at_local(today, policy.quiet_until))
-    # Within a second rather than equal: SQLite keeps the bulk-inserted times in a text form of their own.
-    second = timedelta(seconds=1)
-    at_the_send_time = (REMINDERS.c.send_after > send_at - second, REMINDERS.c.send_after < send_at + second)
-    waiting = conn.execute(
-        select(REMINDERS.c.official_id, REMINDERS.c.channel, func.min(ASSIGNMENTS.c.due))
-        .join(ASSIGNMENTS, ASSIGNMENTS.c.id == REMINDERS.c.assignment_id)
-        .where(
-            REMINDERS.c.state == ReminderState.planned.value,
-            REMINDERS.c.planned_for == today,
-            *at_the_send_time,
-        )
-        .group_by(REMINDERS.c.official_id, REMINDERS.c.channel)
-    ).all()
+    waiting = conn.execute(_waiting_at(today, send_at)).all()
     by_channel: dict[str, list[tuple[date, int]]] = defaultdict(list)
     for official_id, channel, soonest in waiting:
         by_channel[channel].append((soonest, official_id))
@@ -457,19 +448,43 @@ def deliver_by(conn: Connection, today: date, policy: ReminderPolicy, pace: floa
         for rank, (_soonest, official_id) in enumerate(sorted(people)):
             moves.append({"person": official_id, "on": channel, "at": start + step * rank})
     if moves:
-        statement = (
-            update(REMINDERS)
-            .where(
-                REMINDERS.c.official_id == bindparam("person"),
-                REMINDERS.c.channel == bindparam("on"),
-                REMINDERS.c.state == ReminderState.planned.value,
-                *at_the_send_time,
-                REMINDERS.c.planned_for == today,
-            )
-            .values(send_after=bindparam("at"))
-        )
-        conn.execute(statement, moves)
+        conn.execute(_move_from(today, send_at), moves)
     return len(moves)
+
+
+def _at_the_send_time(send_at: datetime) -> tuple[Any, Any]:
+    # Within a second rather than equal: SQLite keeps the bulk-inserted times in a text form of their own.
+    second = timedelta(seconds=1)
+    return REMINDERS.c.send_after > send_at - second, REMINDERS.c.send_after < send_at + second
+
+
+def _waiting_at(today: date, send_at: datetime) -> Any:
+    """Who waits for the morning's set time, on which channel, and their soonest deadline."""
+    return (
+        select(REMINDERS.c.official_id, REMINDERS.c.channel, func.min(ASSIGNMENTS.c.due))
+        .join(ASSIGNMENTS, ASSIGNMENTS.c.id == REMINDERS.c.assignment_id)
+        .where(
+            REMINDERS.c.state == ReminderState.planned.value,
+            REMINDERS.c.planned_for == today,
+            *_at_the_send_time(send_at),
+        )
+        .group_by(REMINDERS.c.official_id, REMINDERS.c.channel)
+    )
+
+
+def _move_from(today: date, send_at: datetime, person: Any = None, on: Any = None, at: Any = None) -> Any:
+    """One person's rows on one channel moved from the set time to `at` (bound per person unless given)."""
+    return (
+        update(REMINDERS)
+        .where(
+            REMINDERS.c.official_id == (bindparam("person") if person is None else person),
+            REMINDERS.c.channel == (bindparam("on") if on is None else on),
+            REMINDERS.c.state == ReminderState.planned.value,
+            *_at_the_send_time(send_at),
+            REMINDERS.c.planned_for == today,
+        )
+        .values(send_after=bindparam("at") if at is None else at)
+    )
 
 
 @dataclass
@@ -491,15 +506,7 @@ class _Memo:
 
     @classmethod
     def load(cls, conn: Connection, today: date, found: list[Occasion]) -> _Memo:
-        digest = hashlib.blake2b(digest_size=16)
-        for f in found:
-            digest.update(
-                "".join(
-                    f"{o},{c},{k},{at:%Y%m%d%H%M%S};" for (o, c, k), at in zip(f.targets, f.send_after, strict=True)
-                ).encode()
-                + f"{f.assignment_id},{f.day}|".encode()
-            )
-        fresh = cls(today.isoformat(), digest.hexdigest())
+        fresh = cls(today.isoformat(), _digest(found))
         stored = conn.execute(select(META.c.value).where(META.c.key == cls.KEY)).scalar()
         if isinstance(stored, dict) and stored.get("day") == fresh.day and stored.get("digest") == fresh.digest:
             fresh.through, fresh.done = stored.get("through"), bool(stored.get("done"))
@@ -514,6 +521,24 @@ class _Memo:
         }
         if conn.execute(update(META).where(META.c.key == self.KEY).values(value=value)).rowcount == 0:
             conn.execute(insert(META).values(key=self.KEY, value=value))
+
+
+def _digest(found: list[Occasion]) -> str:
+    """Every row of today's occasions in 16 bytes: each row as four integers (the strings and instants
+    numbered in order of appearance, the same in every process), hashed in one piece."""
+    names: dict[Any, int] = {}
+    numbers = array("q")
+    for f in found:
+        numbers.append(f.assignment_id)
+        numbers.append(names.setdefault(f.day, len(names)))
+        for (official_id, channel, kind), at in zip(f.targets, f.send_after, strict=True):
+            numbers.append(official_id)
+            numbers.append(names.setdefault(channel, len(names)))
+            numbers.append(names.setdefault(kind, len(names)))
+            numbers.append(names.setdefault(at, len(names)))
+        numbers.append(-1)
+    ordered = "|".join(str(name) for name in names)  # what the numbers stand for
+    return hashlib.blake2b(numbers.tobytes() + ordered.encode(), digest_size=16).hexdigest()
 
 
 Key = tuple[int, int, str, str, str]  # the outbox's unique key: assignment, official, channel, kind, day (ISO)
@@ -575,7 +600,7 @@ class _Comparison:
         return skipped, revived
 
 
-NOT_WANTED = "không còn cần gửi (đổi kênh, nghỉ phép hoặc người nhận khác)"
+NOT_WANTED = "không còn cần gửi (đã có lời nhắc mới hơn, đổi kênh, nghỉ phép hoặc đổi người nhận)"
 
 
 def _compare(conn: Connection, found: list[Occasion], policy: ReminderPolicy, today: date) -> _Comparison:
@@ -591,18 +616,7 @@ def _compare(conn: Connection, found: list[Occasion], policy: ReminderPolicy, to
     result = _Comparison()
     revivable: list[tuple[Key, int]] = []
     instant = _instants()
-    rows = conn.execute(
-        select(
-            REMINDERS.c.id,
-            REMINDERS.c.assignment_id,
-            REMINDERS.c.official_id,
-            REMINDERS.c.channel,
-            REMINDERS.c.kind,
-            cast(REMINDERS.c.planned_for, String),
-            REMINDERS.c.state,
-            type_coerce(REMINDERS.c.send_after, String),  # parsed once per distinct value, below
-        ).where(REMINDERS.c.planned_for >= min(f.day for f in found))
-    )
+    rows = conn.execute(_day_rows(min(f.day for f in found)))
     for row_id, assignment_id, official_id, channel, kind, day_text, state, raw_at in rows:
         if not is_planner_kind(kind):
             continue
@@ -629,6 +643,20 @@ def _compare(conn: Connection, found: list[Occasion], policy: ReminderPolicy, to
     return result
 
 
+def _day_rows(since: date) -> Any:
+    """The outbox rows of the days from `since` (ix_reminder_day), as the comparison reads them."""
+    return select(
+        REMINDERS.c.id,
+        REMINDERS.c.assignment_id,
+        REMINDERS.c.official_id,
+        REMINDERS.c.channel,
+        REMINDERS.c.kind,
+        cast(REMINDERS.c.planned_for, String),
+        REMINDERS.c.state,
+        type_coerce(REMINDERS.c.send_after, String),  # parsed once per distinct value (_instants)
+    ).where(REMINDERS.c.planned_for >= since)
+
+
 def _instants() -> Callable[[Any], datetime]:
     """A reader of stored send times as aware UTC instants (SQLite gives text, PostgreSQL a datetime)."""
     seen: dict[Any, datetime] = {}
@@ -646,6 +674,10 @@ def _instants() -> Callable[[Any], datetime]:
 def _skip_unwanted(conn: Connection, before: date | None) -> int:
     """Planned rows of the planner's kinds older than every occasion of today (or all, with no occasion):
     nothing calls for them any more (e.g. yesterday's row on a channel the official has left)."""
+    return conn.execute(_unwanted_rows(before)).rowcount or 0
+
+
+def _unwanted_rows(before: date | None) -> Any:
     kinds = or_(
         REMINDERS.c.kind.in_((DUE_TODAY, OVERDUE, ESCALATION)),
         REMINDERS.c.kind.like("before\\_%d", escape="\\"),
@@ -653,8 +685,7 @@ def _skip_unwanted(conn: Connection, before: date | None) -> int:
     where = [REMINDERS.c.state == ReminderState.planned.value, kinds]
     if before is not None:
         where.append(REMINDERS.c.planned_for < before)
-    statement = update(REMINDERS).where(*where).values(state=ReminderState.skipped.value, last_error=NOT_WANTED)
-    return conn.execute(statement).rowcount or 0
+    return update(REMINDERS).where(*where).values(state=ReminderState.skipped.value, last_error=NOT_WANTED)
 
 
 def _budget(to_write: list[Occasion], comparison: _Comparison | None, limit: int) -> tuple[list[dict[str, Any]], int]:
@@ -683,12 +714,15 @@ def planning_done(conn: Connection, today: date) -> bool:
     return not (isinstance(stored, dict) and stored.get("day") == today.isoformat() and not stored.get("done"))
 
 
-def _skip_stale(conn: Connection, today: date, superseding: bool = True) -> int:
-    """Waiting rows of closed assignments, and rows a newer occasion of the same assignment replaced.
+def _skip_closed(conn: Connection) -> int:
+    """Waiting rows of closed assignments, whatever their kind (a snoozed reminder of a task done, too).
 
-    Only a tick that wrote rows can have superseded older ones, so the second search runs only then.
-    """
-    closed = (
+    Rows a newer occasion replaced, or that nobody calls for any more, the comparison skips (_compare)."""
+    return conn.execute(_closed_rows()).rowcount or 0
+
+
+def _closed_rows() -> Any:
+    return (
         update(REMINDERS)
         .where(
             REMINDERS.c.state == ReminderState.planned.value,
@@ -698,25 +732,18 @@ def _skip_stale(conn: Connection, today: date, superseding: bool = True) -> int:
         )
         .values(state=ReminderState.skipped.value, last_error="việc đã xong hoặc đã hủy")
     )
-    count = conn.execute(closed).rowcount or 0
-    if not superseding:
-        return count
-    newer = aliased(REMINDERS)
-    superseded = (
-        update(REMINDERS)
-        .where(
-            REMINDERS.c.state == ReminderState.planned.value,
-            REMINDERS.c.planned_for < today,  # what a newer row replaces is older than today's rows
-            select(newer.c.id)
-            .where(
-                newer.c.assignment_id == REMINDERS.c.assignment_id,
-                newer.c.official_id == REMINDERS.c.official_id,
-                newer.c.channel == REMINDERS.c.channel,
-                newer.c.planned_for > REMINDERS.c.planned_for,
-            )
-            .exists(),
-        )
-        .values(state=ReminderState.skipped.value, last_error="đã có lời nhắc mới hơn")
-    )
-    count += conn.execute(superseded).rowcount or 0
-    return count
+
+
+def outbox_statements(today: date, policy: ReminderPolicy | None = None) -> dict[str, Any]:
+    """Every statement by which the planner searches the outbox, built as it runs them (with sample values
+    where it binds one per row): tests/integration/test_outbox_indexes.py checks that an index serves each
+    on SQLite and PostgreSQL. The rest of its writes go by primary key or are inserts."""
+    send_at = to_utc(at_local(today, (policy or ReminderPolicy()).send_at))
+    return {
+        "comparison: the rows of today's occasions' days": _day_rows(today),
+        "skip: older rows nobody calls for": _unwanted_rows(today),
+        "skip: rows of closed assignments": _closed_rows(),
+        "spread: who waits for the set time": _waiting_at(today, send_at),
+        "spread: one person's rows moved": _move_from(today, send_at, 1, "telegram", send_at),
+        "dry run: what goes out today": _going_out_query(today),
+    }
