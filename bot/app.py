@@ -24,8 +24,7 @@ from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 
 from bot.channels.media import MediaStore, public_origin
-from bot.channels.telegram import CHANNEL as TELEGRAM_CHANNEL
-from bot.channels.telegram import TelegramChannel, build_application, webhook_server
+from bot.channels.telegram import TelegramChannel, add_webhook, build_application, webhook_server
 from bot.channels.telegram import startup_verdict as telegram_verdict
 from bot.channels.zalo import CHANNEL as ZALO_CHANNEL
 from bot.channels.zalo import DEFAULT_API_URL as ZALO_DEFAULT_URL
@@ -40,6 +39,7 @@ from scheduler.outbox.dispatcher import Dispatcher
 from scheduler.outbox.notify import LoggingNotifier, Notifier
 from scheduler.outbox.ratelimit import RateLimiter
 from scheduler.outbox.ticker import Ticker
+from scheduler.register.bots import TOKEN_VARIABLE, bots_in_use, channel_of_bot, token_variable
 
 log = logging.getLogger("nhacviec")
 
@@ -78,18 +78,27 @@ class Settings:
     zalo_token: str
     telegram_secret: str
     zalo_secret: str
+    # the units' own bots: NHACVIEC_TELEGRAM_TOKEN_<NAME> → {name: token} (scheduler/register/bots.py)
+    bot_tokens: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls) -> Settings:
+        prefix = TOKEN_VARIABLE + "_"
         return cls(
-            telegram_token=os.environ.get("NHACVIEC_TELEGRAM_TOKEN", ""),
+            telegram_token=os.environ.get(TOKEN_VARIABLE, ""),
             zalo_token=os.environ.get("NHACVIEC_ZALO_TOKEN", ""),
             telegram_secret=os.environ.get("NHACVIEC_WEBHOOK_SECRET") or secrets.token_urlsafe(32),
             zalo_secret=os.environ.get("NHACVIEC_ZALO_WEBHOOK_SECRET") or secrets.token_urlsafe(32),
+            bot_tokens={
+                name.removeprefix(prefix).lower(): value
+                for name, value in os.environ.items()
+                if name.startswith(prefix) and value
+            },
         )
 
     def secrets(self) -> tuple[str, ...]:
-        return (self.telegram_token, self.zalo_token, self.telegram_secret, self.zalo_secret)
+        """Every token and secret the log must never show, the units' bots' included."""
+        return (self.telegram_token, self.zalo_token, self.telegram_secret, self.zalo_secret, *self.bot_tokens.values())
 
 
 def wanted_channels(channel: str, settings: Settings) -> set[str]:
@@ -117,6 +126,9 @@ class Running:
     stop: asyncio.Event
     limiter: RateLimiter
     notifiers: dict[str, Notifier] = field(default_factory=dict)
+    limiters: dict[str, RateLimiter] = field(default_factory=dict)  # the units' own bots: one each
+    usernames: dict[str, str] = field(default_factory=dict)  # bot name ("" the default) → its @username
+    webhook: HTTPServer | None = None  # the Telegram webhook server every bot shares
     senders: dict[str, TelegramChannel | ZaloChannel] = field(default_factory=dict)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
@@ -144,12 +156,14 @@ async def serve(args: argparse.Namespace, settings: Settings | None = None) -> N
     try:
         if "telegram" in wanted:
             await _start_telegram(run)
+            for bot, token in unit_bot_tokens(engine, settings).items():
+                await _start_telegram(run, bot, token)
         if "zalo" in wanted:
             await _start_zalo(run)
         if "log" in wanted:
             notifiers["console"] = LoggingNotifier("console")
             log.warning("no token: reminders go to this log only; to try the bot on screen, run: nhacviec demo")
-        ticker = Ticker(engine, Dispatcher(engine, notifiers, clock, limiter=limiter), clock)
+        ticker = Ticker(engine, Dispatcher(engine, notifiers, clock, limiter=limiter, limiters=run.limiters), clock)
         ticker.start()
         log.info("ready: %s", ", ".join(sorted(wanted)))
         await stop.wait()
@@ -165,6 +179,23 @@ async def serve(args: argparse.Namespace, settings: Settings | None = None) -> N
         log.info("stopped")
 
 
+def unit_bot_tokens(engine: Engine, settings: Settings) -> dict[str, str]:
+    """The register's own bots and their tokens; one missing stops the start (exit code 3, the variable named)."""
+    with engine.connect() as conn:
+        used = bots_in_use(conn)
+    tokens: dict[str, str] = {}
+    for bot, units in sorted(used.items()):
+        token = settings.bot_tokens.get(bot, "")
+        if not token:
+            shown = ", ".join(units[:3]) + (f" và {len(units) - 3} đơn vị khác" if len(units) > 3 else "")
+            raise StartupError(
+                f"Thiếu {token_variable(bot)}: sổ giao bot {bot!r} cho {shown}; đặt token của bot này "
+                "(lấy ở @BotFather) vào biến môi trường đó trước khi chạy."
+            )
+        tokens[bot] = token
+    return tokens
+
+
 def shared_limiter(engine: Engine, token: str) -> RateLimiter:
     """One budget per token: in the database on PostgreSQL (several processes may share the token),
     in memory on SQLite (one process per file)."""
@@ -175,26 +206,46 @@ def shared_limiter(engine: Engine, token: str) -> RateLimiter:
     return SharedRateLimiter(engine, bucket_for("telegram", token))
 
 
-async def _start_telegram(run: Running) -> None:
-    application = build_application(run.settings.telegram_token, os.environ.get("NHACVIEC_TELEGRAM_API_URL"))
+async def _start_telegram(run: Running, bot: str = "", token: str = "") -> None:
+    """Start one Telegram bot: the default one, or a unit's own (`bot`), with its own token and limits."""
+    channel = channel_of_bot(bot)
+    if bot:
+        limiter = shared_limiter(run.engine, token)
+        run.limiters[channel] = limiter
+    else:
+        token, limiter = run.settings.telegram_token, run.limiter
+    application = build_application(token, os.environ.get("NHACVIEC_TELEGRAM_API_URL"))
     run.closers.append(lambda: _stop_telegram(application))
-    await retry("Telegram getMe", application.initialize, partial(telegram_verdict, token_check=True), run.stop)
-    telegram = TelegramChannel(
-        application, Conversation(run.engine, run.clock, application.bot.username), run.forward, limiter=run.limiter
-    )
-    run.notifiers[TELEGRAM_CHANNEL] = run.senders[TELEGRAM_CHANNEL] = telegram
+    verdict = partial(telegram_verdict, token_check=True, variable=token_variable(bot))
+    named = f" (bot {bot})" if bot else ""
+    await retry(f"Telegram getMe{named}", application.initialize, verdict, run.stop)
+    run.usernames[bot] = application.bot.username
+    conversation = Conversation(run.engine, run.clock, application.bot.username)
+    conversation.bot_usernames = run.usernames  # /moi links to the invited official's own bot
+    telegram = TelegramChannel(application, conversation, run.forward, limiter=limiter, channel=channel)
+    run.notifiers[channel] = run.senders[channel] = telegram
     await retry(
-        "Telegram setMyCommands (command menu)", telegram.register_commands, telegram_verdict, run.stop, essential=False
+        f"Telegram setMyCommands (command menu){named}",
+        telegram.register_commands,
+        telegram_verdict,
+        run.stop,
+        essential=False,
     )
     await application.start()
     if run.args.webhook:
-        host, _, port = run.args.listen.rpartition(":")
-        server = webhook_server(application, run.settings.telegram_secret)
-        server.listen(int(port), host or "0.0.0.0")
-        run.closers.append(lambda: _stop_server(server))
+        # one server for every bot: the default bot at /telegram, a unit's own at /telegram/<bot>
+        url = f"{run.args.webhook.rstrip('/')}/{bot}" if bot else run.args.webhook
+        if run.webhook is None:
+            host, _, port = run.args.listen.rpartition(":")
+            server = webhook_server(application, run.settings.telegram_secret)
+            server.listen(int(port), host or "0.0.0.0")
+            run.closers.append(lambda: _stop_server(server))
+            run.webhook = server
+        else:
+            add_webhook(run.webhook, application, run.settings.telegram_secret, f"/telegram/{bot}")
         await retry(
-            "Telegram setWebhook",
-            lambda: application.bot.set_webhook(run.args.webhook, secret_token=run.settings.telegram_secret),
+            f"Telegram setWebhook{named}",
+            lambda: application.bot.set_webhook(url, secret_token=run.settings.telegram_secret),
             partial(telegram_verdict, webhook=True),
             run.stop,
         )
@@ -202,7 +253,9 @@ async def _start_telegram(run: Running) -> None:
     else:
         assert application.updater is not None
         updater = application.updater
-        await retry("Telegram deleteWebhook and long polling", updater.start_polling, telegram_verdict, run.stop)
+        await retry(
+            f"Telegram deleteWebhook and long polling{named}", updater.start_polling, telegram_verdict, run.stop
+        )
         log.info("Telegram long polling as @%s", application.bot.username)
 
 

@@ -396,6 +396,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_invite(args: argparse.Namespace) -> int:
     """Print a single-use link code for an official (valid 7 days)."""
+    from scheduler.register.bots import bot_of_official, username_variable
     from scheduler.register.invites import InviteError, create_invite
     from scheduler.register.links import UnknownOfficialError, find_official_id
 
@@ -405,12 +406,14 @@ def cmd_invite(args: argparse.Namespace) -> int:
         code = create_invite(engine, official_id, clock_from_env(None), args.role)
     except (UnknownOfficialError, InviteError) as exc:
         raise CliError(str(exc)) from None
-    bot = os.environ.get("NHACVIEC_TELEGRAM_BOT")
+    with engine.connect() as conn:  # an official of a unit with its own bot links through that bot
+        variable = username_variable(bot_of_official(conn, official_id))
+    bot = os.environ.get(variable)
     if not bot:
         bot = "nhacviec_bot"
         print(
-            "Lưu ý: chưa đặt NHACVIEC_TELEGRAM_BOT (tên bot Telegram của đơn vị, vd. export "
-            "NHACVIEC_TELEGRAM_BOT=ten_bot_cua_ban), nên đường link dưới đây trỏ tới bot mẫu @nhacviec_bot.",
+            f"Lưu ý: chưa đặt {variable} (tên bot Telegram của đơn vị, vd. export "
+            f"{variable}=ten_bot_cua_ban), nên đường link dưới đây trỏ tới bot mẫu @nhacviec_bot.",
             file=sys.stderr,
         )
     print(f"Mã mời (dùng một lần, hạn 7 ngày): {code}")

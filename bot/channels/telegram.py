@@ -42,6 +42,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 from tornado.httpserver import HTTPServer
+from tornado.web import Application as WebApplication
 
 from bot.channels.webhook import SecretWebhook, webhook_http_server
 from bot.conversation.core import COMMANDS, Conversation, Incoming
@@ -129,12 +130,13 @@ def delivery_error(exc: TelegramError) -> DeliveryError:
     return DeliveryError(f"lỗi Telegram: {exc}")
 
 
-def startup_verdict(exc: Exception, token_check: bool = False, webhook: bool = False) -> Verdict:
-    """How a failed start-up call is treated (see bot/startup.py). Never puts the token in the text."""
+def startup_verdict(
+    exc: Exception, token_check: bool = False, webhook: bool = False, variable: str = "NHACVIEC_TELEGRAM_TOKEN"
+) -> Verdict:
+    """How a failed start-up call is treated (see bot/startup.py). Never puts the token in the text;
+    `variable` names where the refused token came from (a unit's own bot has its own)."""
     if isinstance(exc, InvalidToken) and token_check:
-        return Verdict(
-            "401", fatal="Telegram từ chối token: kiểm tra biến NHACVIEC_TELEGRAM_TOKEN (lấy lại ở @BotFather)."
-        )
+        return Verdict("401", fatal=f"Telegram từ chối token: kiểm tra biến {variable} (lấy lại ở @BotFather).")
     if isinstance(exc, BadRequest) and webhook:
         return Verdict(
             exc.message,
@@ -152,15 +154,17 @@ def startup_verdict(exc: Exception, token_check: bool = False, webhook: bool = F
 class TelegramChannel:
     """Sends messages and reminders through a PTB application's bot."""
 
-    channel = CHANNEL
-
     def __init__(
         self,
         application: Application,
         conversation: Conversation,
         forward: Forward | None = None,
         limiter: RateLimiter | None = None,
+        channel: str = CHANNEL,
     ) -> None:
+        # "telegram" for the default bot, "telegram:<bot>" for a unit's own bot (scheduler/register/bots.py):
+        # the chats that link here are on this channel, and their reminders come back through this bot.
+        self.channel = channel
         self.application = application
         self.conversation = conversation
         self.forward = forward
@@ -256,7 +260,7 @@ class TelegramChannel:
         """The core's answers, sent to the chat that spoke through the token's one budget."""
         answers = await asyncio.to_thread(self.conversation.handle, incoming)
         for message in answers:
-            if message.channel not in (None, CHANNEL):
+            if message.channel not in (None, self.channel):
                 if self.forward is not None:
                     await self.forward(message)
                 continue
@@ -274,7 +278,7 @@ class TelegramChannel:
             return
         reply_to = str(msg.reply_to_message.message_id) if msg.reply_to_message else None
         incoming = Incoming(
-            CHANNEL,
+            self.channel,
             str(chat.id),
             text=msg.text,
             reply_to=reply_to,
@@ -301,7 +305,7 @@ class TelegramChannel:
             return asyncio.run_coroutine_threadsafe(download(), loop).result(timeout=120)
 
         incoming = Incoming(
-            CHANNEL,
+            self.channel,
             str(chat.id),
             text=msg.caption or "",
             message_id=str(msg.message_id),
@@ -318,14 +322,16 @@ class TelegramChannel:
         msg = update.effective_message
         if msg is None or not msg.migrate_to_chat_id:
             return
-        await asyncio.to_thread(self.conversation.chat_moved, CHANNEL, str(msg.chat.id), str(msg.migrate_to_chat_id))
+        await asyncio.to_thread(
+            self.conversation.chat_moved, self.channel, str(msg.chat.id), str(msg.migrate_to_chat_id)
+        )
 
     async def on_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The bot left or was removed from a chat (or blocked in private): that chat's links end."""
         change = update.my_chat_member
         if change is None or change.new_chat_member.status not in ("left", "kicked"):
             return
-        await asyncio.to_thread(self.conversation.chat_gone, CHANNEL, str(change.chat.id))
+        await asyncio.to_thread(self.conversation.chat_gone, self.channel, str(change.chat.id))
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A pressed button: always answered, then handled like a message."""
@@ -338,7 +344,7 @@ class TelegramChannel:
             return
         message_id = str(query.message.message_id) if query.message else None
         incoming = Incoming(
-            CHANNEL,
+            self.channel,
             str(chat.id),
             button=query.data,
             reply_to=message_id,
@@ -471,3 +477,10 @@ class _WebhookHandler(SecretWebhook):
 def webhook_server(application: Application, secret: str, path: str = "/telegram") -> HTTPServer:
     """A small HTTP server for webhook mode; start it with `.listen(port, address)`."""
     return webhook_http_server(path, _WebhookHandler, secret, bot_application=application)
+
+
+def add_webhook(server: HTTPServer, application: Application, secret: str, path: str) -> None:
+    """Another bot's webhook on the same server (a unit's own bot: /telegram/<bot>), same checks."""
+    web = server.request_callback
+    assert isinstance(web, WebApplication)
+    web.add_handlers(r".*", [(path, _WebhookHandler, {"secret": secret, "bot_application": application})])

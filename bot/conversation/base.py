@@ -13,6 +13,7 @@ from bot.conversation.incoming import Incoming
 from bot.conversation.texts import CAPABILITIES, CONSOLE, Capabilities, Message
 from scheduler.clock import Clock
 from scheduler.register.access import Person, load_person
+from scheduler.register.bots import channel_kind
 from scheduler.register.changes import (
     Actor,
 )
@@ -38,11 +39,13 @@ class Base:
         self.engine = engine
         self.clock = clock
         self.bot_username = bot_username
+        # every Telegram bot running: name ("" the default) → @username; an invite links to the official's own
+        self.bot_usernames: dict[str, str] = {}
         # what each channel can show; a channel may widen its own (Zalo sends files once it can serve them)
         self.capabilities: dict[str, Capabilities] = dict(CAPABILITIES)
 
     def _caps(self, msg: Incoming) -> Capabilities:
-        return self.capabilities.get(msg.channel, CONSOLE)
+        return self.capabilities.get(msg.channel) or self.capabilities.get(channel_kind(msg.channel), CONSOLE)
 
     def _person(self, msg: Incoming) -> Person | None:
         ids = officials_of_chat(self.engine, msg.channel, msg.chat_id)

@@ -17,6 +17,7 @@ from bot.conversation.texts import Attachment, Message
 from scheduler.clock import local_today
 from scheduler.outbox.failures import failed_deliveries, never_linked, unlinked_chats
 from scheduler.register.access import Person, load_person
+from scheduler.register.bots import bot_of_official
 from scheduler.register.file import Problem, RegisterError
 from scheduler.register.invites import InviteError, create_invite
 from scheduler.register.links import UnknownOfficialError, find_official_id
@@ -128,7 +129,9 @@ class Keeper(Base):
             return [Message(f"Không tạo được mã mời: {exc}")]
         target = load_person(self.engine, official_id)
         name = target.name if target else wanted
-        link = f"https://t.me/{self.bot_username}?start={code}"
+        with self.engine.connect() as conn:  # the unit's own bot, when the register gives it one (a group
+            bot = bot_of_official(conn, official_id)  # chat's recipient is a member of its unit)
+        link = f"https://t.me/{self.bot_usernames.get(bot) or self.bot_username}?start={code}"
         if for_group:
             how = (
                 f"Mã mời cho {name} (dùng một lần, hạn 7 ngày).\n"

@@ -15,6 +15,7 @@ from bot.conversation.texts import Message
 from scheduler.clock import at_local, local_now, local_today, to_utc
 from scheduler.deadlines import DeadlineError, parse_deadline
 from scheduler.register.access import Person
+from scheduler.register.bots import channel_kind
 from scheduler.register.models import (
     CHATS,
     REMINDERS,
@@ -98,7 +99,7 @@ class Preferences(Base):
                     "Đổi: /kenh telegram · /kenh zalo · /kenh ca-hai"
                 )
             ]
-        if wanted and wanted not in linked:
+        if wanted and wanted not in {channel_kind(c) for c in linked}:  # any of the Telegram bots is Telegram
             name = texts.channel_name(wanted)
             return [Message(f"Đồng chí chưa liên kết {name}. Hãy gửi mã mời tới bot trên {name} trước.")]
         self._save_setting(person.id, channels=wanted)

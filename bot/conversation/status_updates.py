@@ -18,6 +18,7 @@ from scheduler.clock import local_today
 from scheduler.deadlines import DeadlineError
 from scheduler.folding import fold
 from scheduler.register.access import Person
+from scheduler.register.bots import channel_kind
 from scheduler.register.changes import (
     change_status,
 )
@@ -363,10 +364,10 @@ class StatusUpdates(Base):
         said = describe(pending, None).split(": ", 1)[-1]
         numbers = "1" if len(rows) == 1 else f"số thứ tự 1–{len(rows)}"
         lines = [f"Việc nào ạ? Để ghi “{said}”, gõ {numbers} hoặc bấm nút (/huy để thôi):"]
-        caps = texts.CAPABILITIES.get(msg.channel, texts.TELEGRAM)
+        caps = texts.CAPABILITIES.get(channel_kind(msg.channel), texts.TELEGRAM)
         if caps.buttons:  # without buttons (Zalo) the channel lists the choices itself, numbered the same way
             lines += [f"{n}. việc #{r.id} {texts.short(r.title, 70)}" for n, r in enumerate(rows, start=1) if r]
-        numbered = msg.channel == "telegram"  # the console numbers its buttons itself
+        numbered = channel_kind(msg.channel) == "telegram"  # the console numbers its buttons itself
         buttons = [
             [Button(f"{f'{n} · ' if numbered else ''}#{r.id} {texts.short(r.title, 28)}", f"k:{r.id}")]
             for n, r in enumerate(rows, start=1)

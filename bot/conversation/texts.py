@@ -87,7 +87,10 @@ CHANNEL_NAMES = {"telegram": "Telegram", "zalo": "Zalo", "console": "bản chạ
 
 
 def channel_name(channel: str) -> str:
-    return CHANNEL_NAMES.get(channel, channel)
+    """How a person reads a channel: "Telegram", or "Telegram (bot huyen_a)" for a unit's own bot."""
+    kind, _, bot = channel.partition(":")
+    name = CHANNEL_NAMES.get(kind, kind)
+    return f"{name} (bot {bot})" if bot else name
 
 
 def file_size(size: int) -> str:

@@ -121,6 +121,7 @@ class Dispatcher:
         clock: Clock,
         *,
         limiter: RateLimiter | None = None,
+        limiters: dict[str, RateLimiter] | None = None,
         policy: ReminderPolicy | None = None,
         max_attempts: int = 5,
         concurrency: int = 32,
@@ -133,6 +134,8 @@ class Dispatcher:
         self.notifiers = notifiers
         self.clock = clock
         self.limiter = limiter or RateLimiter()
+        # Several bot tokens: each channel ("telegram:<bot>") keeps its own limits; the others share `limiter`.
+        self.limiters = dict(limiters or {})
         self.policy = policy
         self.max_attempts = max_attempts
         self.concurrency = concurrency
@@ -211,17 +214,18 @@ class Dispatcher:
             table.c.channel.in_(list(self.notifiers)),
         )
 
-    def pick(self, now: Any) -> Select[tuple[int, str]]:
+    def limiter_of(self, channel: str) -> RateLimiter:
+        """The limits a channel's sends keep: its own token's, or the one shared limiter."""
+        return self.limiters.get(channel, self.limiter)
+
+    def pick(self, now: Any, on: Any = None) -> Select[tuple[int, str]]:
         """The next person waiting: the index ix_reminder_waiting holds this filter's rows in this order, so
         the pick reads one index entry whatever the size of the outbox (tests/integration/test_claim_index.py
         checks both databases' plans)."""
-        return (
-            select(REMINDERS.c.official_id, REMINDERS.c.channel)
-            .where(self.due(now))
-            .order_by(REMINDERS.c.send_after, REMINDERS.c.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        )
+        query = select(REMINDERS.c.official_id, REMINDERS.c.channel).where(self.due(now))
+        if on is not None:  # one channel's next person (several tokens take turns; the same index)
+            query = query.where(REMINDERS.c.channel == on)
+        return query.order_by(REMINDERS.c.send_after, REMINDERS.c.id).limit(1).with_for_update(skip_locked=True)
 
     def claimed(self, now: Any, table: Table = REMINDERS, lease_until: Any = None) -> dict[str, Any]:
         """The values that move a row planned → sending, held by this worker under a lease."""
@@ -234,7 +238,7 @@ class Dispatcher:
         }
 
     @cached_property
-    def _claim_statements(self) -> tuple[Any, Any, Any]:
+    def _claim_statements(self) -> tuple[Any, Any, Any, Any]:
         """The claim's statements, built once (building them cost more than running them): the pick, the
         update of a person's rows (SQLite), and the same locking the rows in id order first (PostgreSQL)."""
         now = bindparam("now", type_=REMINDERS.c.send_after.type)
@@ -255,15 +259,17 @@ class Dispatcher:
             .values(self.claimed(now, lease_until=lease_until))
             .returning(REMINDERS.c.id, REMINDERS.c.attempts)
         )
-        return self.pick(now), take, take_locked
+        return self.pick(now), take, take_locked, self.pick(now, bindparam("pick_on"))
 
-    def claim_next(self) -> Claim | None:
-        """Claim every due row of the next person waiting; None when nobody is waiting."""
+    def claim_next(self, on: str | None = None) -> Claim | None:
+        """Claim every due row of the next person waiting (on channel `on` only, when given); None when
+        nobody is waiting."""
         if self.shared:
-            return self._claim_shared()
+            return self._claim_shared(on)
         now = self.clock.now()
-        values = {"now": now, "lease_until": now + self.lease}
-        pick_next, take, _ = self._claim_statements
+        values = {"now": now, "lease_until": now + self.lease, "pick_on": on}
+        pick_any, take, _, pick_on = self._claim_statements
+        pick_next = pick_any if on is None else pick_on
         with self.engine.begin() as conn:  # SQLite: one process per file, one writer at a time
             while True:
                 pick = conn.execute(pick_next, values).first()
@@ -274,18 +280,19 @@ class Dispatcher:
                 if claimed:
                     return Claim(official_id, channel, tuple(sorted(r[0] for r in claimed)), max(r[1] for r in claimed))
 
-    def _claim_shared(self) -> Claim | None:
+    def _claim_shared(self, on: str | None = None) -> Claim | None:
         """PostgreSQL: pick a row nobody holds, take its person's advisory lock without waiting (another
         claimer has that person: pick again), then claim the person's rows in id order in one statement."""
         busy: set[tuple[int, str]] = set()
         person = tuple_(REMINDERS.c.official_id, REMINDERS.c.channel)
-        pick_next, _, take_locked = self._claim_statements
+        pick_any, _, take_locked, pick_on = self._claim_statements
+        pick_next = pick_any if on is None else pick_on
         while True:
             now = self.clock.now()
-            values = {"now": now, "lease_until": now + self.lease}
+            values = {"now": now, "lease_until": now + self.lease, "pick_on": on}
             with self.engine.begin() as conn:
                 # rare: another claimer holds a person we picked
-                query = self.pick(now).where(not_(person.in_(list(busy)))) if busy else pick_next
+                query = self.pick(now, on).where(not_(person.in_(list(busy)))) if busy else pick_next
                 pick: Any = conn.execute(query, values).first()
                 if pick is None:
                     return None
@@ -408,16 +415,17 @@ class Dispatcher:
             report.failed += len(claim.ids)
             return
         notifier = self.notifiers[claim.channel]
+        limiter = self.limiter_of(claim.channel)
         error: DeliveryError | None = None
         for attempt in range(QUICK_RETRIES + 1):
             try:
-                async with self.limiter.sending(delivery.chat_id, delivery.is_group):
+                async with limiter.sending(delivery.chat_id, delivery.is_group):
                     message_id = await asyncio.wait_for(notifier.deliver(delivery), self.send_timeout)
-                self.limiter.answered(delivery.chat_id)
+                limiter.answered(delivery.chat_id)
             except DeliveryError as exc:
                 error = exc
                 if exc.retry_after:  # that chat waits; everyone only when the bot is over its global limit
-                    self.limiter.refused(delivery.chat_id, exc.retry_after, bot_wide=exc.pause_all)
+                    limiter.refused(delivery.chat_id, exc.retry_after, bot_wide=exc.pause_all)
             except TimeoutError:
                 error = DeliveryError(f"không có trả lời sau {self.send_timeout:.0f} giây (có thể đã tới)")
             except Exception as exc:  # a channel bug must not stop the other messages
@@ -555,14 +563,23 @@ class Dispatcher:
         if self.stopping or not await asyncio.to_thread(self.may_send_now):
             return report
         running: set[asyncio.Task[None]] = set()
-        while not self.stopping:
+        # Several bot tokens: the next claim is for the channel with the fewest sends running, so that no
+        # token's backlog (or its 429 pause) holds the slots the others need; one channel claims as before.
+        waiting: list[str | None] = [*self.notifiers] if len(self.notifiers) > 1 else [None]
+        busy: dict[str | None, int] = dict.fromkeys(waiting, 0)
+        while not self.stopping and waiting:
             if len(running) >= self.concurrency:  # a slot first, then the claim: a crash repeats ≤ concurrency
                 _done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
                 continue
-            claim = await asyncio.to_thread(self.claim_next)
+            channel = min(waiting, key=lambda c: busy[c])
+            claim = await asyncio.to_thread(self.claim_next, channel)
             if claim is None:
-                break
-            running.add(asyncio.create_task(self.send(claim, report)))
+                waiting.remove(channel)
+                continue
+            busy[channel] += 1
+            task = asyncio.create_task(self.send(claim, report))
+            task.add_done_callback(lambda _t, c=channel: busy.__setitem__(c, busy[c] - 1))  # type: ignore[misc]
+            running.add(task)
         if running:
             await asyncio.gather(*running)
         return report

@@ -37,6 +37,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from scheduler.clock import Clock, at_local, local_today, to_utc
 from scheduler.deadlines import next_occurrence
 from scheduler.outbox.policy import DUE_TODAY, ESCALATION, OVERDUE, ReminderPolicy, is_planner_kind
+from scheduler.register.bots import channel_kind
 from scheduler.register.models import (
     ACTIVE_STATUSES,
     ASSIGNMENTS,
@@ -152,8 +153,8 @@ def recipients(conn: Connection, today: date, include_unlinked: bool = False) ->
     on_leave = {o for o, muted, _, _ in settings if muted is not None and muted >= today}
     digest_at = {o: at for o, _, at, _ in settings if at is not None}
     for official_id, _, _, preferred in settings:  # /kenh: where an official linked twice wants reminders
-        if preferred and any(c == preferred for c in channels.get(official_id, ())):
-            channels[official_id] = [preferred]
+        if preferred and any(channel_kind(c) == preferred for c in channels.get(official_id, ())):
+            channels[official_id] = [c for c in channels[official_id] if channel_kind(c) == preferred]
     found = Recipients(defaultdict(list), defaultdict(list), [], set(), digest_at)
     groups = linked_group_units(conn)  # a unit's group chat hears instead of its members (unless they asked)
     private_too = wants_private_too(conn) if groups else set()

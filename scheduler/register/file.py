@@ -17,13 +17,14 @@ from typing import Any
 
 from scheduler.deadlines import DeadlineError, next_occurrence, parse_deadline, validate_rrule
 from scheduler.outbox.policy import PolicyError, ReminderPolicy
+from scheduler.register.bots import bot_name_problem
 from scheduler.register.models import Role
 
 SECTIONS = ("groups", "units", "officials", "tasks")
 
 FIELDS: dict[str, tuple[str, ...]] = {
-    "groups": ("code", "name", "aliases"),
-    "units": ("code", "name", "kind", "aliases", "groups"),
+    "groups": ("code", "name", "aliases", "bot"),
+    "units": ("code", "name", "kind", "aliases", "groups", "bot"),
     "officials": ("code", "name", "title", "role", "units"),
     "tasks": (
         "code",
@@ -92,6 +93,7 @@ class GroupSpec:
     code: str
     name: str
     aliases: list[str] = field(default_factory=list)
+    bot: str = ""  # the group's units link through this bot (scheduler/register/bots.py)
 
 
 @dataclass
@@ -101,6 +103,7 @@ class UnitSpec:
     kind: str = ""
     aliases: list[str] = field(default_factory=list)
     groups: list[str] = field(default_factory=list)
+    bot: str = ""  # its own bot; else its groups' bot; else the default bot
 
 
 @dataclass
@@ -260,6 +263,17 @@ class _Checker:
             )
         return code
 
+    def bot(self, section: str, index: int, record: dict[str, Any]) -> str:
+        """A bot's name (never its token: that stays in the environment); lower case is the same name."""
+        name = self.text(section, index, record, "bot")
+        if not name:
+            return ""
+        problem = bot_name_problem(name.lower())
+        if problem:
+            self.problem(section, index, "bot", problem)
+            return ""
+        return name.lower()
+
 
 def _suggest(value: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(value, list(known), n=3, cutoff=0.5)
@@ -344,7 +358,10 @@ def _read_groups(check: _Checker, raw: RawRegister, reg: Register) -> None:
             continue
         code = check.code("groups", index, record)
         spec = GroupSpec(
-            code, check.text("groups", index, record, "name"), check.strings("groups", index, record, "aliases")
+            code,
+            check.text("groups", index, record, "name"),
+            check.strings("groups", index, record, "aliases"),
+            check.bot("groups", index, record),
         )
         if _unique(check, "groups", index, code, seen, set()):
             reg.groups.append(spec)
@@ -353,6 +370,7 @@ def _read_groups(check: _Checker, raw: RawRegister, reg: Register) -> None:
 def _read_units(check: _Checker, raw: RawRegister, reg: Register) -> None:
     seen: dict[str, int] = {}
     groups = {g.code for g in reg.groups}
+    group_bots = {g.code: g.bot for g in reg.groups}
     for index, record in enumerate(raw.sections.get("units", [])):
         if not isinstance(record, dict):
             continue
@@ -363,7 +381,17 @@ def _read_units(check: _Checker, raw: RawRegister, reg: Register) -> None:
             check.text("units", index, record, "kind"),
             check.strings("units", index, record, "aliases"),
             check.strings("units", index, record, "groups"),
+            check.bot("units", index, record),
         )
+        named = sorted({group_bots[g] for g in spec.groups if group_bots.get(g)})
+        if not spec.bot and len(named) > 1:
+            check.problem(
+                "units",
+                index,
+                "bot",
+                f"các nhóm của đơn vị giao cho những bot khác nhau ({', '.join(named)}); "
+                "hãy ghi bot của chính đơn vị này vào trường bot",
+            )
         for group_code in spec.groups:
             if group_code not in groups:
                 check.problem(

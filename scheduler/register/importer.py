@@ -154,13 +154,13 @@ def import_register(engine: Engine, reg: Register, clock: Clock, actor: str = "i
     now = clock.now()
     with engine.begin() as conn:
         _, report.groups_added, report.groups_updated = _upsert(
-            conn, GROUPS, [{"code": g.code, "name": g.name, "aliases": g.aliases} for g in reg.groups]
+            conn, GROUPS, [{"code": g.code, "name": g.name, "aliases": g.aliases, "bot": g.bot} for g in reg.groups]
         )
         unit_ids, report.units_added, report.units_updated = _upsert(
             conn,
             UNITS,
             [
-                {"code": u.code, "name": u.name, "kind": u.kind, "aliases": u.aliases, "groups": u.groups}
+                {"code": u.code, "name": u.name, "kind": u.kind, "aliases": u.aliases, "groups": u.groups, "bot": u.bot}
                 for u in reg.units
             ],
         )
@@ -406,10 +406,11 @@ def read_register(engine: Engine) -> Register:
             reminders=meta.get("reminders"),
         )
         reg.groups = [
-            GroupSpec(r.code, r.name, list(r.aliases)) for r in conn.execute(select(GROUPS).order_by(GROUPS.c.id))
+            GroupSpec(r.code, r.name, list(r.aliases), r.bot)
+            for r in conn.execute(select(GROUPS).order_by(GROUPS.c.id))
         ]
         reg.units = [
-            UnitSpec(r.code, r.name, r.kind, list(r.aliases), list(r.groups))
+            UnitSpec(r.code, r.name, r.kind, list(r.aliases), list(r.groups), r.bot)
             for r in conn.execute(select(UNITS).order_by(UNITS.c.id))
         ]
         reg.officials = [

@@ -13,6 +13,9 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, Table, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+# "telegram", "zalo", "console", or "telegram:<bot>" for a unit's own bot (scheduler/register/bots.py)
+CHANNEL_LENGTH = 48
+
 
 class Role(StrEnum):
     """What an official may do: members act on their units, leaders see all, admins keep the register."""
@@ -51,6 +54,7 @@ class Unit(SQLModel, table=True):
     kind: str = Field(default="", max_length=64)
     aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     groups: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    bot: str = Field(default="", max_length=32, sa_column_kwargs={"server_default": ""})  # its own Telegram bot
 
 
 class UnitGroup(SQLModel, table=True):
@@ -62,6 +66,7 @@ class UnitGroup(SQLModel, table=True):
     code: str = Field(unique=True, max_length=64)
     name: str = Field(max_length=255)
     aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    bot: str = Field(default="", max_length=32, sa_column_kwargs={"server_default": ""})  # its units' Telegram bot
 
 
 class Official(SQLModel, table=True):
@@ -134,7 +139,7 @@ class StatusEvent(SQLModel, table=True):
     kind: str = Field(max_length=32)
     actor_official_id: int | None = Field(default=None, foreign_key="official.id")
     actor: str = Field(default="", max_length=255)
-    channel: str = Field(default="", max_length=32)
+    channel: str = Field(default="", max_length=CHANNEL_LENGTH)
     message_id: str | None = Field(default=None, max_length=64)
     old_status: str | None = Field(default=None, max_length=16)
     new_status: str | None = Field(default=None, max_length=16)
@@ -161,7 +166,7 @@ class ChatLink(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     official_id: int = Field(foreign_key="official.id", index=True)
-    channel: str = Field(max_length=16)
+    channel: str = Field(max_length=CHANNEL_LENGTH)
     chat_id: str = Field(max_length=64)
     is_group: bool = False
     active: bool = True
@@ -202,7 +207,8 @@ class Reminder(Delivered, table=True):
         # The claim's two statements, each answered from one index at any outbox size: the pick of the next
         # person waiting (state, then send_after and id in the claim's order: no sort on PostgreSQL) and the
         # update of that person's due rows (all four columns, so that SQLite never prefers the first one).
-        Index("ix_reminder_waiting", "state", "send_after", "id"),
+        # (the channel second: with several bot tokens the dispatcher picks each channel's next in turn)
+        Index("ix_reminder_waiting", "state", "channel", "send_after", "id"),
         Index("ix_reminder_person_waiting", "official_id", "channel", "state", "send_after"),
         Index("ix_reminder_message", "channel", "chat_id", "message_id"),
         # the planner's row-by-row comparison reads the rows of today's occasions' days (planned_for ≥ …)
@@ -213,7 +219,7 @@ class Reminder(Delivered, table=True):
     # no index of its own: the unique key starts with it, and one index fewer makes the morning's inserts faster
     assignment_id: int = Field(foreign_key="assignment.id")
     official_id: int = Field(foreign_key="official.id")
-    channel: str = Field(max_length=16)
+    channel: str = Field(max_length=CHANNEL_LENGTH)
     kind: str = Field(max_length=16)
     planned_for: date
     send_after: datetime
@@ -231,7 +237,7 @@ class LeaderDigest(Delivered, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     official_id: int = Field(foreign_key="official.id")
-    channel: str = Field(max_length=16)
+    channel: str = Field(max_length=CHANNEL_LENGTH)
     week_of: date  # the Monday of the week
     send_after: datetime
 
@@ -285,7 +291,7 @@ class InviteAttempt(SQLModel, table=True):
     __table_args__ = (Index("ix_invite_attempt_chat", "channel", "chat_id", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    channel: str = Field(max_length=16)
+    channel: str = Field(max_length=CHANNEL_LENGTH)
     chat_id: str = Field(max_length=64)
     at: datetime
 
@@ -304,7 +310,7 @@ class ExtensionRequest(SQLModel, table=True):
     created_at: datetime
     decided_by: int | None = Field(default=None, foreign_key="official.id")
     decided_at: datetime | None = None
-    channel: str = Field(default="", max_length=16)
+    channel: str = Field(default="", max_length=CHANNEL_LENGTH)
     chat_id: str = Field(default="", max_length=64)
 
 
@@ -317,7 +323,7 @@ class OfficialSetting(SQLModel, table=True):
     digest_at: time | None = None
     muted_until: date | None = None
     language: str = Field(default="vi", max_length=8)
-    channels: str = Field(default="", max_length=32)  # "telegram", "zalo", or "" for every linked channel
+    channels: str = Field(default="", max_length=CHANNEL_LENGTH)  # "telegram", "zalo", or "" for every linked channel
     private_too: bool = False  # reminders privately as well, when the unit's group chat gets them
 
 
@@ -326,7 +332,7 @@ class ChatState(SQLModel, table=True):
 
     __tablename__ = "chat_state"
 
-    channel: str = Field(primary_key=True, max_length=16)
+    channel: str = Field(primary_key=True, max_length=CHANNEL_LENGTH)
     chat_id: str = Field(primary_key=True, max_length=64)
     waiting_for: str = Field(max_length=32)
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -34,8 +34,15 @@ CSV_FILES: dict[str, str] = {
     META_SHEET: "thong-tin.csv",
 }
 HEADINGS: dict[str, dict[str, str]] = {
-    "groups": {"code": "Mã", "name": "Tên nhóm", "aliases": "Tên khác"},
-    "units": {"code": "Mã", "name": "Tên đơn vị", "kind": "Loại", "aliases": "Tên khác", "groups": "Thuộc nhóm"},
+    "groups": {"code": "Mã", "name": "Tên nhóm", "aliases": "Tên khác", "bot": "Bot"},
+    "units": {
+        "code": "Mã",
+        "name": "Tên đơn vị",
+        "kind": "Loại",
+        "aliases": "Tên khác",
+        "groups": "Thuộc nhóm",
+        "bot": "Bot",
+    },
     "officials": {"code": "Mã", "name": "Họ và tên", "title": "Chức vụ", "role": "Vai trò", "units": "Đơn vị"},
     "tasks": {
         "code": "Mã",

@@ -250,9 +250,9 @@ def register_to_dict(reg: Register) -> dict[str, Any]:
             "reminders": reg.reminders,
         }
     )
-    out["groups"] = [clean({"code": g.code, "name": g.name, "aliases": g.aliases}) for g in reg.groups]
+    out["groups"] = [clean({"code": g.code, "name": g.name, "aliases": g.aliases, "bot": g.bot}) for g in reg.groups]
     out["units"] = [
-        clean({"code": u.code, "name": u.name, "kind": u.kind, "aliases": u.aliases, "groups": u.groups})
+        clean({"code": u.code, "name": u.name, "kind": u.kind, "aliases": u.aliases, "groups": u.groups, "bot": u.bot})
         for u in reg.units
     ]
     out["officials"] = [
