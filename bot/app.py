@@ -39,7 +39,7 @@ from scheduler.outbox.dispatcher import Dispatcher
 from scheduler.outbox.notify import LoggingNotifier, Notifier
 from scheduler.outbox.ratelimit import RateLimiter
 from scheduler.outbox.ticker import Ticker
-from scheduler.register.bots import TOKEN_VARIABLE, bots_in_use, channel_of_bot, token_variable
+from scheduler.register.bots import TOKEN_VARIABLE, api_url_variable, bots_in_use, channel_of_bot, token_variable
 
 log = logging.getLogger("nhacviec")
 
@@ -214,7 +214,8 @@ async def _start_telegram(run: Running, bot: str = "", token: str = "") -> None:
         run.limiters[channel] = limiter
     else:
         token, limiter = run.settings.telegram_token, run.limiter
-    application = build_application(token, os.environ.get("NHACVIEC_TELEGRAM_API_URL"))
+    api_url = os.environ.get(api_url_variable(bot)) or os.environ.get("NHACVIEC_TELEGRAM_API_URL")
+    application = build_application(token, api_url)
     run.closers.append(lambda: _stop_telegram(application))
     verdict = partial(telegram_verdict, token_check=True, variable=token_variable(bot))
     named = f" (bot {bot})" if bot else ""

@@ -44,10 +44,14 @@ class FakeBotApi:
         long_poll: float = 0.0,
         seed: int = 7,
         port: int = 0,
+        token: str = TOKEN,
+        username: str = "nhacviec_test_bot",
     ) -> None:
         """`delay`: a send is recorded on arrival, then answered after a uniform delay in this range (s);
         `slow`: (share, seconds) of answers that come that late instead; `long_poll`: an empty getUpdates
-        waits up to this long for an update, as Telegram's does."""
+        waits up to this long for an update, as Telegram's does; `token` and `username`: another bot."""
+        self.token = token
+        self.user = {**BOT_USER, "id": int(token.split(":")[0]), "username": username}
         self.enforce_limits = enforce_limits
         self.method_failures: dict[str, deque[tuple[int, dict[str, Any]]]] = {}
         self.delay = delay
@@ -59,6 +63,7 @@ class FakeBotApi:
         self.sent: list[dict[str, Any]] = []
         self.calls: list[str] = []
         self.failures: deque[tuple[int, dict[str, Any]]] = deque()
+        self.failed: list[dict[str, Any]] = []  # the sends that `fail_next` answered: chat and time
         self.updates: deque[dict[str, Any]] = deque()
         self.webhook: dict[str, Any] = {}
         self.files: dict[str, tuple[str, bytes]] = {}  # file_id → (file_path, content), for getFile and downloads
@@ -158,7 +163,7 @@ class FakeBotApi:
             message["reply_to_message"] = {
                 "message_id": reply_to,
                 "date": int(time.time()),
-                "from": BOT_USER,
+                "from": self.user,
                 "chat": message["chat"],
                 "text": original["text"] if original else "",
             }
@@ -189,7 +194,7 @@ class FakeBotApi:
 
     def membership_update(self, chat_id: int, status: str, chat_type: str = "group") -> dict[str, Any]:
         """The bot's own membership changed (`left`, `kicked`, `member`), as Telegram reports it."""
-        bot = {"user": BOT_USER, "status": status}
+        bot = {"user": self.user, "status": status}
         if status == "kicked":
             bot["until_date"] = 0
         return {
@@ -198,7 +203,7 @@ class FakeBotApi:
                 "chat": {"id": chat_id, "type": chat_type, "title": f"Nhóm {chat_id}"},
                 "from": {"id": 1, "is_bot": False, "first_name": "Quản trị nhóm"},
                 "date": int(time.time()),
-                "old_chat_member": {"user": BOT_USER, "status": "member"},
+                "old_chat_member": {"user": self.user, "status": "member"},
                 "new_chat_member": bot,
             },
         }
@@ -221,7 +226,7 @@ class FakeBotApi:
                 "message": {
                     "message_id": message_id,
                     "date": int(time.time()),
-                    "from": BOT_USER,
+                    "from": self.user,
                     "chat": {"id": chat_id, "type": "private"},
                     "text": "…",
                 },
@@ -240,7 +245,7 @@ class FakeBotApi:
             if self.method_failures.get(method):
                 return self.method_failures[method].popleft()
             if method == "getMe":
-                return 200, {"ok": True, "result": BOT_USER}
+                return 200, {"ok": True, "result": self.user}
             if method in ("setMyCommands", "deleteWebhook", "answerCallbackQuery", "setWebhook"):
                 if method == "setWebhook":
                     self.webhook = params
@@ -268,6 +273,7 @@ class FakeBotApi:
                 if "chat_id" not in params:  # a request cut short by a killed client
                     return 400, {"ok": False, "error_code": 400, "description": "Bad Request: chat_id is empty"}
                 if self.failures:
+                    self.failed.append({"chat_id": params["chat_id"], "at": time.monotonic()})
                     return self.failures.popleft()
                 if self.enforce_limits and method == "sendMessage":
                     refused = self._over_limit(str(params.get("chat_id")))
@@ -290,7 +296,7 @@ class FakeBotApi:
                         "message_id": self._message_id,
                         "date": int(time.time()),
                         "chat": chat,
-                        "from": BOT_USER,
+                        "from": self.user,
                         "text": params.get("text", ""),
                     },
                 }
@@ -314,7 +320,7 @@ class FakeBotApi:
                 pass
 
             def do_GET(self) -> None:  # noqa: N802 (http.server's name): file downloads
-                prefix = f"/file/bot{TOKEN}/"
+                prefix = f"/file/bot{api.token}/"
                 content = None
                 path = unquote(self.path)
                 if path.startswith(prefix):
@@ -348,7 +354,7 @@ class FakeBotApi:
                     with api.lock:
                         api.in_flight += 1
                 try:
-                    if len(parts) != 2 or parts[0] != f"bot{TOKEN}":
+                    if len(parts) != 2 or parts[0] != f"bot{api.token}":
                         status, body = 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
                     else:
                         status, body = api._answer(parts[1], params)

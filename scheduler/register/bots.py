@@ -52,6 +52,11 @@ def username_variable(bot: str) -> str:
     return f"{USERNAME_VARIABLE}_{bot.upper()}" if bot else USERNAME_VARIABLE
 
 
+def api_url_variable(bot: str) -> str:
+    """The environment variable that points one bot at another Bot API server (a local fake in the tests)."""
+    return f"NHACVIEC_TELEGRAM_API_URL_{bot.upper()}" if bot else "NHACVIEC_TELEGRAM_API_URL"
+
+
 def channel_of_bot(bot: str) -> str:
     """The channel of the chats linked through a bot: "telegram" for the default one."""
     return f"{TELEGRAM}:{bot}" if bot else TELEGRAM
