@@ -62,7 +62,7 @@ def apis() -> Iterator[dict[str, fake_telegram.FakeBotApi]]:
         }
 
 
-def start(tmp_path: Path, apis: dict[str, fake_telegram.FakeBotApi], now: str) -> Bot:
+def start(tmp_path: Path, apis: dict[str, fake_telegram.FakeBotApi], now: str, **changed: str) -> Bot:
     """`nhacviec run` as the README configures several bots: a token variable (and here an API URL) per bot."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NHACVIEC_")}
     env.update(
@@ -76,6 +76,8 @@ def start(tmp_path: Path, apis: dict[str, fake_telegram.FakeBotApi], now: str) -
         NHACVIEC_TELEGRAM_TOKEN_HUYEN_B=TOKEN_B,
         NHACVIEC_TELEGRAM_API_URL_HUYEN_B=apis["huyen_b"].base_url,
     )
+    env.update(changed)
+    env = {k: v for k, v in env.items() if v}
     process = subprocess.Popen(
         [str(NHACVIEC), "run", "--channel", "telegram"],
         env=env,
@@ -104,7 +106,10 @@ def test_each_unit_links_and_is_reminded_through_its_own_bot_and_one_bots_429s_d
     engine = make_engine(f"sqlite:///{tmp_path / 'nhacviec.sqlite3'}")
     clock = FixedClock(datetime(2022, 4, 22, 6, 0, tzinfo=LOCAL_TZ))
     import_register(engine, load_register(tmp_path / "register.yaml"), clock)
-    chats = {"huyen_a": {1000 + i: f"a{i}" for i in range(PEOPLE)}, "huyen_b": {2000 + i: f"b{i}" for i in range(PEOPLE)}}
+    chats = {
+        "huyen_a": {1000 + i: f"a{i}" for i in range(PEOPLE)},
+        "huyen_b": {2000 + i: f"b{i}" for i in range(PEOPLE)},
+    }
     for bot_name, people in chats.items():  # each official sends the code to their unit's bot
         for chat, code in people.items():
             invite = create_invite(engine, find_official_id(engine, code), clock)
@@ -146,3 +151,27 @@ def test_each_unit_links_and_is_reminded_through_its_own_bot_and_one_bots_429s_d
     assert {(c, s) for c, s, _ in rows} == {("telegram:huyen_a", "sent"), ("telegram:huyen_b", "sent")}
     assert len(rows) == 2 * PEOPLE  # nothing lost, nothing twice
     engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("changed", "variable"),
+    [
+        ({"NHACVIEC_TELEGRAM_TOKEN_HUYEN_B": ""}, "NHACVIEC_TELEGRAM_TOKEN_HUYEN_B"),  # not set
+        ({"NHACVIEC_TELEGRAM_TOKEN_HUYEN_A": "333333:wrong-token-never-printed"}, "NHACVIEC_TELEGRAM_TOKEN_HUYEN_A"),
+    ],
+)
+def test_a_bot_of_the_register_without_its_token_stops_the_start_naming_its_variable(
+    tmp_path: Path, apis: dict[str, fake_telegram.FakeBotApi], changed: dict[str, str], variable: str
+) -> None:
+    (tmp_path / "register.yaml").write_text(register_text(), encoding="utf-8")
+    engine = make_engine(f"sqlite:///{tmp_path / 'nhacviec.sqlite3'}")
+    import_register(
+        engine, load_register(tmp_path / "register.yaml"), FixedClock(datetime(2022, 4, 22, tzinfo=LOCAL_TZ))
+    )
+    engine.dispose()
+    bot = start(tmp_path, apis, "2022-04-22T07:31", **changed)
+    bot.secrets.append("333333:wrong-token-never-printed")
+    assert bot.process.wait(timeout=60) == 3
+    time.sleep(0.2)
+    bot.assert_no_secret()
+    assert variable in bot.output and "Traceback" not in bot.output, bot.output
