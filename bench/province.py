@@ -10,6 +10,7 @@ import json
 import random
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 UNITS = 3_000
 OFFICIALS = 15_000
@@ -104,9 +105,11 @@ from scheduler.clock import LOCAL_TZ
 from scheduler.db import make_engine
 from scheduler.outbox.dispatcher import Dispatcher
 from scheduler.outbox.planner import plan_all
+from scheduler.outbox.ratelimit import RateLimiter
+from scheduler.register.bots import channel_of_bot
 from scheduler.register.models import REMINDERS
 
-url, base_url, token, hour, minute, sample = sys.argv[1], sys.argv[2], sys.argv[3], *map(int, sys.argv[4:7])
+url, base_url, tokens, hour, minute, sample = sys.argv[1], sys.argv[2], sys.argv[3].split(","), *map(int, sys.argv[4:7])
 
 class Started:  # real seconds laid onto 22/04/2022 at the start time
     def __init__(self):
@@ -120,32 +123,94 @@ async def main():
     engine = make_engine(url)
     planned = await asyncio.to_thread(plan_all, engine, clock)
     planned_in = time.monotonic() - started
-    app = build_application(token, base_url)
-    await app.initialize()
-    channel = TelegramChannel(app, Conversation(engine, clock))
-    dispatcher = Dispatcher(engine, {"telegram": channel}, clock)
+    apps, notifiers, limiters = [], {}, {}
+    for number, token in enumerate(tokens):  # one token: the default bot; several: bots b0, b1 … of their own
+        channel = channel_of_bot(f"b{number}" if len(tokens) > 1 else "")
+        app = build_application(token, base_url)
+        await app.initialize()
+        apps.append(app)
+        limiters[channel] = RateLimiter()
+        conversation = Conversation(engine, clock)
+        notifiers[channel] = TelegramChannel(app, conversation, limiter=limiters[channel], channel=channel)
+    dispatcher = Dispatcher(engine, notifiers, clock, limiters=limiters)
     try:
         await asyncio.wait_for(dispatcher.run_once(), sample or None)
     except TimeoutError:
         pass
     with engine.connect() as conn:
         sent = conn.execute(select(func.count()).where(REMINDERS.c.state == "sent")).scalar_one()
-    await app.shutdown()
+    for app in apps:
+        await app.shutdown()
     print(json.dumps({"started": started, "planned_in": planned_in, "rows": planned.planned, "sent_rows": sent}))
 
 asyncio.run(main())
 """
 
 
-def _morning(url: str, base_url: str, token: str, start: tuple[int, int], sample: int) -> dict[str, float]:
+def _morning(url: str, base_url: str, tokens: list[str], start: tuple[int, int], sample: int) -> dict[str, float]:
     import json
     import subprocess
     import sys
 
     root = Path(__file__).resolve().parent.parent
-    command = [sys.executable, "-c", MORNING_CHILD, url, base_url, token, str(start[0]), str(start[1]), str(sample)]
+    command = [sys.executable, "-c", MORNING_CHILD, url, base_url, ",".join(tokens), *map(str, (*start, sample))]
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(command, cwd=root, check=True, capture_output=True, text=True)
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return {**json.loads(done.stdout.strip().splitlines()[-1]), "cpu": cpu}
+
+
+def give_bots(url: str, bots: int) -> None:
+    """Unit number k gets bot b{k % bots} (as a register's `bot` field would), and each official's chat is on
+    their unit's bot, as if each had linked through it."""
+    from sqlalchemy import select, update
+
+    from scheduler.db import make_engine
+    from scheduler.register.bots import channel_of_bot
+    from scheduler.register.models import CHATS, MEMBERS, UNITS
+
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        for k in range(bots):
+            conn.execute(update(UNITS).where(UNITS.c.id % bots == k).values(bot=f"b{k}"))
+            ids = conn.execute(select(MEMBERS.c.official_id).where(MEMBERS.c.unit_id % bots == k)).scalars().all()
+            for start in range(0, len(ids), 5_000):
+                chunk = ids[start : start + 5_000]
+                conn.execute(
+                    update(CHATS).where(CHATS.c.official_id.in_(chunk)).values(channel=channel_of_bot(f"b{k}"))
+                )
+    engine.dispose()
+
+
+def _wave(label: str, late: dict[str, float], stats: list[dict[str, Any]], people: int) -> None:
+    """The figures of one wave: first and last message (clock times after the 07:31 start), pace, 429s, lost."""
+    from datetime import datetime
+
+    from bench.dispatch import delivery_figures
+    from scheduler.clock import LOCAL_TZ
+
+    arrivals = sorted(t for s in stats for t in s["arrivals"])
+    delivered = sum(len(s["chats"]) for s in stats)
+    first, last = arrivals[0] - late["started"], arrivals[-1] - late["started"]
+    start = datetime(2022, 4, 22, 7, 31, tzinfo=LOCAL_TZ)
+    print(
+        f"  {label}, bot started at 07:31: morning planned in {late['planned_in']:.1f} s ({late['rows']:,} rows); "
+        f"first message {first:.1f} s after the start ({start + timedelta(seconds=first):%H:%M:%S}), "
+        f"last {last / 60:.1f} min after it ({start + timedelta(seconds=last):%H:%M:%S})"
+    )
+    print(f"  {label}: {delivery_figures(stats, delivered)}")
+    print(
+        f"  {label}: the bot process used {late['cpu']:.0f} s of CPU in {arrivals[-1] - late['started']:.0f} s "
+        f"({1000 * late['cpu'] / max(1, delivered):.1f} ms a message, planning included): on a loaded machine the "
+        "pace is the CPU share it gets"
+    )
+    print(
+        f"  {label}: rows marked sent {late['sent_rows']:,}, people who got their message {delivered:,} of "
+        f"{people:,}; lost {max(0, int(late['sent_rows']) - delivered)}"
+    )
 
 
 def main() -> None:
@@ -158,13 +223,17 @@ def main() -> None:
 
     root = Path(__file__).resolve().parent.parent
     sys.path.insert(0, str(root))
-    from bench.dispatch import FakeApiProcess, delivery_figures, link_everyone
+    from bench.dispatch import FakeApiProcess, link_everyone
     from scheduler.clock import LOCAL_TZ, FixedClock
     from scheduler.db import make_engine
     from scheduler.register.importer import import_register, load_register
     from tests.fake_telegram import TOKEN
 
-    units, people, sample = 10_000, 50_000, int(os.environ.get("NHACVIEC_BENCH_SAMPLE", "90"))
+    # NHACVIEC_BENCH_PEOPLE=5000 (units a fifth of it): a quick try of the bench itself, not the issue's figures
+    people = int(os.environ.get("NHACVIEC_BENCH_PEOPLE", "50000"))
+    units, sample = people // 5, int(os.environ.get("NHACVIEC_BENCH_SAMPLE", "90"))
+    sample_four = int(os.environ.get("NHACVIEC_BENCH_SAMPLE_FOUR", "0"))  # 0: the whole wave
+    wanted = os.environ.get("NHACVIEC_BENCH_TOKENS", "1,4").split(",")  # which runs: 1 token, 4 tokens
     day = date(2022, 4, 22)
     print(f"province: {units:,} units, {people:,} officials, one digest each on {day:%d/%m/%Y}; answers delayed 50 ms")
     print(f"  load average at the start: {os.getloadavg()[0]:.1f} (2 cores shared: wall times stretch with it)")
@@ -182,33 +251,55 @@ def main() -> None:
         link_everyone(engine, clock, "telegram", 100_000)
         engine.dispose()
         print(f"  register imported and everyone linked in {time.perf_counter() - began:.0f} s")
-        with FakeApiProcess(delay=0.05) as api:
-            shutil.copy(base, Path(folder) / "midnight.sqlite3")
-            night = _morning(f"sqlite:///{Path(folder) / 'midnight.sqlite3'}", api.base_url, TOKEN, (0, 1), 1)
-            print(f"  morning planned after midnight (00:01): {night['rows']:,} rows in {night['planned_in']:.1f} s")
-            late = _morning(f"sqlite:///{base}", api.base_url, TOKEN, (7, 31), sample)
-            stats = api.stats()[TOKEN]
-        arrivals = sorted(stats["arrivals"])
-        first = arrivals[0] - late["started"]
-        rate = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0])
-        print(
-            f"  1 token, bot started at 07:31: morning planned in {late['planned_in']:.1f} s ({late['rows']:,} rows); "
-            f"first message {first:.1f} s after the start (07:31:{first:04.1f})"
-        )
-        print(f"  1 token, the first {sample} s of the wave: {delivery_figures([stats], len(stats['chats']))}")
-        lost = max(0, late["sent_rows"] - len(stats["chats"]))
-        in_flight = max(0, len(stats["chats"]) - late["sent_rows"])
-        print(
-            f"  rows marked sent {late['sent_rows']:,}, chats that got them {len(stats['chats']):,}: lost {lost}; "
-            f"{in_flight} delivered but still in flight when the sample stopped"
-        )
-        last = first + people / rate
-        at = (datetime(2022, 4, 22, 7, 31, tzinfo=LOCAL_TZ) + timedelta(seconds=last)).strftime("%H:%M")
-        print(
-            f"  1 token, last message EXTRAPOLATED from the sample at {rate:.1f} msg/s: {last / 60:.1f} min after "
-            f"the start (about {at}) — the whole {people:,}-message wave was not run"
-        )
-        print("  4 tokens: not measured — several bot tokens (issue 17, item 4) are not built yet")
+        four = Path(folder) / "four.sqlite3"
+        shutil.copy(base, four)
+        give_bots(f"sqlite:///{four}", 4)
+        if "1" in wanted:
+            with FakeApiProcess(delay=0.05) as api:
+                shutil.copy(base, Path(folder) / "midnight.sqlite3")
+                night = _morning(f"sqlite:///{Path(folder) / 'midnight.sqlite3'}", api.base_url, [TOKEN], (0, 1), 1)
+                print(
+                    f"  morning planned after midnight (00:01): {night['rows']:,} rows in {night['planned_in']:.1f} s"
+                )
+                late = _morning(f"sqlite:///{base}", api.base_url, [TOKEN], (7, 31), sample)
+                stats = api.stats()[TOKEN]
+            _one_token(late, stats, people, sample)
+        if "4" in wanted:
+            tokens = [TOKEN, *(f"20000{k}:bench-token-of-bot-b{k}" for k in range(1, 4))]
+            print(f"  4 tokens: units given bots b0–b3 in turn; the whole wave (sample {sample_four or 'none'})")
+            with FakeApiProcess(delay=0.05) as api:
+                late = _morning(f"sqlite:///{four}", api.base_url, tokens, (7, 31), sample_four)
+                by_token = api.stats()
+            _wave("4 tokens", late, [by_token[t] for t in tokens if t in by_token], people)
+
+
+def _one_token(late: dict[str, float], stats: dict[str, Any], people: int, sample: int) -> None:
+    """One token: a sample of the wave (the whole would take half an hour) and the last message extrapolated."""
+    from datetime import datetime
+
+    from bench.dispatch import delivery_figures
+    from scheduler.clock import LOCAL_TZ
+
+    arrivals = sorted(stats["arrivals"])
+    first = arrivals[0] - late["started"]
+    rate = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0])
+    print(
+        f"  1 token, bot started at 07:31: morning planned in {late['planned_in']:.1f} s ({late['rows']:,} rows); "
+        f"first message {first:.1f} s after the start (07:31:{first:04.1f})"
+    )
+    print(f"  1 token, the first {sample} s of the wave: {delivery_figures([stats], len(stats['chats']))}")
+    lost = max(0, late["sent_rows"] - len(stats["chats"]))
+    in_flight = max(0, len(stats["chats"]) - late["sent_rows"])
+    print(
+        f"  rows marked sent {late['sent_rows']:,}, chats that got them {len(stats['chats']):,}: lost {lost}; "
+        f"{in_flight} delivered but still in flight when the sample stopped"
+    )
+    last = first + people / rate
+    at = (datetime(2022, 4, 22, 7, 31, tzinfo=LOCAL_TZ) + timedelta(seconds=last)).strftime("%H:%M")
+    print(
+        f"  1 token, last message EXTRAPOLATED from the sample at {rate:.1f} msg/s: {last / 60:.1f} min after "
+        f"the start (about {at}) — the whole {people:,}-message wave was not run"
+    )
 
 
 if __name__ == "__main__":

@@ -6,9 +6,11 @@ A does not hold bot B back, nothing is lost, and no token reaches the output.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import datetime
@@ -17,6 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.channels.telegram import SECRET_HEADER
 from scheduler.clock import LOCAL_TZ, FixedClock
 from scheduler.db import make_engine
 from scheduler.register.importer import import_register, load_register
@@ -24,7 +27,7 @@ from scheduler.register.invites import create_invite
 from scheduler.register.links import find_official_id
 from scheduler.register.models import CHATS, OFFICIALS, REMINDERS
 from tests import fake_telegram
-from tests.e2e.test_run_process import NHACVIEC, Bot
+from tests.e2e.test_run_process import NHACVIEC, Bot, free_port
 
 TOKEN_A = "111111:AAAA-token-of-district-a-never-printed"
 TOKEN_B = "222222:BBBB-token-of-commune-b1-never-printed"
@@ -62,7 +65,7 @@ def apis() -> Iterator[dict[str, fake_telegram.FakeBotApi]]:
         }
 
 
-def start(tmp_path: Path, apis: dict[str, fake_telegram.FakeBotApi], now: str, **changed: str) -> Bot:
+def start(tmp_path: Path, apis: dict[str, fake_telegram.FakeBotApi], now: str, *args: str, **changed: str) -> Bot:
     """`nhacviec run` as the README configures several bots: a token variable (and here an API URL) per bot."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NHACVIEC_")}
     env.update(
@@ -79,7 +82,7 @@ def start(tmp_path: Path, apis: dict[str, fake_telegram.FakeBotApi], now: str, *
     env.update(changed)
     env = {k: v for k, v in env.items() if v}
     process = subprocess.Popen(
-        [str(NHACVIEC), "run", "--channel", "telegram"],
+        [str(NHACVIEC), "run", "--channel", "telegram", *args],
         env=env,
         cwd=tmp_path,
         stdout=subprocess.PIPE,
@@ -175,3 +178,36 @@ def test_a_bot_of_the_register_without_its_token_stops_the_start_naming_its_vari
     time.sleep(0.2)
     bot.assert_no_secret()
     assert variable in bot.output and "Traceback" not in bot.output, bot.output
+
+
+def test_in_webhook_mode_every_bot_has_its_path_on_the_one_server(
+    tmp_path: Path, apis: dict[str, fake_telegram.FakeBotApi]
+) -> None:
+    (tmp_path / "register.yaml").write_text(register_text(), encoding="utf-8")
+    engine = make_engine(f"sqlite:///{tmp_path / 'nhacviec.sqlite3'}")
+    import_register(
+        engine, load_register(tmp_path / "register.yaml"), FixedClock(datetime(2022, 4, 22, tzinfo=LOCAL_TZ))
+    )
+    engine.dispose()
+    port = free_port()
+    webhook = ["--webhook", "https://bot.example.vn/telegram", "--listen", f"127.0.0.1:{port}"]
+    bot = start(tmp_path, apis, "2022-04-22T06:00", *webhook)
+    try:
+        wait_until(lambda: all(api.webhook for api in apis.values()), 60, bot, "every bot's setWebhook")
+        assert apis[""].webhook["url"] == "https://bot.example.vn/telegram"
+        assert apis["huyen_a"].webhook["url"] == "https://bot.example.vn/telegram/huyen_a"
+        assert apis["huyen_b"].webhook["url"] == "https://bot.example.vn/telegram/huyen_b"
+        for path, name in (("/telegram/huyen_a", "huyen_a"), ("/telegram", "")):
+            update = apis[name].text_update(4242, "/help")
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}{path}",
+                data=json.dumps(update).encode(),
+                headers={"Content-Type": "application/json", SECRET_HEADER: apis[name].webhook["secret_token"]},
+            )
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                assert answer.status == 200
+            wait_until(lambda name=name: apis[name].messages_to(4242), 30, bot, f"an answer from bot {name!r}")
+        assert not apis["huyen_b"].messages_to(4242)  # each update answered by the bot it was sent to
+        assert len(apis["huyen_a"].messages_to(4242)) == len(apis[""].messages_to(4242)) == 1
+    finally:
+        assert bot.stop() == 0
