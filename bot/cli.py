@@ -109,7 +109,8 @@ def cmd_deadline(args: argparse.Namespace) -> int:
     elif found.due:
         print(f"{found.text!r} → hạn {found.due:%d/%m/%Y} ({_WEEKDAYS_VI[found.due.weekday()]})")
     else:
-        print(f"{found.text!r} → lặp lại: {found.rrule}")
+        how = "sự kiện: nhắc hôm trước và sáng hôm đó" if found.event else "thời hạn: nhắc và đôn đốc đến khi xong"
+        print(f"{found.text!r} → lặp lại: {found.rrule} ({how})")
     return 0
 
 

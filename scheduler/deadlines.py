@@ -12,13 +12,13 @@ import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 from dateutil.rrule import rrulestr
 
-from scheduler.workdays import add_working_days
+from scheduler.workdays import add_working_days, is_holiday, is_working_day, previous_working_day
 
 
 class DeadlineError(ValueError):
@@ -37,12 +37,21 @@ class Deadline:
     text: str
     due: date | None
     rrule: str | None = None
+    # A recurring *event* happens on its day (a meeting, a flag ceremony): reminded, then only counted.
+    # Otherwise the phrase sets a deadline ("trước ngày 20 hằng tháng"), chased until it is met.
+    event: bool = field(default=False, compare=False)
+
+    @property
+    def kind(self) -> str:
+        """'event' or 'deadline' (the values of the task's `kind`)."""
+        return "event" if self.event else "deadline"
 
     def to_json(self) -> dict[str, str | None]:
         return {
             "text": self.text,
             "due": self.due.isoformat() if self.due else None,
             "rrule": self.rrule,
+            "kind": self.kind,
         }
 
 
@@ -326,7 +335,7 @@ _EVERY = r"(?:hằng|mỗi)"
 @_rule(r"(?:định kỳ )?(?:vào )?(?:(?:sáng|chiều|tối) )?(?:thứ (?P<wd>[2-7])|(?P<sun>chủ nhật)) " + _EVERY + " tuần")
 def _weekday_weekly(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
     day = _WEEKDAYS["chủ nhật" if g.get("sun") else g["wd"] or "2"]
-    return Deadline(phrase, None, f"FREQ=WEEKLY;BYDAY={day}")
+    return Deadline(phrase, None, f"FREQ=WEEKLY;BYDAY={day}", event=True)  # "sáng thứ 2 hằng tuần": held that day
 
 
 @_rule(r"(?:định kỳ )?" + _EVERY + r" tuần")
@@ -334,14 +343,16 @@ def _weekly(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Dea
     return Deadline(phrase, None, "FREQ=WEEKLY;BYDAY=SU")
 
 
-@_rule(r"(?:định kỳ )?(?:(?P<before>trước )|chậm nhất |vào )?ngày (?P<d>\d{1,2}) " + _EVERY + " tháng")
+@_rule(r"(?:định kỳ )?(?:(?P<before>trước )|(?P<by>chậm nhất )|vào )?ngày (?P<d>\d{1,2}) " + _EVERY + " tháng")
 def _day_monthly(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
+    """ "trước ngày 20 hằng tháng" is a deadline; "(định kỳ) ngày 5 hằng tháng" is the day something is held."""
     day = int(g["d"] or 0)
     if not 1 <= day <= 31:
         raise DeadlineError(phrase, f"không có ngày {day} trong tháng")
     if g.get("before"):
         day -= 1
-    return Deadline(phrase, None, f"FREQ=MONTHLY;BYMONTHDAY={day if day else -1}")
+    event = not (g.get("before") or g.get("by"))
+    return Deadline(phrase, None, f"FREQ=MONTHLY;BYMONTHDAY={day if day else -1}", event=event)
 
 
 @_rule(r"(?:định kỳ )?(?:vào )?(?:cuối )?" + _EVERY + " tháng")
@@ -355,11 +366,11 @@ def _quarterly(phrase: str, g: dict[str, str | None], doc_date: date | None) -> 
 
 
 @_rule(
-    r"(?:định kỳ )?(?:(?P<before>trước )|chậm nhất |vào )?(?:ngày )?(?P<d>\d{1,2})(?:[/\-.](?P<m>\d{1,2})"
+    r"(?:định kỳ )?(?:(?P<before>trước )|(?P<by>chậm nhất )|vào )?(?:ngày )?(?P<d>\d{1,2})(?:[/\-.](?P<m>\d{1,2})"
     r"| tháng (?P<m2>\d{1,2})) " + _EVERY + " năm"
 )
 def _date_yearly(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
-    """ "trước ngày 20 tháng 10 hằng năm": every year on 19 October."""
+    """ "trước ngày 20 tháng 10 hằng năm": every year by 19 October; "vào ngày 5-9 hằng năm": held on 5 September."""
     month = _check_month(phrase, int(g.get("m") or g.get("m2") or 0))
     day = _make_date(phrase, 2000, month, int(g["d"] or 0)).day  # 2000 is a leap year: 29/2 is allowed
     if g.get("before"):
@@ -367,7 +378,8 @@ def _date_yearly(phrase: str, g: dict[str, str | None], doc_date: date | None) -
             month, day = (month - 2) % 12 + 1, -1
         else:
             day -= 1
-    return Deadline(phrase, None, f"FREQ=YEARLY;BYMONTH={month};BYMONTHDAY={day}")
+    event = not (g.get("before") or g.get("by"))
+    return Deadline(phrase, None, f"FREQ=YEARLY;BYMONTH={month};BYMONTHDAY={day}", event=event)
 
 
 @_rule(r"(?:định kỳ )?(?:trong |vào |cuối |hết )?tháng (?P<m>\d{1,2}) " + _EVERY + " năm")
@@ -383,7 +395,7 @@ def _yearly(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Dea
 
 @_rule(r"(?:định kỳ )?" + _EVERY + " ngày")
 def _daily(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
-    return Deadline(phrase, None, "FREQ=DAILY")
+    return Deadline(phrase, None, "FREQ=DAILY", event=True)  # a daily routine: chasing each day's would be noise
 
 
 # --- public API --------------------------------------------------------------------------------
@@ -425,6 +437,55 @@ def next_occurrence(rule: str, dtstart: date, on_or_after: date) -> date | None:
     recurrence = rrulestr(rule, dtstart=datetime.combine(dtstart, time()))
     found = recurrence.after(datetime.combine(on_or_after, time()), inc=True)
     return found.date() if found else None
+
+
+# Longer than any run of Vietnamese days off (Tết with its weekends): how far a day may move back.
+_LONGEST_DAYS_OFF = 14
+
+
+def _names_weekend(rule: str) -> bool:
+    """A rule that names Saturday or Sunday ("chủ nhật hằng tuần") means that day, days off or not."""
+    return bool(re.search(r"BYDAY=[^;]*(?:SA|SU)", rule.upper()))
+
+
+@lru_cache(maxsize=4096)
+def routine_days(rule: str, dtstart: date, first: date, last: date, event: bool) -> tuple[date, ...]:
+    """The days a routine falls on from `first` to `last` (inclusive), with days off applied.
+
+    An event does not take place on a day off (a public holiday, observed days included; a weekend unless
+    the rule names it): that occurrence is skipped. A deadline that falls on a day off moves to the working
+    day before, so that it is met by a day the office works. Two dates moved onto one day are one occurrence.
+    """
+    recurrence = rrulestr(rule, dtstart=datetime.combine(dtstart, time()))
+    moments = recurrence.between(
+        datetime.combine(first, time()), datetime.combine(last + timedelta(days=_LONGEST_DAYS_OFF), time()), inc=True
+    )
+    weekend_named = _names_weekend(rule)
+    found: list[date] = []
+    for moment in moments:
+        day = moment.date()
+        if event:
+            if is_holiday(day) or (day.weekday() >= 5 and not weekend_named):
+                continue
+        elif not is_working_day(day):
+            day = previous_working_day(day)
+        if first <= day <= last and (not found or found[-1] < day):
+            found.append(day)
+    return tuple(found)
+
+
+def first_routine_day(rule: str, dtstart: date, event: bool) -> date | None:
+    """A routine's first occurrence on or after `dtstart` (days off applied); None if it never occurs."""
+    start = dtstart
+    for _ in range(20):  # a rule with COUNT or UNTIL may end; one that occurs looks a few years ahead at most
+        end = start + timedelta(days=400)
+        days = routine_days(rule, dtstart, start, end, event)
+        if days:
+            return days[0]
+        if next_occurrence(rule, dtstart, end) is None:
+            return None
+        start = end + timedelta(days=1)
+    return None
 
 
 # --- finding deadlines inside a sentence ----------------------------------------------------------

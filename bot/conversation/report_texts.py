@@ -133,6 +133,8 @@ def weekly_text(report: WeeklyReport, name: str) -> str:
         lines.append(f"• {unit.unit_name}: {unit.count}, lâu nhất {days_text(unit.oldest_due, report.today)}")
     if len(report.overdue) > 5:
         lines.append(f"… và {len(report.overdue) - 5} đơn vị khác (/quahan).")
+    if report.stats.total.not_reported:  # routines held (or not) with nobody confirming: counted, not chased
+        lines.append(f"Việc định kỳ chưa báo cáo ({report.stats.period.label}): {report.stats.total.not_reported}")
     done = sum(1 for c in report.changes if c.kind == "status" and c.new_status == "done")
     extended = sum(1 for c in report.changes if c.kind == "extension_approved")
     lines.append(

@@ -22,7 +22,6 @@ from sqlalchemy import (
     Engine,
     String,
     Table,
-    and_,
     bindparam,
     cast,
     func,
@@ -35,7 +34,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from scheduler.clock import Clock, at_local, local_today, to_utc
-from scheduler.deadlines import next_occurrence
 from scheduler.outbox.policy import DUE_TODAY, ESCALATION, OVERDUE, ReminderPolicy, is_planner_kind
 from scheduler.register.bots import channel_kind
 from scheduler.register.models import (
@@ -51,9 +49,9 @@ from scheduler.register.models import (
     UNITS,
     ReminderState,
     Role,
-    Status,
-    open_assignment,
+    TaskKind,
 )
+from scheduler.register.occurrences import add_occurrences
 from scheduler.register.unit_chats import is_group_recipient, linked_group_units, wants_private_too
 from scheduler.workdays import is_working_day
 
@@ -76,45 +74,6 @@ def register_policy(conn: Connection, base: ReminderPolicy | None = None) -> Rem
     """The default policy with the register's `reminders:` section applied."""
     settings = conn.execute(select(META.c.value).where(META.c.key == "reminders")).scalar()
     return (base or ReminderPolicy()).with_settings(settings if isinstance(settings, dict) else None)
-
-
-def advance_recurrences(conn: Connection, now: datetime, task_id: int | None = None) -> int:
-    """Give each recurring task (or just `task_id`) its next occurrence once the current one is closed."""
-    recurring = select(TASKS.c.id).where(TASKS.c.rrule.is_not(None))
-    if task_id is not None:
-        recurring = recurring.where(TASKS.c.id == task_id)
-    task_ids = conn.execute(recurring).scalars().all()
-    if not task_ids:
-        return 0
-    latest = (
-        select(ASSIGNMENTS.c.task_id, ASSIGNMENTS.c.unit_id, func.max(ASSIGNMENTS.c.original_due).label("last"))
-        .where(ASSIGNMENTS.c.task_id.in_(task_ids))
-        .group_by(ASSIGNMENTS.c.task_id, ASSIGNMENTS.c.unit_id)
-        .subquery()
-    )
-    rows = conn.execute(
-        select(
-            ASSIGNMENTS.c.task_id, ASSIGNMENTS.c.unit_id, ASSIGNMENTS.c.original_due, TASKS.c.rrule, TASKS.c.source_date
-        )
-        .join(
-            latest,
-            and_(
-                latest.c.task_id == ASSIGNMENTS.c.task_id,
-                latest.c.unit_id == ASSIGNMENTS.c.unit_id,
-                latest.c.last == ASSIGNMENTS.c.original_due,
-            ),
-        )
-        .join(TASKS, TASKS.c.id == ASSIGNMENTS.c.task_id)
-        .where(ASSIGNMENTS.c.status.in_((Status.done.value, Status.cancelled.value)))
-    ).all()
-    new_rows = []
-    for task_id, unit_id, last_due, rule, source_date in rows:
-        following = next_occurrence(rule, source_date or last_due, last_due + timedelta(days=1))
-        if following is not None:
-            new_rows.append(open_assignment(task_id, unit_id, following, now))
-    if new_rows:
-        conn.execute(insert(ASSIGNMENTS), new_rows)
-    return len(new_rows)
 
 
 @dataclass
@@ -211,13 +170,18 @@ def occasions(conn: Connection, today: date, policy: ReminderPolicy, include_unl
     people = recipients(conn, today, include_unlinked)
     if not people.by_unit and not people.leaders:
         return []
-    overrides = {
-        task_id: policy.with_settings(settings)
-        for task_id, settings in conn.execute(
-            select(TASKS.c.id, TASKS.c.reminders).where(TASKS.c.reminders.is_not(None))
+    overrides: dict[int, ReminderPolicy] = {}
+    events: list[int] = []  # a recurring event is reminded before and on its day, never after
+    for task_id, settings, kind in conn.execute(
+        select(TASKS.c.id, TASKS.c.reminders, TASKS.c.kind).where(
+            or_(TASKS.c.reminders.is_not(None), TASKS.c.kind == TaskKind.event.value)
         )
-        if settings
-    }
+    ):
+        event = kind == TaskKind.event.value
+        if event:
+            events.append(task_id)
+        if settings or event:
+            overrides[task_id] = policy.for_task(event, settings or None)
     # Only deadlines close enough to have an occasion today: the earliest "before" reminder, moved back over
     # the longest run of days off (Tết), is within HOLIDAY_RUN days of it. Far deadlines cost nothing.
     horizon = max((*policy.before_days, *(d for p in overrides.values() for d in p.before_days), 0)) + HOLIDAY_RUN
@@ -225,6 +189,8 @@ def occasions(conn: Connection, today: date, policy: ReminderPolicy, include_unl
     query = select(
         ASSIGNMENTS.c.id, ASSIGNMENTS.c.unit_id, cast(ASSIGNMENTS.c.due, String), ASSIGNMENTS.c.task_id
     ).where(ASSIGNMENTS.c.status.in_(ACTIVE_STATUSES), ASSIGNMENTS.c.due <= today + timedelta(days=horizon))
+    if events:  # an event whose day has passed is counted ("not reported"), not reminded: not even read
+        query = query.where(or_(ASSIGNMENTS.c.due >= today, ASSIGNMENTS.c.task_id.not_in(events)))
     query = query.order_by(ASSIGNMENTS.c.id)  # a stable order: a morning is planned in pieces, by assignment
     days: dict[str, date] = {}
     found: list[Occasion] = []
@@ -313,8 +279,8 @@ def plan_in(
     """
     report = PlanReport()
     now, today = clock.now(), local_today(clock)
-    report.occurrences_added = advance_recurrences(conn, now)
     active_policy = register_policy(conn, policy)
+    report.occurrences_added = add_occurrences(conn, today, now, active_policy)
     found = occasions(conn, today, active_policy, include_unlinked)
     if not found:
         report.skipped += _skip_unwanted(conn, before=None)

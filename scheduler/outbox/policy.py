@@ -4,6 +4,9 @@ Days off (weekends, Vietnamese public holidays) move a reminder that comes befor
 the working day before — people must hear of it in time — and an overdue one to the working day after.
 After the third overdue reminder the leaders are told too (escalation). The register's `reminders:`
 section and each task's `reminders:` override these defaults.
+
+A recurring *event* (a meeting on its day, `kind: event`) is reminded the day before and on the morning,
+and never chased afterwards: once its day has passed, nobody confirming it makes it "not reported".
 """
 
 from __future__ import annotations
@@ -85,6 +88,14 @@ class ReminderPolicy:
         if policy.is_quiet(policy.send_at):
             raise PolicyError("reminders.send_at: giờ gửi nằm trong giờ yên lặng (quiet_hours)")
         return policy
+
+    def for_event(self) -> ReminderPolicy:
+        """An event's rules: the day before and the morning itself (days off move them earlier), never after."""
+        return replace(self, before_days=(1,), on_due_day=True, overdue_every=0, escalate_after=0)
+
+    def for_task(self, event: bool, settings: Mapping[str, Any] | None) -> ReminderPolicy:
+        """A task's rules: the register's (an event's, for an event), with the task's own `reminders:` on top."""
+        return (self.for_event() if event else self).with_settings(settings)
 
     def is_quiet(self, at: time) -> bool:
         """Nothing is sent between quiet_from and quiet_until (21:00–07:00 by default)."""

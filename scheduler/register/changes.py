@@ -10,7 +10,6 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlmodel import Session
 
 from scheduler.clock import LOCAL_TZ, Clock
-from scheduler.outbox.planner import advance_recurrences
 from scheduler.register.models import (
     ACTIVE_STATUSES,
     ASSIGNMENTS,
@@ -65,7 +64,6 @@ def change_status(
             percent=percent,
             note=note,
         )
-        event_task_id = assignment.task_id
         assignment.status = status.value
         if percent is not None:
             assignment.percent = percent
@@ -80,9 +78,6 @@ def change_status(
         session.add(assignment)
         session.add(event)
         session.commit()
-    if status in (Status.done, Status.cancelled):  # a recurring task's next occurrence appears at once
-        with engine.begin() as conn:
-            advance_recurrences(conn, now, event_task_id)
     return event
 
 

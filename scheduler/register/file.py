@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from scheduler.deadlines import DeadlineError, next_occurrence, parse_deadline, validate_rrule
+from scheduler.deadlines import (
+    DeadlineError,
+    first_routine_day,
+    next_occurrence,
+    parse_deadline,
+    validate_rrule,
+)
 from scheduler.outbox.policy import PolicyError, ReminderPolicy
 from scheduler.register.bots import bot_name_problem
 from scheduler.register.models import Role
@@ -35,6 +41,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "deadline",
         "due",
         "rrule",
+        "kind",
         "lead",
         "coordinating",
         "note",
@@ -130,9 +137,38 @@ class TaskSpec:
     note: str = ""
     reminders: dict[str, Any] | None = None
     ongoing: bool = False  # "thường xuyên": kept in the register with no deadline and no reminders
+    # "event" (held on its day: reminded, then counted "not reported" if nobody confirms it) or "deadline"
+    # (chased until met). The file may say so; otherwise the deadline phrase decides (see `kind_of_phrase`).
+    kind: str = "deadline"
+
+    @property
+    def event(self) -> bool:
+        return self.kind == "event"
 
 
 YES = (True, "có", "co", "x", "yes", "true", "1", 1)
+# A task's `kind` as a keeper may write it (Excel and CSV cells are often Vietnamese).
+KINDS = {
+    "event": "event",
+    "sự kiện": "event",
+    "su kien": "event",
+    "deadline": "deadline",
+    "thời hạn": "deadline",
+    "thoi han": "deadline",
+    "hạn": "deadline",
+}
+
+
+def kind_of_phrase(deadline_text: str, source_date: date | None) -> str:
+    """What the grammar reads a task's deadline phrase as: 'event' for "sáng thứ 2 hằng tuần", else 'deadline'."""
+    if not deadline_text:
+        return "deadline"
+    try:
+        return parse_deadline(deadline_text, source_date).kind
+    except DeadlineError:
+        return "deadline"
+
+
 NO = (False, None, "", "không", "khong", "no", "false", "0", 0)
 
 
@@ -170,7 +206,7 @@ class Register:
         if task.due is not None:
             return task.due
         if task.rrule and task.source_date:
-            return next_occurrence(task.rrule, task.source_date, task.source_date)
+            return first_routine_day(task.rrule, task.source_date, task.event)
         return None
 
 
@@ -561,9 +597,21 @@ def _read_deadline(check: _Checker, index: int, record: dict[str, Any], spec: Ta
         return
     spec.due = explicit_due or (parsed.due if parsed else None)
     spec.rrule = explicit_rule or (parsed.rrule if parsed else None)
+    written = check.text("tasks", index, record, "kind").lower()
+    if written and written not in KINDS:
+        check.problem(
+            "tasks",
+            index,
+            "kind",
+            f"loại {written!r} không có; ghi event (sự kiện: họp, chào cờ… diễn ra đúng ngày) "
+            "hoặc deadline (thời hạn phải hoàn thành), hoặc bỏ trống để đọc theo thời hạn",
+        )
+    spec.kind = KINDS.get(written) or (parsed.kind if parsed else "deadline")
     if spec.due and spec.rrule:
         check.problem("tasks", index, "rrule", "một nhiệm vụ có hạn một lần (due) hoặc lặp lại (rrule), không cả hai")
     elif spec.rrule and spec.source_date is None:
         check.problem("tasks", index, "source_date", "nhiệm vụ lặp lại cần ngày văn bản để biết lần đầu tiên")
     elif spec.rrule and next_occurrence(spec.rrule, spec.source_date or date.min, spec.source_date or date.min) is None:
         check.problem("tasks", index, "rrule", "quy tắc lặp lại không còn lần nào sau ngày văn bản")
+    elif spec.rrule and spec.source_date and first_routine_day(spec.rrule, spec.source_date, spec.event) is None:
+        check.problem("tasks", index, "rrule", "mọi lần của quy tắc lặp lại đều rơi vào ngày nghỉ")

@@ -186,6 +186,7 @@ def _task_row(task: TaskSpec) -> dict[str, Any]:
         "deadline_text": task.deadline_text,
         "due": task.due,
         "rrule": task.rrule,
+        "kind": task.kind,
         "lead": task.lead,
         "coordinating": task.coordinating,
         "note": task.note,
@@ -433,6 +434,7 @@ def read_register(engine: Engine) -> Register:
                 note=r.note,
                 reminders=r.reminders,
                 ongoing=not (r.deadline_text or r.due or r.rrule),
+                kind=r.kind,
             )
             for r in conn.execute(select(TASKS).order_by(TASKS.c.id))
         ]

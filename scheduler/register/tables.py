@@ -53,6 +53,7 @@ HEADINGS: dict[str, dict[str, str]] = {
         "deadline": "Thời hạn",
         "due": "Hạn (ngày)",
         "rrule": "Lặp lại (RRULE)",
+        "kind": "Loại",
         "lead": "Chủ trì",
         "coordinating": "Phối hợp",
         "note": "Ghi chú",

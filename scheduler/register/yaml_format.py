@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from scheduler.register.file import SECTIONS, Problem, RawRegister, Register, RegisterError
+from scheduler.register.file import SECTIONS, Problem, RawRegister, Register, RegisterError, kind_of_phrase
 from scheduler.register.limits import read_bytes
 
 _Parser: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -272,6 +272,8 @@ def register_to_dict(reg: Register) -> dict[str, Any]:
                     "deadline": t.deadline_text,
                     "due": t.due,
                     "rrule": t.rrule,
+                    # written only where it differs from what the phrase says, so a re-import reads the same
+                    "kind": t.kind if t.kind != kind_of_phrase(t.deadline_text, t.source_date) else None,
                     "lead": t.lead,
                     "coordinating": t.coordinating,
                     "note": t.note,

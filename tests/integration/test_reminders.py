@@ -19,7 +19,7 @@ from scheduler.outbox.ratelimit import RateLimiter
 from scheduler.register.changes import Actor, change_status
 from scheduler.register.importer import import_register, load_register
 from scheduler.register.links import find_official_id, link_chat
-from scheduler.register.models import ASSIGNMENTS, OFFICIALS, REMINDERS, TASKS, ReminderState, Status
+from scheduler.register.models import OFFICIALS, REMINDERS, ReminderState, Status
 from scheduler.workdays import is_working_day
 from tests.conftest import REGISTER, assignment_id
 
@@ -143,7 +143,7 @@ def test_after_the_third_overdue_reminder_the_leaders_are_told(linked: Engine, c
         for day, who, task, _u, kind in flatten(notifier.delivered)
         if task == "Q2-17" and kind == "escalation"
     }
-    assert ubnd == {(date(2022, 4, 20), "Lê Văn C")}  # UBND's own leader, the Chủ tịch
+    assert ubnd == set()  # the Monday flag ceremony is an event: reminded, never chased nor escalated
 
 
 def test_a_task_done_gets_no_more_reminders_and_its_waiting_rows_are_dropped(linked: Engine, clock: FixedClock) -> None:
@@ -161,23 +161,6 @@ def test_a_task_done_gets_no_more_reminders_and_its_waiting_rows_are_dropped(lin
     with linked.connect() as conn:
         states = conn.execute(select(REMINDERS.c.state).where(REMINDERS.c.assignment_id == target)).scalars().all()
     assert sorted(states) == ["sent", "skipped"]
-
-
-def test_weekly_flag_ceremony_has_one_occurrence_at_a_time(linked: Engine, clock: FixedClock) -> None:
-    first = assignment_id(linked, "Q2-17", "ubnd")
-    clock.set(datetime(2022, 4, 12, 9, 0, tzinfo=LOCAL_TZ))
-    plan(linked, clock)
-    assert assignment_id(linked, "Q2-17", "ubnd") == first  # not done yet: no second occurrence
-    change_status(linked, first, Status.done, Actor("Hoàng Văn E"), clock)
-    plan(linked, clock)
-    with linked.connect() as conn:
-        dues = conn.execute(
-            select(ASSIGNMENTS.c.due, ASSIGNMENTS.c.status)
-            .join(TASKS)
-            .where(TASKS.c.code == "Q2-17")
-            .order_by(ASSIGNMENTS.c.due)
-        ).all()
-    assert [(d, s) for d, s in dues] == [(date(2022, 4, 11), "done"), (date(2022, 4, 18), "open")]
 
 
 def test_downtime_sends_what_was_missed_once_as_the_latest_kind(linked: Engine, clock: FixedClock) -> None:

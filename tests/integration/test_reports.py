@@ -85,8 +85,9 @@ def counts(stats_unit: object) -> tuple[int, ...]:
 def test_q2_statistics_seen_on_1_july_are_the_hand_counted_ones(history: Engine) -> None:
     stats = statistics(history, Q2, JULY_1)
     #                     giao đúng trễ đang chưa quá gia hạn
-    assert counts(stats.total) == (33, 3, 1, 1, 0, 28, 2)
-    assert stats.total.on_time_rate == pytest.approx(3 / 32)
+    assert counts(stats.total) == (33, 3, 1, 1, 0, 27, 2)
+    assert stats.total.not_reported == 1  # the flag ceremony of 18/4 (no planner ran: its only occurrence)
+    assert stats.total.on_time_rate == pytest.approx(3 / 31)  # a routine nobody confirmed is not in the rate
     by_code = {u.unit_code: u for u in stats.units}
     assert counts(by_code["cong-doan"]) == (5, 1, 0, 0, 0, 4, 0)  # Q2-04 on time; Q2-05, 06, 19, 20 overdue
     assert counts(by_code["dang-uy"]) == (2, 0, 0, 1, 0, 1, 1)  # Q2-01 extended to 31/7, 60%; Q2-07 overdue
@@ -104,14 +105,16 @@ def test_q2_statistics_seen_on_1_july_are_the_hand_counted_ones(history: Engine)
 
 def test_the_same_quarter_seen_later_counts_the_late_closing(history: Engine) -> None:
     later = statistics(history, Q2, date(2022, 7, 5))
-    assert counts(later.total) == (33, 3, 2, 1, 0, 27, 2)  # Q2-03 closed on 2/7, after its 30/6 deadline
+    assert counts(later.total) == (33, 3, 2, 1, 0, 26, 2)  # Q2-03 closed on 2/7, after its 30/6 deadline
 
 
 def test_a_month_counts_only_what_it_gave(history: Engine) -> None:
     april = statistics(history, parse_period("2022-04"), date(2022, 4, 29))
-    # due in April: Q2-17 (11/4), and thirteen due 30/4 (Q2-04, 05, 06, 12 ×2, 13, 16, 19 ×6)
+    # due in April: Q2-17 (18/4), Q2-12 ×2 (29/4, moved from the holiday 30/4), and eleven due 30/4
+    # (Q2-04, 05, 06, 13, 16, 19 ×6)
     assert april.total.assigned == 14
-    assert april.total.done_on_time == 1 and april.total.overdue == 1  # Q2-04 closed 28/4; the flag ceremony
+    assert april.total.done_on_time == 1 and april.total.overdue == 0  # Q2-04 closed 28/4
+    assert april.total.not_reported == 1  # the flag ceremony of 18/4: an event, counted, not chased
     assert april.total.extended == 1 and april.total.not_started == 12  # Q2-16, closed on 5/5, is not yet
 
 
@@ -174,8 +177,8 @@ def test_xlsx_holds_the_rows_the_colours_and_the_unit_sheet(history: Engine, tmp
     summary = book["Thống kê"]
     table = [[c.value for c in row] for row in summary.iter_rows(min_row=4)]
     assert table[0][1] == "Công đoàn cơ quan thị trấn" and table[0][2:9] == [5, 1, 0, 0, 0, 4, 0]
-    assert table[-1][1] == "Tổng cộng" and table[-1][2:9] == [33, 3, 1, 1, 0, 28, 2]
-    assert table[-1][9] == pytest.approx(3 / 32)
+    assert table[-1][1] == "Tổng cộng" and table[-1][2:9] == [33, 3, 1, 1, 0, 27, 2]
+    assert table[-1][9] == pytest.approx(3 / 31) and table[-1][10] == 1  # the 18/4 flag ceremony: not reported
 
 
 def test_the_chart_is_a_png_of_the_expected_size_labelled_from_the_data(history: Engine) -> None:
@@ -233,7 +236,7 @@ def test_a_leader_gets_the_chart_and_a_short_summary(history: Engine, clock: Fix
     [answer] = ask(history, clock, "bi-thu", "/baocao 2022-Q2")
     assert answer.attachment is not None and answer.attachment.is_photo
     assert Image.open(io.BytesIO(answer.attachment.data)).size == (1200, 800)
-    assert "quý 2/2022" in answer.text and "Được giao 33" in answer.text and "9% (3 trên 32 việc)" in answer.text
+    assert "quý 2/2022" in answer.text and "Được giao 33" in answer.text and "10% (3 trên 31 việc)" in answer.text
     assert "1. Công đoàn cơ quan thị trấn — quá hạn 4 trên 5 việc" in answer.text
     assert "20 đơn vị" not in answer.text and "5 đơn vị còn lại" in answer.text  # 20 units: 15 drawn, 5 counted
     assert len(answer.text) <= 1024  # fits a Telegram photo caption
@@ -306,7 +309,7 @@ def test_the_monday_digest_of_11_april_goes_out_on_tuesday_12_april_once(engine:
     assert not [s for s in console.inbox["chat-ct-cong-doan"] if s.text.startswith("📅")]  # members get none
     text = sent["bi-thu"][0]
     assert "tuần 11/04–17/04/2022" in text
-    assert "Quá hạn: 1 việc ở 1 đơn vị" in text  # the flag ceremony of 11/4
+    assert "Quá hạn: 0 việc" in text  # 11/4 was a holiday: no flag ceremony, nothing overdue
     assert "(Q2-04) Công đoàn cơ quan thị trấn: ✅ xong (08/04)" in text  # the number to type beside the code
     shown = next(s for s in console.inbox["chat-bi-thu"] if s.text.startswith("📅"))
     assert shown.attachment is not None and Image.open(io.BytesIO(shown.attachment.data)).size == (1200, 800)

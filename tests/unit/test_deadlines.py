@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.cli import main
-from scheduler.deadlines import DeadlineError, next_occurrence, parse_deadline
+from scheduler.deadlines import DeadlineError, first_routine_day, next_occurrence, parse_deadline, routine_days
 
 DOC = date(2022, 4, 7)  # the Thường Xuân conclusion
 
@@ -142,6 +142,62 @@ def test_monday_flag_ceremony_first_occurs_on_the_monday_after_the_conclusion() 
     assert next_occurrence(rule, DOC, date(2022, 4, 12)) == date(2022, 4, 18)
 
 
+# (phrase, event?) — an event is held on its day; a deadline is met by its day
+ROUTINE_KINDS = [
+    ("sáng thứ 2 hằng tuần", True),  # giao ban, chào cờ
+    ("định kỳ ngày 5 hằng tháng", True),  # họp chi bộ định kỳ
+    ("vào ngày 5-9 hàng năm", True),  # khai giảng
+    ("hằng ngày", True),
+    ("trước ngày 20 hằng tháng", False),  # báo cáo
+    ("chậm nhất ngày 25 hằng tháng", False),
+    ("trước ngày 20 tháng 10 hằng năm", False),
+    ("hằng tháng", False),  # by the month's end
+    ("hằng tuần", False),
+    ("định kỳ hằng quý", False),
+]
+
+
+@pytest.mark.parametrize(("phrase", "event"), ROUTINE_KINDS)
+def test_the_grammar_tells_a_recurring_event_from_a_recurring_deadline(phrase: str, event: bool) -> None:
+    found = parse_deadline(phrase, DOC)
+    assert found.rrule is not None and found.event is event
+    assert found.kind == ("event" if event else "deadline")
+
+
+def test_the_flag_ceremony_is_skipped_on_the_holiday_mondays() -> None:
+    rule = parse_deadline("sáng thứ 2 hằng tuần", DOC).rrule or ""
+    # 11/4/2022 (Hùng Kings, observed) and 2/5/2022 (observed for 30/4–1/5) are days off
+    assert routine_days(rule, DOC, DOC, date(2022, 5, 15), True) == (
+        date(2022, 4, 18),
+        date(2022, 4, 25),
+        date(2022, 5, 9),
+    )
+    assert first_routine_day(rule, DOC, True) == date(2022, 4, 18)
+
+
+def test_a_monthly_deadline_on_a_day_off_moves_to_the_working_day_before() -> None:
+    rule = parse_deadline("trước ngày 20 hằng tháng", DOC).rrule or ""
+    assert routine_days(rule, DOC, DOC, date(2022, 9, 30), False) == (
+        date(2022, 4, 19),
+        date(2022, 5, 19),
+        date(2022, 6, 17),  # Sunday 19/6 → Friday 17/6 (Saturday is off too)
+        date(2022, 7, 19),
+        date(2022, 8, 19),
+        date(2022, 9, 19),
+    )
+    # the 30th each month: Saturday 30/4/2022 is also a holiday, so Friday 29/4
+    assert routine_days("FREQ=MONTHLY;BYMONTHDAY=30", DOC, DOC, date(2022, 5, 31), False) == (
+        date(2022, 4, 29),
+        date(2022, 5, 30),
+    )
+
+
+def test_a_routine_that_names_the_weekend_keeps_its_day() -> None:
+    sundays = routine_days("FREQ=WEEKLY;BYDAY=SU", DOC, DOC, date(2022, 4, 30), True)
+    # "ngày chủ nhật xanh" every Sunday; Sunday 10/4/2022 was Hùng Kings' day itself, a holiday
+    assert sundays == (date(2022, 4, 17), date(2022, 4, 24))
+
+
 def test_monthly_before_the_20th_occurs_on_the_19th_of_each_month() -> None:
     rule = parse_deadline("trước ngày 20 hằng tháng", DOC).rrule
     assert rule is not None
@@ -193,9 +249,15 @@ def test_every_real_date_written_as_day_month_year_resolves_to_itself(day: date)
 
 def test_cli_prints_json_for_a_keeper(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["deadline", "trong tháng 5/2022", "--doc-date", "2022-04-07", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"text": "trong tháng 5/2022", "due": "2022-05-31", "rrule": None}
+    assert json.loads(capsys.readouterr().out) == {
+        "text": "trong tháng 5/2022",
+        "due": "2022-05-31",
+        "rrule": None,
+        "kind": "deadline",
+    }
     assert main(["deadline", "sáng thứ 2 hằng tuần", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["rrule"] == "FREQ=WEEKLY;BYDAY=MO"
+    found = json.loads(capsys.readouterr().out)
+    assert found["rrule"] == "FREQ=WEEKLY;BYDAY=MO" and found["kind"] == "event"
 
 
 def test_cli_reports_unknown_phrase_with_exit_code_2(capsys: pytest.CaptureFixture[str]) -> None:
