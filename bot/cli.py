@@ -497,7 +497,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_remind)
 
     p = sub.add_parser("demo", help="chạy thử trên màn hình (SQLite, không cần token)")
-    p.add_argument("--today", type=_iso_date, default=date(2022, 4, 8), help="ngày bắt đầu (mặc định 2022-04-08)")
+    p.add_argument("--today", type=_iso_date, default=date(2022, 4, 15), help="ngày bắt đầu (mặc định 2022-04-15)")
     p.add_argument("--as", dest="as_name", default="chanh-vp-ubnd", help="xem điện thoại của cán bộ này")
     p.set_defaults(func=cmd_demo)
 

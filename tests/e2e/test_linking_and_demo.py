@@ -83,7 +83,7 @@ def test_remind_dry_run_prints_by_person_and_writes_nothing(loaded: Engine, caps
 
 def test_the_ticker_ticks_at_start_up_and_stops_after_the_current_tick(loaded: Engine, clock: FixedClock) -> None:
     link_chat(loaded, find_official_id(loaded, "chanh-vp-ubnd"), "console", "e", clock)
-    clock.set(datetime(2022, 4, 8, 7, 31, tzinfo=LOCAL_TZ))
+    clock.set(datetime(2022, 4, 15, 7, 31, tzinfo=LOCAL_TZ))
     notifier = LoggingNotifier()
     limiter = RateLimiter(per_second=1000, per_chat_second=1000)
     ticker = Ticker(loaded, Dispatcher(loaded, {"console": notifier}, clock, limiter=limiter), clock, 3600)
@@ -97,11 +97,11 @@ def test_the_ticker_ticks_at_start_up_and_stops_after_the_current_tick(loaded: E
         await ticker.stop()
 
     asyncio.run(run())
-    assert [d.official_name for d in notifier.delivered] == ["Hoàng Văn E"]  # the flag ceremony, due 11/4
+    assert [d.official_name for d in notifier.delivered] == ["Hoàng Văn E"]  # Monday's flag ceremony (18/4)
 
 
 def test_demo_shows_the_mornings_reminder_and_takes_an_answer(tmp_path: Path) -> None:
-    typed = "xong\n/viec\n/as ct-cong-doan\n/day +14\n1\n/day +1\n/as bi-thu\n/baocao 2022-Q2\n/quit\n"
+    typed = "xong\n/viec\n/as ct-cong-doan\n/day +7\n1\n/day +1\n/as bi-thu\n/baocao 2022-Q2\n/quit\n"
     run = subprocess.run(
         [sys.executable, "-m", "bot.cli", "demo"],
         input=typed,
@@ -114,16 +114,16 @@ def test_demo_shows_the_mornings_reminder_and_takes_an_answer(tmp_path: Path) ->
     )
     assert run.returncode == 0, run.stderr
     out = run.stdout
-    assert "Chào đồng chí Hoàng Văn E. Việc cần chú ý ngày 08/04/2022" in out
+    assert "Chào đồng chí Hoàng Văn E. Việc cần chú ý ngày 15/04/2022" in out  # Friday: Monday's ceremony
     assert "[1] ✅ Xong" in out
     assert "✅ Đã ghi nhận: #" in out and "Giao ban, chào cờ" in out
     assert "Đang xem điện thoại của đồng chí Bùi Thị K" in out
-    assert "═══ 22/04/2022, 07:31 ═══" in out and "còn 8 ngày" in out  # 14 mornings later, Friday 22/4
+    assert "═══ 22/04/2022, 07:31 ═══" in out and "còn 8 ngày" in out  # 7 mornings later, Friday 22/4
     assert "═══ 23/04/2022, 07:31 (ngày nghỉ: không gửi lời nhắc) ═══" in out
     pressed = out.split("═══ 22/04/2022")[1].split("═══ 23/04/2022")[0]
     assert "✅ Đã ghi nhận: #10 Hoàn thiện báo cáo tổng kết năm 2021" in pressed  # "1" pressed the first ✅ Xong
-    # the leader got the Monday digests of 11/4 (on Tuesday 12/4) and 18/4, and the chart asked for is on disk
-    assert "tuần 11/04–17/04/2022" in out and "tuần 18/04–24/04/2022" in out
+    # the leader got the Monday digest of 18/4, and the chart asked for is on disk
+    assert "tuần 18/04–24/04/2022" in out
     charts = sorted((tmp_path / "demo-files").glob("*bao-cao-2022-Q2.png"))
     assert len(charts) == 1 and charts[0].read_bytes().startswith(b"\x89PNG")
 
@@ -132,7 +132,7 @@ def test_the_readme_demo_day_plus_4_brings_the_leaders_monday_digest_on_tuesday(
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "`/day +4` brings the Monday digest" in readme  # the line this test keeps true
     run = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "demo"],
+        [sys.executable, "-m", "bot.cli", "demo", "--today", "2022-04-08"],
         input="/as bi-thu\n/day +4\n/quit\n",
         capture_output=True,
         text=True,
