@@ -31,7 +31,8 @@ TASK_VERBS = tuple(
     cấp phát|phân bổ|nghiệm thu|thẩm định|phê duyệt|công khai|tiếp xúc|giám sát|phòng chống|phòng, chống|
     tu sửa|sửa chữa|vệ sinh|thu|mua|lựa chọn|bầu|kết nạp|treo|trang trí|thu gom|khơi thông|ra quân|phun|
     tiêm|kê khai|đăng ký|lấy ý kiến|rà soát|ký kết|làm việc|tổ chức|họp|in|cấp|đo đạc|cắm mốc|giải ngân|
-    quyết toán|phải""".replace("\n", "").split("|")
+    quyết toán|phải|công bố|thông qua|tiến hành|hoàn tất|hoàn chỉnh|chuyển|quyết định|thẩm tra|thẩm định|
+    gửi về|nộp về|phê chuẩn|ký|hoàn thiện""".replace("\n", "").split("|")
 )
 TASK_VERBS = tuple(sorted({v.strip() for v in TASK_VERBS if v.strip()}, key=len, reverse=True))
 DIRECTIVES = ("chỉ đạo", "giao cho", "giao", "đề nghị", "yêu cầu")
@@ -59,21 +60,25 @@ _DAY_HEADER = re.compile(
     re.IGNORECASE,
 )  # any leap year: only to see which phrases lack a year
 _DEADLINE_WORDS = ("trước", "chậm nhất", "hạn", "đến hết", "hoàn thành", "muộn nhất")
+# Verbs that only say a task is done by its date ("…, hoàn thành trước ngày 30/6"): no task of their own.
+_COMPLETION = frozenset(["hoàn thành", "hoàn tất", "xong", "kết thúc", "thực hiện", "phải", "hoàn thiện", "báo cáo"])
 _WHOLE_RANGE = re.compile(
-    r"\d{1,2}\s*(?:-|và|,)\s*\d{1,2}\s*(?:/|tháng)| (?:đến|tới) |tháng \d{1,2}\s*(?:-|và|,)\s*(?:tháng )?\d{1,2}"
+    r"\d{1,2}\s*(?:-|và|,)\s*\d{1,2}\s*(?:/|tháng)| (?:đến|tới) |tháng \d{1,2}\s*(?:-|và|,)\s*(?:tháng )?\d{1,2}(?!\d)"
 )
 _DONE = re.compile(r"\bđã\b", re.IGNORECASE)
 _CITED = re.compile(r"\bsố\s+[\w/.\-–]+(?:\s+[\w/.\-–]+){0,4}?\s*,?\s*$")
 # A short name of the register followed by one of these words is a body of another level or place.
 _OTHER_LEVEL = frozenset(["huyện", "tỉnh", "xã", "phường", "quận", "thành", "thị", "các", "khối", "cấp", "trung",
                           "tp", "quốc", "cùng"])  # fmt: skip
-_DIRECTIVE = re.compile(r"\b(?:chỉ đạo|giao cho|giao|đề nghị|yêu cầu|phân công|do)\b(?!\s+(?:của|cho biết))")
+# "nhiệm vụ được giao" (the duties assigned) directs nobody
+_DIRECTIVE = re.compile(r"(?<!được )\b(?:chỉ đạo|giao cho|giao|đề nghị|yêu cầu|phân công|do)\b(?!\s+(?:của|cho biết))")
 # Words after which an organisation is not the doer: it receives, hosts or owns.
 _NOT_SUBJECT = frozenset(["về", "của", "với", "tại", "cho", "trình", "gửi", "lên", "tới", "ở", "thuộc", "vào",
                           "đến", "theo", "cùng", "và", "dự", "thăm", "giữa", "từ", "nhận", "mời", "họp",
                           "trường", "sở"])  # fmt: skip
 _PERSON = frozenset(["tịch", "thư", "đốc", "trưởng", "phó", "chí", "đ/c", "ông", "bà"])
-_OBJECT_VERBS = frozenset(["nghe", "ra", "mời", "chọn", "thăm", "gặp", "giúp", "nhận"])
+# Verbs whose organisation is their object: "nghe các tổ đại biểu", "bỏ cấp huyện", "sáp nhập một số đơn vị".
+_OBJECT_VERBS = frozenset(["nghe", "ra", "mời", "chọn", "thăm", "gặp", "giúp", "nhận", "bỏ", "nhập", "xếp"])
 
 # What may stand before a clause's subject: a deadline phrase, a linking word ("Theo đó", "Tiếp đó"), bullets.
 _SUBJECT_ZONE = re.compile(
@@ -365,7 +370,8 @@ class Extractor:
                 start = before.end + comma.end()
                 rest = _strip_leading(key(text[start:]).split())
                 own_words = len(key(text[start : after.start]).split())  # more than "hoàn thành" before its date
-                if _starts_with(rest, TASK_VERBS) and own_words >= 3:
+                verb = _starts_with(rest, TASK_VERBS)
+                if verb and (own_words >= 3 or verb not in _COMPLETION):
                     cuts.append(before.end + comma.start())
                     break
         if not cuts:
@@ -551,8 +557,8 @@ class Extractor:
     def header_org(self, text: str) -> Organisation | None:
         """The body an item's header names: "Triển khai công tác bầu cử ở cấp huyện: tổ chức hội nghị …"."""
         colon = text.find(":")
-        if not 0 < colon <= 100:
-            return None
+        if not 0 < colon <= 100 or self._read(text[:colon]):
+            return None  # a header names a topic; "gửi về Văn phòng … trước 14 giờ, ngày 05/12/2017, kèm …:" is none
         named = [o for o in organisations(text[:colon]) if not self.known(key(o.name).split())]
         return named[-1] if named else None
 
