@@ -76,6 +76,13 @@ _SPELLED = re.compile(
     r"(?<=\d)\s*\((?:(?:một|hai|ba|bốn|tư|năm|lăm|sáu|bảy|tám|chín|mười|mươi|mốt|linh|lẻ|nghìn|ngàn|trăm)\s*)+\)"
 )
 _END_MARK = re.compile(r"\.?/\.\s*$")
+# "chậm nhất là cuối tháng 6/2023", "chậm nhất trong quý III": at the latest a period is the period itself.
+_LATEST = re.compile(
+    r"^(?:chậm nhất|muộn nhất|hạn chót)(?: là)?(?: vào| trong| đến)? (?=(?:đầu |giữa |cuối |hết |trong |nửa |tuần "
+    r"|trung tuần |thượng tuần |hạ tuần |\d{1,2} )*(?:tháng|quý|năm))"
+)
+# "ngày 15/6/2023 (thứ Năm)": the weekday in brackets repeats the date
+_WEEKDAY_NOTE = re.compile(r"\s*\((?:thứ (?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ nhật|cn)\)")
 # A time of day on a date ("trước 14 giờ, ngày 05/12/2017", "17 giờ ngày 10-5", "lúc 06g 00 phút, ngày …"):
 # the task is due that day, so the time goes, and with it a "trước" that only bounds the hour.
 _TIME = re.compile(
@@ -106,12 +113,14 @@ def normalize(text: str) -> str:
         if trigger in out:
             out = pattern.sub(repl or (lambda m: f"thứ {_WEEKDAY_WORDS[m.group(1)]}"), out)
     if "(" in out:
-        out = _SPELLED.sub("", out)
+        out = _WEEKDAY_NOTE.sub("", _SPELLED.sub("", out))
     if "giờ" in out or "g " in out or "h " in out or "lúc" in out:
         out = _TIME.sub("", out)
     if "sáng" in out or "chiều" in out or "tối" in out or "trưa" in out:
         out = _DAYTIME.sub("", out)
     out = _FILLER.sub("", out).strip()
+    if out.startswith(("chậm", "muộn", "hạn")):
+        out = _LATEST.sub("", out)
     if out.startswith("vào "):
         out = _VAO.sub("", out)
     return out
@@ -120,7 +129,7 @@ def normalize(text: str) -> str:
 # --- building blocks ---------------------------------------------------------------------------
 
 _DATE = (
-    r"(?:ngày )?(?P<d>\d{1,2})(?:[/\-.](?P<m>\d{1,2})(?:[/\-.](?P<y>\d{4}|\d{2}))?"
+    r"(?:ngày )?(?P<d>\d{1,2})(?:[/\-.](?P<m>\d{1,2})(?:[/\-.](?P<y>\d{4}|\d{2})| năm (?P<y3>\d{4}))?"
     r"| tháng (?P<m2>\d{1,2})(?: năm (?P<y2>\d{4}))?)"
 )
 _YEAR = r"(?:[/\-.](?P<y>\d{4})| năm (?P<y2>\d{4})| năm nay)?"
@@ -130,7 +139,7 @@ _WEEKDAYS = {"2": "MO", "3": "TU", "4": "WE", "5": "TH", "6": "FR", "7": "SA", "
 
 
 def _year(phrase: str, groups: dict[str, str | None], doc_date: date | None) -> int:
-    text = groups.get("y") or groups.get("y2")
+    text = groups.get("y") or groups.get("y2") or groups.get("y3")
     if text:
         year = int(text)
         return year + 2000 if year < 100 else year
@@ -227,10 +236,13 @@ def _on_date(phrase: str, g: dict[str, str | None], doc_date: date | None) -> De
     return Deadline(phrase, _date(phrase, g, doc_date))
 
 
-@_rule(r"từ (?:ngày )?(?P<first>nay|bây giờ|.{1,30}?) (?:đến|tới)(?: hết)? (?P<last>.{1,40})")
+@_rule(
+    r"từ (?:ngày )?(?P<first>nay|bây giờ|.{1,30}?) (?:đến|tới)(?: hết)? (?P<last>.{1,40})"
+    r"|từ (?:ngày )?(?P<first2>\d{1,2}[/.]\d{1,2}(?:[/.]\d{4})?) ?- ?(?P<last2>(?:ngày )?\d{1,2}[/.]\d{1,2}[/.]\d{4})"
+)
 def _range(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
     """ "từ ngày 5-5-2021 đến 18-5-2021", "từ tháng 7 đến tháng 12-2019": the work ends with the range."""
-    first, last = g["first"] or "", g["last"] or ""
+    first, last = g["first"] or g["first2"] or "", g["last"] or g["last2"] or ""
     if first not in ("nay", "bây giờ"):
         try:
             start = parse_deadline(first if first[:1].isdigit() is False else f"ngày {first}", doc_date)
@@ -287,7 +299,37 @@ def _month(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Dead
     return Deadline(phrase, _month_end(year, month))
 
 
-@_rule(r"(?P<part>trong |cuối |hết |đến hết |đầu |trước )?quý (?P<q>\d|iv|i{1,3})" + _YEAR)
+@_rule(r"(?:trong )?tuần (?P<part>đầu|cuối) (?:của )?tháng (?P<m>\d{1,2})" + _YEAR)
+def _week_of_month(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
+    """ "trong tuần đầu tháng 5": by the 7th; "tuần cuối tháng 6": by the month's end."""
+    month = _check_month(phrase, int(g["m"] or 0))
+    year = _year(phrase, g, doc_date)
+    return Deadline(phrase, date(year, month, 7) if g["part"] == "đầu" else _month_end(year, month))
+
+
+@_rule(
+    r"(?:trong |đến hết |hết |cuối )?(?:các )?quý (?P<q1>iv|i{1,3}|\d)(?: và |, ?| - |-| đến (?:hết )?)(?:quý )?"
+    r"(?P<q>iv|i{1,3}|\d)" + _YEAR
+)
+def _two_quarters(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
+    """ "trong quý I và quý II năm 2024", "quý III, IV/2023": the end of the last quarter."""
+    first, quarter = _quarter(phrase, g["q1"] or ""), _quarter(phrase, g["q"] or "")
+    if first >= quarter:
+        raise DeadlineError(phrase, f"quý {g['q1']} không đứng trước quý {g['q']}")
+    return Deadline(phrase, _month_end(_year(phrase, g, doc_date), 3 * quarter))
+
+
+@_rule(r"(?:trong )?tháng (?P<m1>\d{1,2})[/\-.](?P<y1>\d{4}) và tháng (?P<m>\d{1,2})[/\-.](?P<y>\d{4})")
+def _two_months_with_years(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
+    """ "trong tháng 12/2023 và tháng 1/2024": the end of the later month."""
+    first = date(int(g["y1"] or 0), _check_month(phrase, int(g["m1"] or 0)), 1)
+    last = date(int(g["y"] or 0), _check_month(phrase, int(g["m"] or 0)), 1)
+    if first >= last:
+        raise DeadlineError(phrase, "tháng đầu phải trước tháng sau")
+    return Deadline(phrase, _month_end(last.year, last.month))
+
+
+@_rule(r"(?P<part>trong |cuối |hết |đến hết |đầu |giữa |trước )?quý (?P<q>\d|iv|i{1,3})" + _YEAR)
 def _quarter_end(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
     quarter = _quarter(phrase, g["q"] or "")
     year = _year(phrase, g, doc_date)
@@ -296,6 +338,8 @@ def _quarter_end(phrase: str, g: dict[str, str | None], doc_date: date | None) -
         return Deadline(phrase, date(year, 3 * quarter - 2, 1) - timedelta(days=1))
     if part == "đầu":  # the quarter's first month
         return Deadline(phrase, _month_end(year, 3 * quarter - 2))
+    if part == "giữa":  # its middle month
+        return Deadline(phrase, _month_end(year, 3 * quarter - 1))
     return Deadline(phrase, _month_end(year, 3 * quarter))
 
 
@@ -309,11 +353,13 @@ def _months_of_year(phrase: str, g: dict[str, str | None], doc_date: date | None
     return Deadline(phrase, _month_end(year, month))
 
 
-@_rule(r"(?:trong |vào |đến |hết )?(?P<part>đầu|giữa|cuối) năm" + _YEAR_AFTER_NAM)
+@_rule(r"(?:trong |vào |đến |hết )?(?P<before>trước )?(?P<part>đầu|giữa|cuối|nửa đầu|nửa cuối) năm" + _YEAR_AFTER_NAM)
 def _part_of_year(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
+    """ "cuối năm 2022" → 31/12; "nửa đầu năm 2024" → 30/6; "trước cuối năm" → the day before the last."""
     year = _year(phrase, g, doc_date)
-    month = {"đầu": 3, "giữa": 6, "cuối": 12}[g["part"] or "cuối"]
-    return Deadline(phrase, _month_end(year, month))
+    month = {"đầu": 3, "giữa": 6, "cuối": 12, "nửa đầu": 6, "nửa cuối": 12}[g["part"] or "cuối"]
+    end = _month_end(year, month)
+    return Deadline(phrase, end - timedelta(days=1) if g.get("before") else end)
 
 
 @_rule(r"(?:trong |đến hết |hết |trong cả )?năm" + _YEAR_AFTER_NAM)
@@ -521,6 +567,8 @@ _STARTERS = frozenset(
         "hàng",
         "mỗi",
         "định",
+        "nửa",
+        "tuần",
         "không",
         "hoàn",
         "dự",

@@ -10,7 +10,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.cli import main
-from scheduler.deadlines import DeadlineError, first_routine_day, next_occurrence, parse_deadline, routine_days
+from scheduler.deadlines import (
+    DeadlineError,
+    find_deadlines,
+    first_routine_day,
+    next_occurrence,
+    parse_deadline,
+    routine_days,
+)
 
 DOC = date(2022, 4, 7)  # the Thường Xuân conclusion
 
@@ -99,6 +106,30 @@ CASES = [
     ("vào sáng ngày 01/03", date(2022, 3, 1)),
     ("8/6/2021./.", date(2021, 6, 8)),
     ("trước ngày Sinh nhật Bác (19/5)", date(2022, 5, 18)),
+    # day and month, the year in words
+    ("trước ngày 15/6 năm 2023", date(2023, 6, 14)),  # not the document's year
+    # "chậm nhất" before a period is the period
+    ("chậm nhất trong tháng 6/2023", date(2023, 6, 30)),
+    ("chậm nhất vào cuối tháng 6/2023", date(2023, 6, 30)),
+    ("chậm nhất là cuối tháng 6/2023", date(2023, 6, 30)),
+    ("chậm nhất trong quý III/2023", date(2023, 9, 30)),
+    # the weekday in brackets repeats the date
+    ("ngày 15/6/2023 (thứ Năm)", date(2023, 6, 15)),
+    ("trước ngày 30/6/2023 (thứ Sáu)", date(2023, 6, 29)),
+    # weeks of a month, the middle of a quarter, halves of a year
+    ("trong tuần đầu tháng 5", date(2022, 5, 7)),  # not "đầu tháng 5" (the 10th)
+    ("tuần cuối tháng 6/2023", date(2023, 6, 30)),
+    ("giữa quý II/2023", date(2023, 5, 31)),  # the quarter's middle month, not its end
+    ("nửa đầu năm 2024", date(2024, 6, 30)),  # not "đầu năm" (31 March)
+    ("nửa cuối năm 2024", date(2024, 12, 31)),
+    ("trước cuối năm 2023", date(2023, 12, 30)),
+    # pairs of quarters and of months that each name their year
+    ("trong quý I và quý II năm 2024", date(2024, 6, 30)),  # not quarter I of the document's year
+    ("quý III, IV/2023", date(2023, 12, 31)),
+    ("trong tháng 12/2023 và tháng 1/2024", date(2024, 1, 31)),
+    # a range of dates written with a dash
+    ("từ ngày 01/6/2023 - 15/6/2023", date(2023, 6, 15)),
+    ("từ 15/6 - 20/6/2023", date(2023, 6, 20)),
 ]
 
 
@@ -214,6 +245,8 @@ ERRORS = [
     ("ngày 15 và 12/8/2017", "ngày đầu phải trước"),  # a pair out of order is not guessed
     ("tháng 9 và 4 năm 2010", "không đứng trước"),
     ("từ lúc nào đó đến 30/6", "không nhận ra"),  # a range must start with a date
+    ("quý IV và quý II năm 2024", "không đứng trước"),  # a pair of quarters out of order
+    ("trong tháng 1/2024 và tháng 12/2023", "tháng đầu phải trước"),
     ("", "trống"),
 ]
 
@@ -224,6 +257,19 @@ def test_unknown_or_impossible_phrase_is_reported_not_guessed(phrase: str, reaso
         parse_deadline(phrase, DOC)
     assert reason in str(excinfo.value)
     assert repr(phrase) in str(excinfo.value)  # the message names the phrase
+
+
+@pytest.mark.parametrize(
+    ("sentence", "phrase", "due"),
+    [
+        ("Các xã bầu trưởng thôn trong nửa đầu năm 2024.", "trong nửa đầu năm 2024", date(2024, 6, 30)),
+        ("Nộp báo cáo trong tuần đầu tháng 5/2023 để tổng hợp.", "trong tuần đầu tháng 5/2023", date(2023, 5, 7)),
+        ("Đại hội tổ chức trong quý I và quý II năm 2024.", "trong quý I và quý II năm 2024", date(2024, 6, 30)),
+    ],
+)
+def test_running_text_reads_the_whole_new_phrase(sentence: str, phrase: str, due: date) -> None:
+    found = find_deadlines(sentence, DOC)
+    assert [(f.deadline.text, f.deadline.due) for f in found] == [(phrase, due)]
 
 
 def test_missing_year_without_document_date_is_an_error() -> None:
