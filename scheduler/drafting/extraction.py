@@ -60,6 +60,8 @@ _DAY_HEADER = re.compile(
     re.IGNORECASE,
 )  # any leap year: only to see which phrases lack a year
 _DEADLINE_WORDS = ("trước", "chậm nhất", "hạn", "đến hết", "hoàn thành", "muộn nhất")
+# Verbs of a body that helps another: no task of its own.
+_HELPING = ("phối hợp", "tham gia", "giúp", "hỗ trợ", "cùng", "tham mưu", "giúp việc")
 # Verbs that only say a task is done by its date ("…, hoàn thành trước ngày 30/6"): no task of their own.
 _COMPLETION = frozenset(["hoàn thành", "hoàn tất", "xong", "kết thúc", "thực hiện", "phải", "hoàn thiện", "báo cáo"])
 _WHOLE_RANGE = re.compile(
@@ -833,13 +835,40 @@ class Extractor:
             )
         return out
 
+    def split_by_doers(
+        self, text: str, found: list[FoundDeadline], deadline: FoundDeadline
+    ) -> list[tuple[str, list[FoundDeadline]]]:
+        """ "Ủy ban Pháp luật và Tư pháp thẩm tra và Quốc hội quyết định đề án trước ngày 20/6": two bodies,
+        each with its own verb, share the deadline; each has its task. One that only helps ("… và Sở Tài chính
+        phối hợp") is no doer of its own.
+        """
+        lowered = text.lower()
+        prefix = len(lowered) - len(_SUBJECT_ZONE.sub("", lowered, count=1))
+        orgs = organisations(text[: deadline.start])
+        if not orgs or orgs[0].start > prefix:
+            return [(text, found)]
+        first = orgs[0]
+        for sep in re.finditer(r"\s+và\s+", text[first.end : deadline.start]):
+            cut, rest = first.end + sep.start(), first.end + sep.end()
+            second = next((o for o in orgs if o.start == rest), None)
+            if second is None or len(text[first.end : cut].split()) < 1 or any(o.end == cut for o in orgs):
+                continue  # "… cấp tỉnh và cấp xã": a list of bodies, not a second doer
+            verb = key(text[second.end : deadline.start]).split()
+            if not verb or _starts_with(verb, _HELPING) or len(verb) > 12:
+                continue
+            moved = [FoundDeadline(f.deadline, f.start - rest, f.end - rest, f.weak) for f in found if f.start >= rest]
+            return [(text[:cut], found), (text[rest:], moved)]
+        return [(text, found)]
+
     def split_by_organisations(self, text: str, found: list[FoundDeadline]) -> list[tuple[str, list[FoundDeadline]]]:
         """ "Cấp cơ sở … trước 10/3/2020, cấp trên cơ sở trước 30/4/2020": a deadline for each body named.
 
         Between two deadlines, a comma (or "và") followed by an organisation starts the next one's part.
         """
         strong = [f for f in found if not f.weak and f.deadline.due is not None]
-        if len(strong) < 2 or len({f.deadline.due for f in strong}) < 2:
+        if strong and len({f.deadline.due for f in strong}) == 1:
+            return self.split_by_doers(text, found, strong[0])
+        if len(strong) < 2:
             return [(text, found)]
         cuts: list[int] = []
         for before, after in zip(strong, strong[1:], strict=False):

@@ -426,3 +426,19 @@ def test_a_schedule_gives_each_item_the_day_it_stands_under() -> None:
         (date(2023, 6, 13), ["Ban Tổ chức Huyện ủy"]),  # "THỨ BA, 13/6/2023" is a day, not a page stamp
         (date(2017, 8, 7), ["xã Vĩnh Phú"]),  # the date first, then the body
     ]  # the period line "(Từ ngày 12/6 đến ngày 16/6/2023)" holds no work
+
+
+def test_two_bodies_with_their_own_verbs_share_a_deadline_and_each_has_its_task() -> None:
+    text = (
+        "THÔNG BÁO\nHà Nội, ngày 07 tháng 4 năm 2025\n"
+        "Theo dự kiến, Ủy ban Pháp luật và Tư pháp thẩm tra và Quốc hội quyết định đề án trước ngày 20/6.\n"
+        "Sở Nội vụ chủ trì và Sở Tài chính phối hợp hoàn thành đề án trước ngày 30/6.\n"
+        "Chính phủ chỉ đạo hoàn chỉnh hồ sơ đơn vị hành chính cấp tỉnh và cấp xã trước ngày 1/5.\n"
+    )
+    draft = extract(text, REGISTER_LOADED)
+    assert [(t.due, t.lead) for t in draft.tasks] == [
+        (date(2025, 6, 19), ["Ủy ban Pháp luật và Tư pháp"]),
+        (date(2025, 6, 19), ["Quốc hội"]),
+        (date(2025, 6, 29), ["Sở Nội vụ"]),  # the body that helps has no task of its own
+        (date(2025, 4, 30), ["Chính phủ"]),  # "cấp tỉnh và cấp xã" is a list, not a second doer
+    ]
