@@ -292,11 +292,14 @@ def plan_in(
         elif memo.through is not None:  # the morning's next piece: untouched since the last tick
             to_write = [f for f in found if f.assignment_id > memo.through]
         else:
-            comparison = _compare(conn, found, active_policy, today)
+            changed = memo.changed()
+            comparison = _compare(conn, found, active_policy, today, changed)
             skipped, revived = comparison.apply(conn)
-            report.skipped += skipped + _skip_unwanted(conn, before=min(f.day for f in found))
+            if changed is None:  # a whole comparison: what is older than every occasion is nobody's any more
+                skipped += _skip_unwanted(conn, before=min(f.day for f in found))
+            report.skipped += skipped
             report.planned += revived
-            to_write = found
+            to_write = found if changed is None else [f for f in found if f.assignment_id in changed]
         fresh, report.deferred = _budget(to_write, comparison, ROWS_PER_TICK)
         for row in fresh:
             row.update(state=ReminderState.planned.value, attempts=0, last_error="")
@@ -456,56 +459,75 @@ def _move_from(today: date, send_at: datetime, person: Any = None, on: Any = Non
 
 @dataclass
 class _Memo:
-    """What the last tick of the day left: a digest of its occasions' rows, and how far it got.
+    """What the last tick of the day left: each occasion's rows in 8 bytes, and how far it got.
 
-    The digest covers every row exactly (assignment, day, official, channel, kind, send time). When today's
-    occasions give the same digest as at the last tick, a finished morning needs no look at the outbox at
-    all, and an unfinished one (planned in pieces, by assignment) goes on after the last assignment
-    written. Anything else (a task closed, a chat linked, a `/kenh`) compares with the outbox row by row.
+    Each occasion's rows (day, official, channel, kind, send time of every row) are hashed (BLAKE2b, 64
+    bits: no structure to collide on, unlike sums of ids). When every occasion hashes as at the last tick,
+    a finished morning needs no look at the outbox at all, and an unfinished one (planned in pieces, by
+    assignment) goes on after the last assignment written. When some changed (a task closed, a chat
+    linked, a `/kenh`, a leave), exactly those occasions' rows are compared with the outbox, row by row.
     """
 
     day: str
-    digest: str
+    hashes: dict[int, int]
     through: int | None = None  # last assignment written while the morning is unfinished
     done: bool = False
+    before: dict[int, int] | None = None  # the last tick's hashes, today
 
     KEY: ClassVar[str] = "planner"
 
     @classmethod
     def load(cls, conn: Connection, today: date, found: list[Occasion]) -> _Memo:
-        fresh = cls(today.isoformat(), _digest(found))
+        fresh = cls(today.isoformat(), _hashes(found))
         stored = conn.execute(select(META.c.value).where(META.c.key == cls.KEY)).scalar()
-        if isinstance(stored, dict) and stored.get("day") == fresh.day and stored.get("digest") == fresh.digest:
+        if not isinstance(stored, dict) or stored.get("day") != fresh.day or "ids" not in stored:
+            return fresh
+        fresh.before = dict(zip(stored["ids"], stored["hashes"], strict=True))
+        if fresh.before == fresh.hashes:
             fresh.through, fresh.done = stored.get("through"), bool(stored.get("done"))
         return fresh
 
+    def changed(self) -> set[int] | None:
+        """The assignments whose occasion changed, appeared or went since the last tick; None: compare all."""
+        if self.before is None:
+            return None
+        before, now = self.before, self.hashes
+        return {a for a, h in now.items() if before.get(a) != h} | (before.keys() - now.keys())
+
     def save(self, conn: Connection, written: list[dict[str, Any]], deferred: int) -> None:
+        through = max(r["assignment_id"] for r in written) if deferred and written else None
+        if self.done and deferred == 0 and self.before == self.hashes:
+            return  # nothing new to remember
         value = {
             "day": self.day,
-            "digest": self.digest,
+            "ids": list(self.hashes),
+            "hashes": list(self.hashes.values()),
             "done": deferred == 0,
-            "through": max(r["assignment_id"] for r in written) if deferred and written else None,
+            "through": through,
         }
         if conn.execute(update(META).where(META.c.key == self.KEY).values(value=value)).rowcount == 0:
             conn.execute(insert(META).values(key=self.KEY, value=value))
 
 
-def _digest(found: list[Occasion]) -> str:
-    """Every row of today's occasions in 16 bytes: each row as four integers (the strings and instants
-    numbered in order of appearance, the same in every process), hashed in one piece."""
-    names: dict[Any, int] = {}
-    numbers = array("q")
+def _hashes(found: list[Occasion]) -> dict[int, int]:
+    """Each occasion's rows hashed: every row as four integers (strings and instants as their own stable
+    codes, the same in every process), the day first, 64 bits of BLAKE2b (signed: JSON and SQL keep it)."""
+    codes: dict[Any, int] = {}
+
+    def code(value: Any) -> int:
+        known = codes.get(value)
+        if known is None:
+            known = codes[value] = int.from_bytes(hashlib.blake2b(str(value).encode(), digest_size=7).digest())
+        return known
+
+    hashed: dict[int, int] = {}
     for f in found:
-        numbers.append(f.assignment_id)
-        numbers.append(names.setdefault(f.day, len(names)))
+        numbers = array("q", (f.day.toordinal(),))
         for (official_id, channel, kind), at in zip(f.targets, f.send_after, strict=True):
-            numbers.append(official_id)
-            numbers.append(names.setdefault(channel, len(names)))
-            numbers.append(names.setdefault(kind, len(names)))
-            numbers.append(names.setdefault(at, len(names)))
-        numbers.append(-1)
-    ordered = "|".join(str(name) for name in names)  # what the numbers stand for
-    return hashlib.blake2b(numbers.tobytes() + ordered.encode(), digest_size=16).hexdigest()
+            numbers.extend((official_id, code(channel), code(kind), code(at)))
+        digest = hashlib.blake2b(numbers.tobytes(), digest_size=8).digest()
+        hashed[f.assignment_id] = int.from_bytes(digest, signed=True)
+    return hashed
 
 
 Key = tuple[int, int, str, str, str]  # the outbox's unique key: assignment, official, channel, kind, day (ISO)
@@ -570,37 +592,60 @@ class _Comparison:
 NOT_WANTED = "không còn cần gửi (đã có lời nhắc mới hơn, đổi kênh, nghỉ phép hoặc đổi người nhận)"
 
 
-def _compare(conn: Connection, found: list[Occasion], policy: ReminderPolicy, today: date) -> _Comparison:
-    """Read the outbox rows of today's occasions' days (the index ix_reminder_day) and compare them exactly.
+def _compare(
+    conn: Connection, found: list[Occasion], policy: ReminderPolicy, today: date, only: set[int] | None = None
+) -> _Comparison:
+    """Compare today's occasions (or `only` those of these assignments) with their outbox rows, exactly.
 
-    A row of the morning's set time that deliver_by moved earlier (a big morning's spread) keeps its time.
+    A whole comparison reads the rows of the occasions' days (the index ix_reminder_day); a partial one
+    reads every row of the changed assignments (the unique key, which starts with the assignment). A row
+    of the morning's set time that deliver_by moved earlier (a big morning's spread) keeps its time.
     """
-    wanted: dict[Key, datetime] = {key: at for f in found for key, at in f.row_keys()}
+    planned, skipped = ReminderState.planned.value, ReminderState.skipped.value
+    delivering = (ReminderState.sent.value, ReminderState.sending.value)
+    wanted: dict[Key, datetime] = {}
+    for f in found:
+        if only is None or f.assignment_id in only:
+            day = f.day.isoformat()
+            for (official_id, channel, kind), at in zip(f.targets, f.send_after, strict=True):
+                wanted[(f.assignment_id, official_id, channel, kind, day)] = at
     set_time = to_utc(at_local(today, policy.send_at))
     opens = to_utc(at_local(today, policy.quiet_until))
     spread_from = opens if opens < set_time else set_time - timedelta(hours=1)
     second = timedelta(seconds=1)
     result = _Comparison()
     revivable: list[tuple[Key, int]] = []
-    instant = _instants()
-    rows = conn.execute(_day_rows(min(f.day for f in found)))
+    instants: dict[Any, datetime] = {}
+    ours: dict[str, bool] = {}
+    rows: list[Any] = []
+    if only is None:
+        rows = list(conn.execute(_day_rows(min(f.day for f in found))).all())
+    else:
+        ids = sorted(only)
+        for start in range(0, len(ids), 500):
+            rows += conn.execute(_assignment_rows(ids[start : start + 500])).all()
     for row_id, assignment_id, official_id, channel, kind, day_text, state, raw_at in rows:
-        if not is_planner_kind(kind):
+        mine = ours.get(kind)
+        if mine is None:
+            mine = ours[kind] = is_planner_kind(kind)
+        if not mine:
             continue
         key = (assignment_id, official_id, channel, kind, day_text[:10])
         result.held.add(key)
-        if state in (ReminderState.sent.value, ReminderState.sending.value):
+        if state in delivering:
             result.delivered.add((assignment_id, official_id, kind, key[4]))
-        at = wanted.get(key)
-        if state == ReminderState.planned.value:
-            if at is None:
+        want = wanted.get(key)
+        if state == planned:
+            if want is None:
                 result.unwanted.append(row_id)
-            else:
-                held_at = instant(raw_at)
-                spread = at == set_time and spread_from - second <= held_at <= at + second
-                if not spread and abs(held_at - at) > second:
-                    result.retime.append({"row": row_id, "at": at})
-        elif state == ReminderState.skipped.value and at is not None:
+                continue
+            held_at = instants.get(raw_at)
+            if held_at is None:
+                held_at = instants[raw_at] = _instant(raw_at)
+            spread = want == set_time and spread_from - second <= held_at <= want
+            if abs(held_at - want) > second and not spread:
+                result.retime.append({"row": row_id, "at": want})
+        elif state == skipped and want is not None:
             revivable.append((key, row_id))
     result.revive = [
         {"row": row_id, "at": wanted[key]}
@@ -624,18 +669,15 @@ def _day_rows(since: date) -> Any:
     ).where(REMINDERS.c.planned_for >= since)
 
 
-def _instants() -> Callable[[Any], datetime]:
-    """A reader of stored send times as aware UTC instants (SQLite gives text, PostgreSQL a datetime)."""
-    seen: dict[Any, datetime] = {}
+def _assignment_rows(assignment_ids: list[int]) -> Any:
+    """Every outbox row of these assignments (uq_reminder), as the comparison reads them."""
+    return select(*_day_rows(date.min).selected_columns).where(REMINDERS.c.assignment_id.in_(assignment_ids))
 
-    def read(raw: Any) -> datetime:
-        found = seen.get(raw)
-        if found is None:
-            value = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw))
-            found = seen[raw] = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return found
 
-    return read
+def _instant(raw: Any) -> datetime:
+    """A stored send time as an aware UTC instant (SQLite gives text, PostgreSQL a datetime)."""
+    value = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw))
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _skip_unwanted(conn: Connection, before: date | None) -> int:
@@ -708,6 +750,7 @@ def outbox_statements(today: date, policy: ReminderPolicy | None = None) -> dict
     send_at = to_utc(at_local(today, (policy or ReminderPolicy()).send_at))
     return {
         "comparison: the rows of today's occasions' days": _day_rows(today),
+        "comparison: the rows of the assignments that changed": _assignment_rows([1, 2, 3]),
         "skip: older rows nobody calls for": _unwanted_rows(today),
         "skip: rows of closed assignments": _closed_rows(),
         "spread: who waits for the set time": _waiting_at(today, send_at),

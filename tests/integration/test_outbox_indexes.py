@@ -86,7 +86,7 @@ def full_scans(engine: Engine, steps: list[str]) -> list[str]:
 def test_every_search_of_the_outbox_by_the_planner_reads_an_index(engine: Engine) -> None:
     a_month_of_outbox(engine)
     statements = outbox_statements(TODAY)
-    assert len(statements) == 6
+    assert len(statements) == 7
     with engine.connect() as conn:
         for name, statement in statements.items():
             steps = query_plan(conn, statement)
