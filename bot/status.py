@@ -12,10 +12,12 @@ import logging
 import os
 
 import httpx
+from sqlalchemy import Engine
 
 from bot.channels.zalo import DEFAULT_API_URL as ZALO_DEFAULT_URL
 from scheduler.db import make_engine
 from scheduler.health import Check, database_checks
+from scheduler.register.bots import api_url_variable, bots_in_use, channel_of_bot, token_variable
 
 TELEGRAM_DEFAULT_URL = "https://api.telegram.org"
 CHANNELS = (
@@ -44,11 +46,18 @@ async def channel_check(name: str, token: str, base_url: str, timeout: float = 5
     return Check(name, True, f"{name}: getMe trả lời, bot {who}", {"bot": str(who)})
 
 
+def register_bots(engine: Engine) -> list[str]:
+    """The bots the register names (scheduler/register/bots.py)."""
+    with engine.connect() as conn:
+        return sorted(bots_in_use(conn))
+
+
 def run_status(args: argparse.Namespace) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     engine = make_engine(args.database, migrate=False)
     try:
         checks = database_checks(engine)
+        bots = register_bots(engine) if all(c.ok for c in checks) else []
     finally:
         engine.dispose()
     if not args.no_channels:
@@ -57,6 +66,13 @@ def run_status(args: argparse.Namespace) -> int:
             for name, token, url, default in CHANNELS
             if os.environ.get(token)
         ]
+        for bot in bots:  # the units' own bots: each must have its token, and its getMe must answer
+            name, token = channel_of_bot(bot), os.environ.get(token_variable(bot), "")
+            if not token:
+                checks.append(Check(name, False, f"{name}: thiếu {token_variable(bot)} (sổ giao bot {bot!r})"))
+                continue
+            url = os.environ.get(api_url_variable(bot)) or os.environ.get("NHACVIEC_TELEGRAM_API_URL")
+            wanted.append((name, token, url or TELEGRAM_DEFAULT_URL))
 
         async def all_channels() -> list[Check]:
             return list(await asyncio.gather(*(channel_check(*w) for w in wanted)))

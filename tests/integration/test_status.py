@@ -17,7 +17,7 @@ from scheduler.health import LAST_TICK, record_tick
 from scheduler.outbox.planner import plan
 from scheduler.register.importer import import_register, load_register
 from scheduler.register.links import link_chat
-from scheduler.register.models import META, OFFICIALS, REMINDERS
+from scheduler.register.models import META, OFFICIALS, REMINDERS, UNITS
 from tests import fake_telegram, fake_zalo
 from tests.conftest import REGISTER, ROOT
 
@@ -119,6 +119,25 @@ def test_each_configured_channel_answers_get_me(engine: Engine, db_url: str, cap
         assert "999:wrong-token" not in json.dumps(report)
         assert main(["--database", db_url, "status", "--no-channels"]) == 0
         capsys.readouterr()
+
+
+def test_each_bot_of_the_register_answers_get_me_or_is_named_missing(
+    engine: Engine, db_url: str, capsys, monkeypatch
+) -> None:
+    import_register(engine, load_register(REGISTER), FixedClock(datetime(2022, 4, 8, tzinfo=LOCAL_TZ)))
+    with engine.begin() as conn:
+        conn.execute(update(UNITS).where(UNITS.c.code == "ubnd").values(bot="huyen_a"))
+        conn.execute(update(UNITS).where(UNITS.c.code == "cong-doan").values(bot="huyen_b"))
+    record_tick(engine, datetime.now(UTC), 0.1, {})
+    token = "111111:token-of-bot-a-never-printed"
+    with fake_telegram.FakeBotApi(token=token, username="bot_huyen_a") as bot_a:
+        monkeypatch.setenv("NHACVIEC_TELEGRAM_TOKEN_HUYEN_A", token)
+        monkeypatch.setenv("NHACVIEC_TELEGRAM_API_URL_HUYEN_A", bot_a.base_url)
+        code, report = status(db_url, capsys)
+    checks = by_name(report)
+    assert checks["telegram:huyen_a"]["ok"] and checks["telegram:huyen_a"]["data"]["bot"] == "bot_huyen_a"
+    assert code == 1 and "NHACVIEC_TELEGRAM_TOKEN_HUYEN_B" in checks["telegram:huyen_b"]["text"]
+    assert token not in json.dumps(report)
 
 
 def test_the_dockerfile_health_check_runs_status() -> None:
