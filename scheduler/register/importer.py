@@ -40,6 +40,7 @@ from scheduler.register.models import (
     Status,
     open_assignment,
 )
+from scheduler.register.occurrences import MEMO_KEY as OCCURRENCES_MEMO
 from scheduler.register.yaml_format import read_yaml
 
 
@@ -171,6 +172,7 @@ def import_register(engine: Engine, reg: Register, clock: Clock, actor: str = "i
         task_ids, report.tasks_added, report.tasks_updated = _upsert(conn, TASKS, [_task_row(t) for t in reg.tasks])
         _sync_assignments(conn, reg, unit_ids, task_ids, now, actor, report)
         report.settings_updated = _write_meta(conn, reg)
+        conn.execute(META.delete().where(META.c.key == OCCURRENCES_MEMO))  # routines may have changed
         in_file = {t.code for t in reg.tasks}
         report.tasks_not_in_file = sorted(code for code in task_ids if code not in in_file)
     return report

@@ -5,8 +5,9 @@ the days come, never further ahead than their first reminder needs (the day seen
 "before" reminder goes out), so an open-ended rule makes no rows in advance beyond a few. Days off are
 applied by the grammar (`routine_days`): an event is skipped on a day off, a deadline moves to the
 working day before. Writing them twice writes them once (the occurrence's unique key, insert or ignore),
-so every tick of every process may call this. After a long stop only the last `CATCH_UP` days are filled
-in: a register imported years after its document does not wake up with years of past occurrences.
+so every tick of every process may call this; once a day is done (and until the next import or a new
+policy) a tick only reads one memo row. After a long stop only the last `CATCH_UP` days are filled in: a
+register imported years after its document does not wake up with years of past occurrences.
 """
 
 from __future__ import annotations
@@ -16,18 +17,19 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from scheduler.deadlines import routine_days
 from scheduler.outbox.policy import ReminderPolicy
-from scheduler.register.models import ASSIGNMENTS, TASKS, UNITS, TaskKind, open_assignment
+from scheduler.register.models import ASSIGNMENTS, META, TASKS, UNITS, TaskKind, open_assignment
 
 log = logging.getLogger(__name__)
 
 CATCH_UP = timedelta(days=92)  # a quarter: a stop that long still leaves the quarter's report whole
 _AHEAD = 14  # days: longer than any run of days off, over which a "before" reminder moves back
+MEMO_KEY = "occurrences"  # the day (and policy) whose occurrences are all written; an import clears it
 
 
 def first_reminder(policy: ReminderPolicy, due: date) -> date:
@@ -38,6 +40,17 @@ def first_reminder(policy: ReminderPolicy, due: date) -> date:
 
 def add_occurrences(conn: Connection, today: date, now: datetime, policy: ReminderPolicy) -> int:
     """Write the occurrences every recurring task's lead units should have by `today`; returns how many."""
+    stamp = {"day": today.isoformat(), "policy": repr(policy)}
+    if conn.execute(select(META.c.value).where(META.c.key == MEMO_KEY)).scalar() == stamp:
+        return 0  # the same day, the same register and rules: nothing new can be due
+    written = _add(conn, today, now, policy)
+    if conn.execute(update(META).where(META.c.key == MEMO_KEY).values(value=stamp)).rowcount == 0:
+        build = sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
+        conn.execute(build(META).values(key=MEMO_KEY, value=stamp).on_conflict_do_nothing(index_elements=["key"]))
+    return written
+
+
+def _add(conn: Connection, today: date, now: datetime, policy: ReminderPolicy) -> int:
     tasks = conn.execute(
         select(TASKS.c.id, TASKS.c.rrule, TASKS.c.source_date, TASKS.c.kind, TASKS.c.lead, TASKS.c.reminders).where(
             TASKS.c.rrule.is_not(None)
