@@ -24,7 +24,18 @@ log = logging.getLogger("nhacviec.cli")
 
 EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
-STATES = ("active", "all", "open", "in_progress", "overdue", "done", "done_on_time", "done_late", "cancelled")
+STATES = (
+    "active",
+    "all",
+    "open",
+    "in_progress",
+    "overdue",
+    "not_reported",
+    "done",
+    "done_on_time",
+    "done_late",
+    "cancelled",
+)
 
 
 class CliError(Exception):

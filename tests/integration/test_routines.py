@@ -8,12 +8,14 @@ PostgreSQL, day after day.
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
 
+from bot.cli import main
 from bot.conversation.report_texts import weekly_text
 from scheduler.clock import LOCAL_TZ, FixedClock
 from scheduler.outbox.planner import plan
@@ -244,3 +246,19 @@ def test_the_monday_digest_counts_the_unconfirmed_ceremony_apart_from_the_overdu
     assert "Quá hạn: 0 việc" in text  # the 18/4 ceremony nobody confirmed is not overdue …
     assert "Việc định kỳ chưa báo cáo (quý 2/2022): 1" in text  # … it is counted as not reported
     assert "Giao ban, chào cờ sáng thứ 2 hằng tuần — UBND thị trấn, hạn" in text  # this week's, on 25/4
+
+
+def test_the_cli_lists_the_routines_not_reported(
+    engine: Engine, clock: FixedClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import_register(engine, load_register(REGISTER), clock)
+    plan_every_morning(engine, clock, date(2022, 4, 8), date(2022, 5, 10))
+    url = engine.url.render_as_string(hide_password=False)
+    argv = ["--database", url, "tasks", "--status", "not_reported", "--today", "2022-05-10", "--json"]
+    assert main(argv) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["task"], r["unit"], r["due"], r["state"]) for r in rows] == [
+        ("Q2-17", "ubnd", "2022-04-18", "not_reported"),
+        ("Q2-17", "ubnd", "2022-04-25", "not_reported"),
+        ("Q2-17", "ubnd", "2022-05-09", "not_reported"),
+    ]
