@@ -228,13 +228,14 @@ class WeeklySender:
             )
             result.failed += 1
             return
+        limiter = self.dispatcher.limiter_of(channel)  # the token of the bot the leader's chat is on
         try:
-            async with self.dispatcher.limiter.sending(delivery.chat_id, delivery.is_group):
+            async with limiter.sending(delivery.chat_id, delivery.is_group):
                 message_id = await self.dispatcher.notifiers[channel].deliver(delivery)
         except DeliveryError as error:
             result.retried += 1
             if error.retry_after:
-                self.dispatcher.limiter.refused(delivery.chat_id, error.retry_after, bot_wide=error.pause_all)
+                limiter.refused(delivery.chat_id, error.retry_after, bot_wide=error.pause_all)
             give_up = error.permanent or attempts >= self.max_attempts
             wait = max(error.retry_after or 0.0, backoff(attempts))
             values: dict[str, Any] = {"last_error": error.reason[:500]}
