@@ -581,14 +581,15 @@ _ENDINGS = frozenset(
 # A phrase without a number needs one of these words ("giữa năm", "dịp nghỉ hè", "hằng tuần").
 _WORDY = frozenset(["hè", "hằng", "hàng", "mỗi", "giữa", "cuối", "đầu"])
 _LONGEST = 10  # words
-# Where a word that makes a phrase possible can be: a number (any digit str.isdigit knows, superscripts too)
-# or one of _WORDY's words (the scan then checks the whole word).
-_NEAR = re.compile(
-    r"\d|[\u00b2\u00b3\u00b9\u1369-\u1371\u19da\u2070\u2074-\u2079\u2080-\u2089\u2460-\u2468\u2474-\u247c"
+# A number's characters: the digits \d reads and the other ones str.isdigit knows (superscripts, circled …).
+_DIGITS = (
+    r"\d\u00b2\u00b3\u00b9\u1369-\u1371\u19da\u2070\u2074-\u2079\u2080-\u2089\u2460-\u2468\u2474-\u247c"
     r"\u2488-\u2490\u24ea\u24f5-\u24fd\u24ff\u2776-\u277e\u2780-\u2788\u278a-\u2792\U00010a40-\U00010a43"
-    r"\U00010e60-\U00010e68\U00011052-\U0001105a\U0001f100-\U0001f10a]|giữa|cuối|đầu|hằng|hàng|hè|mỗi",
-    re.IGNORECASE,
+    r"\U00010e60-\U00010e68\U00011052-\U0001105a\U0001f100-\U0001f10a"
 )
+# Where a word that makes a phrase possible can be: a number (one match for "06/4/2022") or one of _WORDY's
+# words; the scan then checks the whole word.
+_NEAR = re.compile(rf"[{_DIGITS}][{_DIGITS}/.\-]*|(?i:giữa|cuối|đầu|hằng|hàng|hè|mỗi)")
 _WORD = re.compile(r"\S+")
 _WEAK_YEAR = re.compile(r"năm(?: \d{4}| nay)|trong năm")
 _HINT = re.compile(r"\d|" + "|".join(sorted(_WORDY)), re.IGNORECASE)

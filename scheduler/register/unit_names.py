@@ -89,24 +89,20 @@ class UnitIndex:
         "các chi đoàn trường THCS, Tiểu học" names two units: the second borrows "chi đoàn trường".
         """
         found: list[Mention] = []
-        i = 0
         count = len(words)
-        while i < count:
-            lengths = self._lengths.get(words[i])
-            if lengths is None:
-                i += 1
+        after = 0  # the first word after the last name found
+        for i in [k for k, w in enumerate(words) if w in self._lengths]:
+            if i < after:
                 continue
-            for length in lengths:
+            for length in self._lengths[words[i]]:
                 if length > count - i:
                     continue
                 code = self.names.get(" ".join(words[i : i + length]))
                 if code:
                     found.append(Mention(i, i + length, code))
                     found += self._shared_head(words, i, i + length)
-                    i = found[-1].end
+                    after = found[-1].end
                     break
-            else:
-                i += 1
         return found
 
     def _shared_head(self, words: list[str], start: int, end: int) -> list[Mention]:
