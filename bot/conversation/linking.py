@@ -9,6 +9,7 @@ from bot.conversation.base import Base
 from bot.conversation.incoming import Incoming
 from bot.conversation.texts import Button, Message
 from scheduler.register.access import Person, load_person
+from scheduler.register.bots import bot_of_channel, bot_of_official, channel_kind
 from scheduler.register.invites import InviteError, check_invite, redeem_digest
 from scheduler.register.models import (
     UNITS,
@@ -27,6 +28,9 @@ class Linking(Base):
             digest, official_id = check_invite(self.engine, code, msg.channel, msg.chat_id, self.clock)
         except InviteError as exc:
             return [Message(f"Không liên kết được: {exc}")]
+        elsewhere = self._own_bot_elsewhere(msg, official_id, code)
+        if elsewhere is not None:
+            return [elsewhere]
         if person is not None and official_id != person.id:  # the chat would change hands: ask first
             other = load_person(self.engine, official_id)
             assert other is not None
@@ -40,6 +44,21 @@ class Linking(Base):
                 )
             ]
         return self._linked(msg, digest, replace=False)
+
+    def _own_bot_elsewhere(self, msg: Incoming, official_id: int, code: str) -> Message | None:
+        """A code sent to another Telegram bot than the one of the official's unit: where to send it (the
+        code stays unused), so that the reminders come from the unit's own bot and keep its limits."""
+        if channel_kind(msg.channel) != "telegram":
+            return None
+        with self.engine.connect() as conn:
+            own = bot_of_official(conn, official_id)
+        username = self.bot_usernames.get(own)
+        if own == bot_of_channel(msg.channel) or not username:  # not running here: link where it came
+            return None
+        return Message(
+            f"Đơn vị của đồng chí nhận lời nhắc qua bot riêng @{username}. Hãy gửi mã mời tới bot đó "
+            f"(mã vẫn dùng được): https://t.me/{username}?start={code}"
+        )
 
     def _linked(self, msg: Incoming, digest: str, replace: bool) -> list[Message]:
         try:

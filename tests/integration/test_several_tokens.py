@@ -1,21 +1,28 @@
 """Several bot tokens in the dispatcher and the limiter: each channel ("telegram:<bot>") keeps its own limits,
 the dispatcher takes turns between channels so that one token's backlog never starves another, and on
-PostgreSQL each token's budget is shared by every process of that token and by no other."""
+PostgreSQL each token's budget is shared by every process of that token and by no other; a code sent to the
+wrong bot points to the unit's own."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from datetime import datetime
+from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, select
 
+from bot.conversation.core import Conversation
+from bot.conversation.incoming import Incoming
 from scheduler.clock import LOCAL_TZ, FixedClock
 from scheduler.outbox.dispatcher import Dispatcher
 from scheduler.outbox.notify import Delivery
 from scheduler.outbox.ratelimit import RateLimiter
 from scheduler.outbox.shared_limit import SharedRateLimiter, bucket_for
+from scheduler.register.importer import import_register, load_register
+from scheduler.register.invites import create_invite
+from scheduler.register.links import find_official_id
 from scheduler.register.models import ASSIGNMENTS, CHATS, OFFICIALS, REMINDERS, TASKS, UNITS
 from tests.e2e.test_answers_share_the_budget import counted_at_once
 
@@ -111,3 +118,37 @@ def test_on_postgresql_each_token_has_its_own_budget_shared_by_its_processes(eng
     b_span = max(s for s, _ in sends["b"]) - min(s for s, _ in sends["b"])
     assert a_span >= 1.0  # 10 sends at 5 a second
     assert b_span < 1.0  # token B's 5 fit its own second: A's sends took none of B's budget
+
+
+REGISTER_TWO_BOTS = """\
+title: Hai bot
+source_date: 2022-04-07
+units:
+  - {code: xa-a1, name: Xã A1, bot: huyen_a}
+  - {code: van-phong, name: Văn phòng}
+officials:
+  - {code: a1, name: Nguyễn Văn A, units: [xa-a1]}
+  - {code: vp, name: Lê Văn C, units: [van-phong]}
+"""
+
+
+def test_a_code_sent_to_another_bot_points_to_the_units_own_bot_and_stays_unused(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    clock = FixedClock(MORNING)
+    (tmp_path / "register.yaml").write_text(REGISTER_TWO_BOTS, encoding="utf-8")
+    import_register(sqlite_engine, load_register(tmp_path / "register.yaml"), clock)
+    usernames = {"": "bot_tinh", "huyen_a": "bot_huyen_a"}
+    default, own = Conversation(sqlite_engine, clock, "bot_tinh"), Conversation(sqlite_engine, clock, "bot_huyen_a")
+    default.bot_usernames = own.bot_usernames = usernames
+    code = create_invite(sqlite_engine, find_official_id(sqlite_engine, "a1"), clock)
+    [answer] = default.handle(Incoming("telegram", "501", text=f"/start {code}"))
+    assert f"https://t.me/bot_huyen_a?start={code}" in answer.text  # where to send it instead
+    [answer] = own.handle(Incoming("telegram:huyen_a", "501", text=f"/start {code}"))
+    assert "Đã liên kết" in answer.text  # the same code, still unused, through the unit's bot
+    vp = create_invite(sqlite_engine, find_official_id(sqlite_engine, "vp"), clock)
+    [answer] = default.handle(Incoming("telegram", "502", text=f"/start {vp}"))
+    assert "Đã liên kết" in answer.text  # no bot of their own: the default bot
+    with sqlite_engine.connect() as conn:
+        linked = dict(conn.execute(select(CHATS.c.chat_id, CHATS.c.channel)).all())
+    assert linked == {"501": "telegram:huyen_a", "502": "telegram"}
