@@ -31,7 +31,6 @@ from bot.channels.zalo import DEFAULT_API_URL as ZALO_DEFAULT_URL
 from bot.channels.zalo import ZaloChannel, ZaloClient, zalo_webhook_server
 from bot.channels.zalo import startup_verdict as zalo_verdict
 from bot.conversation.core import Conversation
-from bot.conversation.texts import Message
 from bot.startup import EXIT_CONFIG, StartupError, StopRequested, retry
 from scheduler.clock import Clock, running_clock_from_env
 from scheduler.db import make_engine
@@ -122,15 +121,19 @@ class Running:
     settings: Settings
     engine: Engine
     clock: Clock
-    forward: Callable[[Message], Awaitable[None]]
     stop: asyncio.Event
     limiter: RateLimiter
     notifiers: dict[str, Notifier] = field(default_factory=dict)
     limiters: dict[str, RateLimiter] = field(default_factory=dict)  # the units' own bots: one each
     usernames: dict[str, str] = field(default_factory=dict)  # bot name ("" the default) → its @username
     webhook: HTTPServer | None = None  # the Telegram webhook server every bot shares
-    senders: dict[str, TelegramChannel | ZaloChannel] = field(default_factory=dict)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    ticker: Ticker | None = None
+
+    def enqueued(self) -> None:
+        """An answer may have enqueued messages for others (a leader's request): the outbox sends them now."""
+        if self.ticker is not None:
+            self.ticker.nudge()
 
 
 async def serve(args: argparse.Namespace, settings: Settings | None = None) -> None:
@@ -145,13 +148,7 @@ async def serve(args: argparse.Namespace, settings: Settings | None = None) -> N
     engine = make_engine(args.database)
     limiter = shared_limiter(engine, settings.telegram_token)
 
-    async def forward(message: Message) -> None:
-        """An answer for another channel (an extension request to a leader who uses Zalo, say)."""
-        target = run.senders.get(message.channel or "")
-        if target is not None and message.chat_id:
-            await target.send(message.chat_id, message)
-
-    run = Running(args, settings, engine, clock, forward, stop, limiter)
+    run = Running(args, settings, engine, clock, stop, limiter)
     notifiers, closers = run.notifiers, run.closers
     try:
         if "telegram" in wanted:
@@ -163,7 +160,9 @@ async def serve(args: argparse.Namespace, settings: Settings | None = None) -> N
         if "log" in wanted:
             notifiers["console"] = LoggingNotifier("console")
             log.warning("no token: reminders go to this log only; to try the bot on screen, run: nhacviec demo")
-        ticker = Ticker(engine, Dispatcher(engine, notifiers, clock, limiter=limiter, limiters=run.limiters), clock)
+        ticker = run.ticker = Ticker(
+            engine, Dispatcher(engine, notifiers, clock, limiter=limiter, limiters=run.limiters), clock
+        )
         ticker.start()
         log.info("ready: %s", ", ".join(sorted(wanted)))
         await stop.wait()
@@ -223,8 +222,8 @@ async def _start_telegram(run: Running, bot: str = "", token: str = "") -> None:
     run.usernames[bot] = application.bot.username
     conversation = Conversation(run.engine, run.clock, application.bot.username)
     conversation.bot_usernames = run.usernames  # /moi links to the invited official's own bot
-    telegram = TelegramChannel(application, conversation, run.forward, limiter=limiter, channel=channel)
-    run.notifiers[channel] = run.senders[channel] = telegram
+    telegram = TelegramChannel(application, conversation, run.enqueued, limiter=limiter, channel=channel)
+    run.notifiers[channel] = telegram
     await retry(
         f"Telegram setMyCommands (command menu){named}",
         telegram.register_commands,
@@ -266,8 +265,8 @@ async def _start_zalo(run: Running) -> None:
     me = await retry("Zalo getMe", lambda: client.call("getMe"), zalo_verdict, run.stop)
     # with a webhook the bot has a public address: charts and calendars go to Zalo by short-lived URLs
     media = MediaStore(public_origin(run.args.zalo_webhook)) if run.args.zalo_webhook else None
-    zalo = ZaloChannel(client, Conversation(run.engine, run.clock), run.forward, media)
-    run.notifiers[ZALO_CHANNEL] = run.senders[ZALO_CHANNEL] = zalo
+    zalo = ZaloChannel(client, Conversation(run.engine, run.clock), run.enqueued, media)
+    run.notifiers[ZALO_CHANNEL] = zalo
     name = me.get("account_name", "") if isinstance(me, dict) else ""
     if run.args.zalo_webhook:
         host, _, port = run.args.zalo_listen.rpartition(":")

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select
 
 from bot.channels.console import CHANNEL, ConsoleChannel
 from bot.conversation.core import Conversation, Incoming
-from bot.conversation.texts import Message, channel_name
+from bot.conversation.texts import Message
 from scheduler.clock import LOCAL_TZ, FixedClock, local_now
 from scheduler.db import make_engine
 from scheduler.outbox.dispatcher import Dispatcher
@@ -24,7 +24,7 @@ from scheduler.outbox.ratelimit import RateLimiter
 from scheduler.register.importer import import_register, load_register
 from scheduler.register.links import UnknownOfficialError, find_official_id, link_chat
 from scheduler.register.models import OFFICIALS
-from scheduler.reporting.weekly import WeeklySender
+from scheduler.reporting.weekly import plan_weekly
 from scheduler.workdays import is_working_day
 
 
@@ -60,7 +60,6 @@ class Demo:
         )
         self.code = as_code
         self.console.watching = chat_of(as_code)
-        self.weekly = WeeklySender(engine, self.dispatcher, clock)
 
     @classmethod
     def create(
@@ -89,8 +88,8 @@ class Demo:
     def tick(self) -> None:
         """The morning tick: plan, then deliver into the console chats."""
         plan(self.engine, self.clock)
+        plan_weekly(self.engine, self.clock)
         asyncio.run(self.dispatcher.run_once())
-        asyncio.run(self.weekly.run_once())
 
     def morning(self) -> None:
         today = local_now(self.clock).date()
@@ -148,15 +147,13 @@ class Demo:
         return True
 
     def _route(self, answers: list[Message], chat: str) -> None:
+        """The answers to the chat that spoke, then what the answer enqueued for others (through the outbox)."""
         for message in answers:
-            target = message.chat_id or chat
-            if message.channel not in (None, CHANNEL):
-                self.console.write(
-                    f"(tin gửi qua {channel_name(message.channel or '')} tới {target}: bỏ qua trong bản chạy thử)"
-                )
-                continue
-            self.console.show(target, message)
-            if target != chat:
+            self.console.show(chat, message)
+        before = {target: len(shown) for target, shown in self.console.inbox.items()}
+        asyncio.run(self.dispatcher.run_once())
+        for target, shown in list(self.console.inbox.items()):
+            if target != chat and len(shown) > before.get(target, 0):
                 self.console.write(f"(đã gửi một tin tới {target.removeprefix('console:')}; gõ /as để xem)")
 
     def _switch(self, who: str) -> bool:

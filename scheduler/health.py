@@ -17,7 +17,7 @@ from sqlalchemy import Engine, func, insert, inspect, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from scheduler.db import head_revision
-from scheduler.register.models import DIGESTS, META, REMINDERS, ReminderState
+from scheduler.register.models import MESSAGES, META, REMINDERS, ReminderState
 
 LAST_TICK = "last_tick"
 # A tick runs every minute; one missed is tolerated (a long morning), three are not.
@@ -107,7 +107,7 @@ def _outbox_check(engine: Engine, now: datetime) -> Check:
     planned = sending = failed = 0
     oldest: datetime | None = None
     with engine.connect() as conn:
-        for name, table in (("reminders", REMINDERS), ("digests", DIGESTS)):
+        for name, table in (("reminders", REMINDERS), ("messages", MESSAGES)):
             counts: dict[str, int] = dict(
                 conn.execute(
                     select(table.c.state, func.count())

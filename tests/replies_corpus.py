@@ -377,7 +377,7 @@ async def play_core(scenario: Scenario, cases: list[dict[str, Any]]) -> Score:
             Incoming("console", CONSOLE_CHAT, case["text"], reply_to=reply_to, message_id=f"m{number}")
         )
         effects, asked = scenario.effects()
-        text = "\n".join(a.text for a in answers if a.chat_id in (None, CONSOLE_CHAT))
+        text = "\n".join(a.text for a in answers)  # every answer is to the chat that spoke
         score.outcomes.append(judge(case, "core", effects, asked, text))
     return score
 

@@ -75,4 +75,5 @@ class ConsoleChannel:
 
     async def deliver(self, delivery: Delivery) -> str:
         """The reminders' Notifier: a digest lands in the person's console chat."""
-        return self.show(delivery.chat_id, render_delivery(delivery, CONSOLE), is_reminder=True).message_id
+        shown = self.show(delivery.chat_id, render_delivery(delivery, CONSOLE), is_reminder=not delivery.kind)
+        return shown.message_id

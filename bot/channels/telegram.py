@@ -61,7 +61,6 @@ ANSWER_TIMEOUT = 30.0
 # How often an answer hit by a 429 is tried again (each after the retry_after Telegram gives).
 ANSWER_RETRIES = 5
 # Sends an answer that belongs to another channel (e.g. an extension request to a leader on Zalo).
-Forward = Callable[[Message], Awaitable[None]]
 
 
 _Through = Callable[[Callable[[], Awaitable[TgMessage]]], Awaitable[TgMessage]]
@@ -158,7 +157,7 @@ class TelegramChannel:
         self,
         application: Application,
         conversation: Conversation,
-        forward: Forward | None = None,
+        enqueued: Callable[[], None] | None = None,
         limiter: RateLimiter | None = None,
         channel: str = CHANNEL,
     ) -> None:
@@ -167,7 +166,8 @@ class TelegramChannel:
         self.channel = channel
         self.application = application
         self.conversation = conversation
-        self.forward = forward
+        # after an answer, what the core enqueued for others (a leader's request) goes out through the outbox
+        self.enqueued = enqueued
         # The dispatcher's limiter: answers share the token's one budget, ahead of the reminders.
         self.limiter = limiter
         application.add_handler(CallbackQueryHandler(self.on_button))
@@ -260,15 +260,12 @@ class TelegramChannel:
         """The core's answers, sent to the chat that spoke through the token's one budget."""
         answers = await asyncio.to_thread(self.conversation.handle, incoming)
         for message in answers:
-            if message.channel not in (None, self.channel):
-                if self.forward is not None:
-                    await self.forward(message)
-                continue
-            to = message.chat_id or chat_id
             try:
-                await self.send(to, message, answer_in=incoming.is_group if to == chat_id else False)
+                await self.send(chat_id, message, answer_in=incoming.is_group)
             except TelegramError as exc:
-                log.warning("could not send an answer to %s: %s", message.chat_id or chat_id, exc)
+                log.warning("could not send an answer to %s: %s", chat_id, exc)
+        if self.enqueued is not None:
+            self.enqueued()
 
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A typed message or command: to the core, and its answers back."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -30,7 +30,6 @@ from bot.startup import Verdict
 from scheduler.outbox.notify import Delivery, DeliveryError
 
 CHANNEL = "zalo"
-Forward = Callable[[Message], Awaitable[None]]
 DEFAULT_API_URL = "https://bot-api.zaloplatforms.com"
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
 log = logging.getLogger("nhacviec.zalo")
@@ -124,12 +123,13 @@ class ZaloChannel:
         self,
         client: ZaloClient,
         conversation: Conversation,
-        forward: Forward | None = None,
+        enqueued: Callable[[], None] | None = None,
         media: MediaStore | None = None,
     ) -> None:
         self.client = client
         self.conversation = conversation
-        self.forward = forward
+        # after an answer, what the core enqueued for others (a leader's request) goes out through the outbox
+        self.enqueued = enqueued
         self.media = media  # with a public URL to serve files from, charts and calendars go out by link
         self.caps = replace(ZALO, files=True, caption_length=ZALO.max_length) if media else ZALO
         conversation.capabilities[CHANNEL] = self.caps
@@ -208,14 +208,12 @@ class ZaloChannel:
         )
         answers = await asyncio.to_thread(self.conversation.handle, incoming)
         for answer in answers:
-            if answer.channel not in (None, CHANNEL):
-                if self.forward is not None:
-                    await self.forward(answer)
-                continue
             try:
-                await self.send(answer.chat_id or chat_id, answer)
+                await self.send(chat_id, answer)
             except DeliveryError as exc:
                 log.warning("could not answer on Zalo: %s", exc)
+        if self.enqueued is not None:
+            self.enqueued()
 
     async def poll(self, stop: asyncio.Event, timeout: int = 30) -> None:
         """Long polling until `stop` is set; 401 stops the channel with a clear log line."""

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from bot.conversation import texts
 from bot.conversation.base import MAX_ID, Base
 from bot.conversation.incoming import Incoming
 from bot.conversation.texts import Button, Message
+from scheduler.outbox.queue import EXTENSION_DECIDED, EXTENSION_DECISION, EXTENSION_REQUEST, Buttons, Outgoing
 from scheduler.register.access import Person
 from scheduler.register.changes import (
+    Decision,
     ExtensionError,
     decide_extension,
     pending_extension,
@@ -19,15 +21,16 @@ from scheduler.register.changes import (
     request_extension,
 )
 from scheduler.register.models import (
+    ASSIGNMENTS,
     CHATS,
     EXTENSIONS,
     MEMBERS,
     OFFICIALS,
+    TASKS,
     Role,
 )
 from scheduler.register.queries import (
     assignment_row,
-    unit_of,
 )
 
 DESK_PAGE = 5  # requests a page of /duyet shows
@@ -43,14 +46,31 @@ class Extensions(Base):
         if isinstance(row, Message):
             return [row]
         again = pending_extension(self.engine, assignment_id)
+        why = texts.reason_text(reason) if reason else "không ghi"
+        ask = (
+            f"📅 Đề nghị gia hạn từ {person.name} ({row.unit_name}):\n#{row.id} {texts.short(row.title)}\n"
+            f"Hạn hiện tại {texts.day(row.due)} → xin đến {texts.day(due)}\nLý do: {why}"
+        )
+
+        def to_leaders(conn: Connection, request_id: int) -> list[Outgoing]:
+            """The request, to every leader of the unit (or all leaders), in the same transaction."""
+            buttons = button_rows([_decision_buttons(request_id)])
+            out = []
+            for official_id, channel, chat_id in _leader_chats(conn, _unit_of(conn, assignment_id), person.id):
+                typed = not texts.CAPABILITIES.get(channel, texts.TELEGRAM).buttons
+                text = f"{ask}\nTrả lời: đồng ý {request_id} · từ chối {request_id} [lý do]" if typed else ask
+                out.append(
+                    Outgoing(official_id, channel, EXTENSION_REQUEST, f"{request_id}:{chat_id}", text, buttons, chat_id)
+                )
+            return out
+
         try:
-            request_id = request_extension(
-                self.engine, assignment_id, person.id, due, reason, self.clock, msg.channel, msg.chat_id
+            request_extension(
+                self.engine, assignment_id, person.id, due, reason, self.clock, msg.channel, msg.chat_id, to_leaders
             )
         except ExtensionError as exc:
             return [Message(f"Chưa gửi được đề nghị: {exc}.")]
         self._clear_waiting(msg)
-        why = texts.reason_text(reason) if reason else "không ghi"
         if again is not None:  # the same request again: it is updated, leaders are not asked twice
             return [
                 Message(
@@ -58,26 +78,13 @@ class Extensions(Base):
                     f"nay xin đến {texts.day(due)} (lý do: {why}). Lãnh đạo thấy bản mới trong /duyet."
                 )
             ]
-        out = [
+        return [
             Message(
                 f"📨 Đã gửi đề nghị gia hạn #{row.id} {texts.short(row.title, 60)} đến {texts.day(due)} "
                 f"(lý do: {why}) tới lãnh đạo. "
                 f"Hạn vẫn là {texts.day(row.due)} cho đến khi được đồng ý."
             )
         ]
-        ask = (
-            f"📅 Đề nghị gia hạn từ {person.name} ({row.unit_name}):\n#{row.id} {texts.short(row.title)}\n"
-            f"Hạn hiện tại {texts.day(row.due)} → xin đến {texts.day(due)}\nLý do: {why}"
-        )
-        buttons = [_decision_buttons(request_id)]
-        for channel, chat_id in self._leader_chats(unit_of(self.engine, assignment_id), person.id):
-            text = (
-                ask
-                if texts.CAPABILITIES.get(channel, texts.TELEGRAM).buttons
-                else (f"{ask}\nTrả lời: đồng ý {request_id} · từ chối {request_id} [lý do]")
-            )
-            out.append(Message(text, buttons, channel=channel, chat_id=chat_id))
-        return out
 
     # --- the leaders' desk ---------------------------------------------------------------------
 
@@ -118,28 +125,6 @@ class Extensions(Base):
         lines.append("Bấm nút, hoặc gõ: đồng ý <số đề nghị> · từ chối <số đề nghị> [lý do].")
         return Message("\n".join(lines), buttons)
 
-    def _leader_chats(self, unit_id: int | None, exclude: int) -> list[tuple[str, str]]:
-        with self.engine.connect() as conn:
-            leaders = (
-                conn.execute(
-                    select(OFFICIALS.c.id)
-                    .join(MEMBERS, MEMBERS.c.official_id == OFFICIALS.c.id)
-                    .where(MEMBERS.c.unit_id == unit_id, OFFICIALS.c.role == Role.leader.value)
-                )
-                .scalars()
-                .all()
-            )
-            if not leaders:
-                leaders = (
-                    conn.execute(select(OFFICIALS.c.id).where(OFFICIALS.c.role == Role.leader.value)).scalars().all()
-                )
-            chats = conn.execute(
-                select(CHATS.c.channel, CHATS.c.chat_id).where(
-                    CHATS.c.official_id.in_([i for i in leaders if i != exclude]), CHATS.c.active.is_(True)
-                )
-            ).all()
-        return [(c, i) for c, i in chats]
-
     def _decide(
         self, msg: Incoming, person: Person, request_id: int, approve: bool, reason: str | None = None
     ) -> list[Message]:
@@ -167,42 +152,113 @@ class Extensions(Base):
     def _record_decision(
         self, msg: Incoming, person: Person, request_id: int, approve: bool, reason: str
     ) -> list[Message]:
+        why = f" Lý do: {reason}." if reason else ""
+
+        def words(conn: Connection, decision: Decision) -> tuple[str, str, str, str]:
+            """What the deciding leader, the requester and the other leaders read."""
+            title = texts.short(assignment_title(conn, decision.assignment_id), 60)
+            ref = f"#{decision.assignment_id}"
+            if decision.approved:
+                return (
+                    f"✅ Đã đồng ý gia hạn {ref} đến {texts.day(decision.new_due)}.",
+                    f"✅ Lãnh đạo ({person.name}) đã đồng ý gia hạn {ref} {title} đến {texts.day(decision.new_due)}.",
+                    f"ℹ️ {person.name} đã đồng ý gia hạn {ref} {title} đến {texts.day(decision.new_due)}.",
+                    "",
+                )
+            return (
+                f"Đã từ chối đề nghị gia hạn {ref}; hạn giữ nguyên {texts.day(decision.old_due)}.{why}",
+                f"❌ Lãnh đạo ({person.name}) chưa đồng ý gia hạn {ref} {title}; "
+                f"hạn vẫn là {texts.day(decision.old_due)}.{why}",
+                f"ℹ️ {person.name} đã từ chối đề nghị gia hạn {ref} {title}.{why}",
+                "",
+            )
+
+        def to_others(conn: Connection, decision: Decision) -> list[Outgoing]:
+            """The decision back to the chat the request came from; the other leaders asked see who decided
+            what, so that nobody decides it twice."""
+            _mine, theirs, others, _ = words(conn, decision)
+            out = []
+            if decision.chat_id and decision.channel:
+                key = f"{decision.request_id}:{decision.chat_id}"
+                out.append(
+                    Outgoing(
+                        decision.requested_by,
+                        decision.channel,
+                        EXTENSION_DECISION,
+                        key,
+                        theirs,
+                        chat_id=decision.chat_id,
+                    )
+                )
+            mine = _chats_of(conn, person.id)
+            for official_id, channel, chat_id in _leader_chats(
+                conn, _unit_of(conn, decision.assignment_id), decision.requested_by
+            ):
+                if (channel, chat_id) != (msg.channel, msg.chat_id) and chat_id not in mine:
+                    key = f"{decision.request_id}:{chat_id}"
+                    out.append(Outgoing(official_id, channel, EXTENSION_DECIDED, key, others, chat_id=chat_id))
+            return out
+
         try:
             decision = decide_extension(
-                self.engine, request_id, person.id, approve, self.clock, msg.channel, msg.message_id, note=reason
+                self.engine,
+                request_id,
+                person.id,
+                approve,
+                self.clock,
+                msg.channel,
+                msg.message_id,
+                note=reason,
+                tell=to_others,
             )
         except ExtensionError as exc:
             return [Message(f"Không ghi được: {exc}.")]
-        row = assignment_row(self.engine, decision.assignment_id)
-        assert row is not None
-        why = f" Lý do: {reason}." if reason else ""
-        if approve:
-            mine = f"✅ Đã đồng ý gia hạn #{row.id} đến {texts.day(decision.new_due)}."
-            theirs = (
-                f"✅ Lãnh đạo ({person.name}) đã đồng ý gia hạn #{row.id} {texts.short(row.title, 60)} "
-                f"đến {texts.day(decision.new_due)}."
-            )
-            others = f"ℹ️ {person.name} đã đồng ý gia hạn #{row.id} {texts.short(row.title, 60)} đến "
-            others += f"{texts.day(decision.new_due)}."
-        else:
-            mine = f"Đã từ chối đề nghị gia hạn #{row.id}; hạn giữ nguyên {texts.day(decision.old_due)}.{why}"
-            theirs = (
-                f"❌ Lãnh đạo ({person.name}) chưa đồng ý gia hạn #{row.id} {texts.short(row.title, 60)}; "
-                f"hạn vẫn là {texts.day(decision.old_due)}.{why}"
-            )
-            others = f"ℹ️ {person.name} đã từ chối đề nghị gia hạn #{row.id} {texts.short(row.title, 60)}.{why}"
-        out = [Message(mine)]
-        if decision.chat_id:
-            out.append(Message(theirs, channel=decision.channel, chat_id=decision.chat_id))
-        # the other leaders who were asked see who decided what, so that nobody decides it twice
-        for channel, chat_id in self._leader_chats(unit_of(self.engine, row.id), decision.requested_by):
-            if (channel, chat_id) != (msg.channel, msg.chat_id) and chat_id not in self._chats_of(person.id):
-                out.append(Message(others, channel=channel, chat_id=chat_id))
-        return out
-
-    def _chats_of(self, official_id: int) -> set[str]:
         with self.engine.connect() as conn:
-            return set(conn.execute(select(CHATS.c.chat_id).where(CHATS.c.official_id == official_id)).scalars())
+            mine = words(conn, decision)[0]
+        return [Message(mine)]
+
+
+def _leader_chats(conn: Connection, unit_id: int | None, exclude: int) -> list[tuple[int, str, str]]:
+    """(official, channel, chat) of every leader of the unit (of every leader when it has none), but one."""
+    leaders = (
+        conn.execute(
+            select(OFFICIALS.c.id)
+            .join(MEMBERS, MEMBERS.c.official_id == OFFICIALS.c.id)
+            .where(MEMBERS.c.unit_id == unit_id, OFFICIALS.c.role == Role.leader.value)
+        )
+        .scalars()
+        .all()
+    )
+    if not leaders:
+        leaders = conn.execute(select(OFFICIALS.c.id).where(OFFICIALS.c.role == Role.leader.value)).scalars().all()
+    chats = conn.execute(
+        select(CHATS.c.official_id, CHATS.c.channel, CHATS.c.chat_id)
+        .where(CHATS.c.official_id.in_([i for i in leaders if i != exclude]), CHATS.c.active.is_(True))
+        .order_by(CHATS.c.id)
+    ).all()
+    return [(int(o), str(c), str(i)) for o, c, i in chats]
+
+
+def _unit_of(conn: Connection, assignment_id: int) -> int | None:
+    return conn.execute(select(ASSIGNMENTS.c.unit_id).where(ASSIGNMENTS.c.id == assignment_id)).scalar()
+
+
+def _chats_of(conn: Connection, official_id: int) -> set[str]:
+    return set(conn.execute(select(CHATS.c.chat_id).where(CHATS.c.official_id == official_id)).scalars())
+
+
+def assignment_title(conn: Connection, assignment_id: int) -> str:
+    title = conn.execute(
+        select(TASKS.c.title)
+        .join(ASSIGNMENTS, ASSIGNMENTS.c.task_id == TASKS.c.id)
+        .where(ASSIGNMENTS.c.id == assignment_id)
+    ).scalar()
+    return str(title or "")
+
+
+def button_rows(rows: list[list[Button]]) -> Buttons:
+    """Buttons as the outbox keeps them: rows of (label, data)."""
+    return tuple(tuple((b.label, b.data) for b in row) for row in rows)
 
 
 def _decision_buttons(request_id: int, task: int | None = None) -> list[Button]:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 from datetime import time, timedelta
-from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 
 from bot.conversation import texts
 from bot.conversation.base import Base
@@ -14,12 +13,11 @@ from bot.conversation.incoming import Incoming
 from bot.conversation.texts import Message
 from scheduler.clock import at_local, local_now, local_today, to_utc
 from scheduler.deadlines import DeadlineError, parse_deadline
+from scheduler.outbox.queue import SNOOZE, Remind, enqueue
 from scheduler.register.access import Person
 from scheduler.register.bots import channel_kind
 from scheduler.register.models import (
     CHATS,
-    REMINDERS,
-    ReminderState,
 )
 from scheduler.workdays import next_working_day
 
@@ -119,30 +117,6 @@ class Preferences(Base):
             next_day = next_working_day(now.date() + timedelta(days=1))
             at = at_local(next_day, self._setting(person.id).get("digest_at") or time(7, 30))
         with self.engine.begin() as conn:
-            exists = conn.execute(
-                select(REMINDERS.c.id).where(
-                    REMINDERS.c.assignment_id == assignment_id,
-                    REMINDERS.c.official_id == person.id,
-                    REMINDERS.c.kind == "snooze",
-                    REMINDERS.c.planned_for == at.date(),
-                    REMINDERS.c.channel == msg.channel,
-                )
-            ).scalar()
-            values: dict[str, Any] = {"send_after": to_utc(at), "state": ReminderState.planned.value}
-            if exists:
-                conn.execute(update(REMINDERS).where(REMINDERS.c.id == exists).values(values))
-            else:
-                conn.execute(
-                    insert(REMINDERS).values(
-                        assignment_id=assignment_id,
-                        official_id=person.id,
-                        channel=msg.channel,
-                        kind="snooze",
-                        planned_for=at.date(),
-                        attempts=0,
-                        last_error="",
-                        note="",
-                        **values,
-                    )
-                )
+            remind = Remind(assignment_id, person.id, msg.channel, SNOOZE, at.date(), to_utc(at))
+            enqueue(conn, [remind], self.clock.now())
         return [Message(f"⏰ Sẽ nhắc lại #{row.id} lúc {at:%H:%M} ngày {at:%d/%m/%Y}.")]

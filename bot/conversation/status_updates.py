@@ -398,8 +398,8 @@ def _legacy_step(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _joined(messages: list[Message]) -> list[Message]:
-    """Several answers to the same chat in one message (a list of changes); others stay apart."""
-    here = [m for m in messages if m.chat_id is None and not m.buttons and m.attachment is None]
+    """Several plain answers in one message (a list of changes); those with buttons or a file stay apart."""
+    here = [m for m in messages if not m.buttons and m.attachment is None]
     if len(here) <= 1:
         return messages
     rest = [m for m in messages if m not in here]

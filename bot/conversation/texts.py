@@ -55,12 +55,11 @@ class Attachment:
 
 @dataclass
 class Message:
-    """A message to send: text, optional button rows, a file, and where it goes (None: the chat that spoke)."""
+    """An answer to the chat that spoke: text, optional button rows, a file. A message for anyone else is
+    enqueued in the outbox (scheduler.outbox.queue), never answered."""
 
     text: str
     buttons: list[list[Button]] = field(default_factory=list)
-    channel: str | None = None
-    chat_id: str | None = None
     reply_to: str | None = None
     attachment: Attachment | None = None
 
@@ -149,13 +148,16 @@ def _item_line(number: int, item: DigestItem, today: date) -> str:
 
 
 def render_delivery(delivery: Delivery, caps: Capabilities) -> Message:
-    """A morning digest (or an admin notice, or the leaders' Monday digest) shaped for the channel."""
+    """A morning digest (or an admin notice, the leaders' Monday digest, a message enqueued with its text) shaped
+    for the channel."""
     if delivery.weekly is not None:
         from bot.conversation.report_texts import weekly_message  # reports builds on this module's helpers
 
         return weekly_message(delivery, caps)
     if delivery.notice:
         return Message(f"⚠️ {delivery.notice}")
+    if delivery.text:
+        return Message(delivery.text, [[Button(label, data) for label, data in row] for row in delivery.buttons])
     today = delivery.today
     own = [i for i in delivery.items if i.kind != ESCALATION]
     escalated = [i for i in delivery.items if i.kind == ESCALATION]

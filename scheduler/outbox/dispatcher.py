@@ -1,4 +1,9 @@
-"""The dispatcher: claim due outbox rows one person at a time, send them as one message, record the result.
+"""The dispatcher: the one loop that sends the outbox. Reminders are claimed one person at a time and go
+out as one message; every other message (a notice to admins, an extension request to a leader, a decision
+back to the requester, the Monday digest) is one row, one message. All of it shares the rate limiter, the
+retries, the unlinking of a dead chat, chat migration and the admins' notice on failure.
+
+A row for a channel this process does not run waits (with one WARNING line) for a process that runs it.
 
 Delivery guarantee: at least once; a crash repeats at most the messages that were in flight (at most
 `concurrency`). A claim moves a person's due rows planned → sending in one statement and stamps them
@@ -21,10 +26,11 @@ import math
 import os
 import secrets
 import socket
+import threading
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from sqlalchemy import (
@@ -47,11 +53,12 @@ from scheduler.clock import Clock, local_now, local_today
 from scheduler.outbox.notify import Delivery, DeliveryError, DigestItem, Notifier
 from scheduler.outbox.planner import planning_done, register_policy
 from scheduler.outbox.policy import ESCALATION, ReminderPolicy
+from scheduler.outbox.queue import NOTICE, WEEKLY, Outgoing, enqueue
 from scheduler.outbox.ratelimit import RateLimiter
 from scheduler.register.models import (
     ASSIGNMENTS,
     CHATS,
-    DIGESTS,
+    MESSAGES,
     OFFICIALS,
     REMINDERS,
     TASKS,
@@ -60,11 +67,13 @@ from scheduler.register.models import (
     ReminderState,
     Role,
 )
+from scheduler.reporting.weekly import WeeklyReport, weekly_report
 from scheduler.workdays import is_working_day
 
 log = logging.getLogger("nhacviec.dispatcher")
 
-NOTICE = "notice"
+# The Monday digest is made once for all leaders; a morning's sends reuse it for this long.
+WEEKLY_FRESH = 300.0
 # How often a transient failure is retried at once (with back-off) before the row waits for a later tick.
 QUICK_RETRIES = 4
 # A worker writes its heartbeat this often; one silent for HEARTBEAT_DEAD is gone and its claims are swept.
@@ -85,16 +94,23 @@ class DispatchReport:
     retried: int = 0
     failed: int = 0
     swept: int = 0
+    others_sent: int = 0  # messages that are not reminders (notices, extension requests, Monday digests)
 
 
 @dataclass(frozen=True)
 class Claim:
-    """The rows of one person on one channel, claimed together to go out as one message."""
+    """The rows of one person on one channel, claimed together to go out as one message; or one row of
+    `outbox_message` (`message` set), which is one message by itself."""
 
     official_id: int
     channel: str
     ids: tuple[int, ...]
     attempts: int
+    message: bool = False
+
+    @property
+    def table(self) -> Table:
+        return MESSAGES if self.message else REMINDERS
 
 
 def ours(table: Table, worker_id: str, outcome: ReminderState) -> Any:
@@ -148,6 +164,9 @@ class Dispatcher:
         self.in_flight = 0
         self._beat_at = -math.inf  # monotonic time of the last heartbeat
         self._started = False
+        self._weekly: tuple[Any, float, WeeklyReport] | None = None  # (day, made at, report)
+        self._weekly_lock = threading.Lock()
+        self._warned: set[tuple[str, Any]] = set()  # the waiting rows already named in the log
 
     # --- the process that claims ---------------------------------------------------------------
 
@@ -190,7 +209,7 @@ class Dispatcher:
 
     @staticmethod
     def _tables() -> tuple[Table, ...]:
-        return (REMINDERS, DIGESTS)
+        return (REMINDERS, MESSAGES)
 
     # --- when ------------------------------------------------------------------------------------
 
@@ -206,7 +225,7 @@ class Dispatcher:
     # --- claiming --------------------------------------------------------------------------------
 
     def due(self, now: Any, table: Table = REMINDERS) -> Any:
-        """Rows of an outbox table (reminders, Monday digests) waiting to go out now on our channels."""
+        """Rows of an outbox table (reminders, other messages) waiting to go out now on our channels."""
         return and_(
             table.c.state == ReminderState.planned.value,
             table.c.send_after <= now,
@@ -308,6 +327,78 @@ class Dispatcher:
             if claimed:
                 return Claim(official_id, channel, tuple(sorted(r[0] for r in claimed)), max(r[1] for r in claimed))
 
+    def claim_message(self, *, weekly: bool = True) -> Claim | None:
+        """Claim the next due row of `outbox_message` (one message); the Monday digest only when `weekly`
+        (it keeps the reminders' hours), the others (notices, extension requests, decisions) at any time."""
+        now = self.clock.now()
+        due = self.due(now, MESSAGES)
+        if not weekly:
+            due = and_(due, MESSAGES.c.kind != WEEKLY)
+        with self.engine.begin() as conn:
+            pick = conn.execute(
+                select(MESSAGES.c.id, MESSAGES.c.official_id, MESSAGES.c.channel)
+                .where(due)
+                .order_by(MESSAGES.c.send_after, MESSAGES.c.id)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            ).first()
+            if pick is None:
+                return None
+            took = conn.execute(
+                update(MESSAGES)
+                .where(MESSAGES.c.id == pick.id, due)
+                .values(self.claimed(now, MESSAGES))
+                .returning(MESSAGES.c.attempts)
+            ).first()
+        if took is None:
+            return None
+        return Claim(int(pick.official_id), str(pick.channel), (int(pick.id),), int(took.attempts), message=True)
+
+    def warn_waiting(self, *, reminders: bool = True) -> int:
+        """One WARNING line for each message (and each channel's day of reminders) that is due but waits for a
+        channel this process does not run; it is neither failed nor dropped. Returns how many were seen."""
+        now = self.clock.now()
+        ours_ = list(self.notifiers)
+        today = local_today(self.clock)
+        count = 0
+        with self.engine.connect() as conn:
+            for row_id, channel, kind, official_id in conn.execute(
+                select(MESSAGES.c.id, MESSAGES.c.channel, MESSAGES.c.kind, MESSAGES.c.official_id)
+                .where(
+                    MESSAGES.c.state == ReminderState.planned.value,
+                    MESSAGES.c.send_after <= now,
+                    MESSAGES.c.channel.not_in(ours_),
+                )
+                .order_by(MESSAGES.c.id)
+                .limit(1000)
+            ):
+                count += 1
+                if ("message", row_id) not in self._warned:
+                    self._warned.add(("message", row_id))
+                    log.warning(
+                        "%s message %d for official %d waits for a process running the %s channel (not run here)",
+                        kind,
+                        row_id,
+                        official_id,
+                        channel,
+                    )
+            if not reminders:
+                return count
+            for (channel,) in conn.execute(
+                select(REMINDERS.c.channel)
+                .where(
+                    REMINDERS.c.state == ReminderState.planned.value,
+                    REMINDERS.c.channel.not_in(ours_),
+                    REMINDERS.c.send_after <= now,
+                )
+                .group_by(REMINDERS.c.channel)
+            ):
+                count += 1
+                if (channel, today) not in self._warned:
+                    self._warned.add((channel, today))
+                    log.warning("reminders for the %s channel wait for a process that runs it (not run here)", channel)
+        return count
+
     def sweep(self, table: Table = REMINDERS, *, startup: bool = False) -> int:
         """Return rows stuck in `sending` to `planned`; they may repeat once (the send may have arrived).
 
@@ -392,9 +483,59 @@ class Dispatcher:
             is_group=bool(link.is_group),
         )
 
-    def _build(self, claim: Claim) -> Delivery | None:
+    def build_message(self, conn: Connection, claim: Claim) -> Delivery | str:
+        """The message of one `outbox_message` row, or why it cannot go out. A row naming a chat goes there
+        while that chat is linked; otherwise to the official's chat on the channel."""
+        row = conn.execute(
+            select(MESSAGES.c.kind, MESSAGES.c.text, MESSAGES.c.buttons, MESSAGES.c.chat_id).where(
+                MESSAGES.c.id == claim.ids[0]
+            )
+        ).one()
+        person = conn.execute(
+            select(OFFICIALS.c.name, OFFICIALS.c.role).where(OFFICIALS.c.id == claim.official_id)
+        ).one()
+        linked = select(CHATS.c.chat_id, CHATS.c.is_group).where(
+            CHATS.c.channel == claim.channel, CHATS.c.active.is_(True)
+        )
+        link = None
+        if row.chat_id:
+            link = conn.execute(linked.where(CHATS.c.chat_id == row.chat_id).limit(1)).first()
+        if link is None:
+            link = conn.execute(linked.where(CHATS.c.official_id == claim.official_id).order_by(CHATS.c.id)).first()
+        if link is None:
+            return "không còn cuộc trò chuyện nào được liên kết"
+        delivery = Delivery(
+            channel=claim.channel,
+            chat_id=link.chat_id,
+            official_id=claim.official_id,
+            official_name=person.name,
+            today=local_today(self.clock),
+            is_group=bool(link.is_group),
+            kind=row.kind,
+        )
+        if row.kind == WEEKLY:
+            if person.role != Role.leader.value:
+                return "không còn là lãnh đạo có chat"
+            return replace(delivery, weekly=self.weekly(delivery.today))
+        if row.kind == NOTICE:
+            return replace(delivery, notice=row.text)
+        buttons = tuple(tuple((str(label), str(data)) for label, data in line) for line in row.buttons or ())
+        return replace(delivery, text=row.text, buttons=buttons)
+
+    def weekly(self, today: Any) -> WeeklyReport:
+        """The Monday digest as it stands this morning, made once for all the leaders (with its chart)."""
+        with self._weekly_lock:
+            cached = self._weekly
+            if cached is None or cached[0] != today or time.monotonic() - cached[1] > WEEKLY_FRESH:
+                cached = (today, time.monotonic(), weekly_report(self.engine, today))
+                self._weekly = cached
+            return cached[2]
+
+    def _build(self, claim: Claim) -> Delivery | str:
         with self.engine.connect() as conn:
-            return self.build(conn, claim)
+            if claim.message:
+                return self.build_message(conn, claim)
+            return self.build(conn, claim) or "không còn cuộc trò chuyện nào được liên kết"
 
     # --- sending ---------------------------------------------------------------------------------
 
@@ -408,10 +549,8 @@ class Dispatcher:
 
     async def _send(self, claim: Claim, report: DispatchReport) -> None:
         delivery = await asyncio.to_thread(self._build, claim)
-        if delivery is None:
-            await asyncio.to_thread(
-                self._finish, claim, ReminderState.failed, error="không còn cuộc trò chuyện nào được liên kết"
-            )
+        if isinstance(delivery, str):
+            await asyncio.to_thread(self._finish, claim, ReminderState.failed, error=delivery)
             report.failed += len(claim.ids)
             return
         notifier = self.notifiers[claim.channel]
@@ -436,7 +575,10 @@ class Dispatcher:
                     self._finish, claim, ReminderState.sent, chat_id=delivery.chat_id, message_id=message_id
                 )
                 report.messages += 1
-                report.rows_sent += len(claim.ids)
+                if claim.message:
+                    report.others_sent += 1
+                else:
+                    report.rows_sent += len(claim.ids)
                 return
             if error.migrate_to:
                 await asyncio.to_thread(self._migrate, claim, delivery.chat_id, error.migrate_to)
@@ -482,17 +624,26 @@ class Dispatcher:
             values.update(sent_at=self.clock.now(), chat_id=chat_id, message_id=message_id)
         if next_attempt_at is not None:
             values["next_attempt_at"] = next_attempt_at
+        table = claim.table
         with self.engine.begin() as conn:
             conn.execute(
-                update(REMINDERS)
-                .where(REMINDERS.c.id.in_(claim.ids), ours(REMINDERS, self.worker_id, state))
-                .values(values)
+                update(table).where(table.c.id.in_(claim.ids), ours(table, self.worker_id, state)).values(values)
             )
 
     def _migrate(self, claim: Claim, old: str, new: str) -> None:
+        """The chat moved (a group became a supergroup): its link, and the messages still waiting for it."""
         with self.engine.begin() as conn:
             conn.execute(
                 update(CHATS).where(CHATS.c.channel == claim.channel, CHATS.c.chat_id == old).values(chat_id=new)
+            )
+            conn.execute(
+                update(MESSAGES)
+                .where(
+                    MESSAGES.c.channel == claim.channel,
+                    MESSAGES.c.chat_id == old,
+                    MESSAGES.c.state.in_((ReminderState.planned.value, ReminderState.sending.value)),
+                )
+                .values(chat_id=new)
             )
         log.info("chat %s on %s moved to %s", old, claim.channel, new)
 
@@ -504,64 +655,61 @@ class Dispatcher:
         log.warning("chat %s on %s unlinked after a permanent failure", chat_id, claim.channel)
 
     def _tell_admins(self, claim: Claim, delivery: Delivery, error: DeliveryError) -> None:
-        """Queue a notice for every admin with a chat: a reminder that could not be delivered."""
-        now = self.clock.now()
+        """Enqueue a notice for every admin with a chat (once a day per person and channel that failed), on a
+        channel this process runs when the admin has one."""
+        what = {WEEKLY: "bản tổng hợp đầu tuần", "": "lời nhắc"}.get(delivery.kind, "tin nhắn")
         note = (
-            f"Không gửi được lời nhắc tới {delivery.official_name} ({claim.channel}): {error.reason}. "
+            f"Không gửi được {what} tới {delivery.official_name} ({claim.channel}): {error.reason}. "
             "Hãy kiểm tra liên kết của cán bộ này (nhacviec invite)."
         )
+        today = local_today(self.clock)
         with self.engine.begin() as conn:
-            admins = conn.execute(
+            chats = conn.execute(
                 select(CHATS.c.official_id, CHATS.c.channel)
                 .join(OFFICIALS, OFFICIALS.c.id == CHATS.c.official_id)
-                .where(
-                    OFFICIALS.c.role == Role.admin.value,
-                    CHATS.c.active.is_(True),
-                    CHATS.c.channel.in_(list(self.notifiers)),
-                )
-                .distinct()
+                .where(OFFICIALS.c.role == Role.admin.value, CHATS.c.active.is_(True))
+                .order_by(CHATS.c.official_id, CHATS.c.id)
             ).all()
-            first = conn.execute(select(REMINDERS.c.assignment_id).where(REMINDERS.c.id == claim.ids[0])).scalar_one()
-            for official_id, channel in admins:
+            chosen: dict[int, str] = {}
+            for official_id, channel in chats:
                 if official_id == claim.official_id:
                     continue
-                exists = conn.execute(
-                    select(REMINDERS.c.id).where(
-                        REMINDERS.c.assignment_id == first,
-                        REMINDERS.c.official_id == official_id,
-                        REMINDERS.c.kind == NOTICE,
-                        REMINDERS.c.planned_for == local_today(self.clock),
-                        REMINDERS.c.channel == channel,
-                    )
-                ).first()
-                if exists is None:
-                    conn.execute(
-                        REMINDERS.insert().values(
-                            assignment_id=first,
-                            official_id=official_id,
-                            channel=channel,
-                            kind=NOTICE,
-                            planned_for=local_today(self.clock),
-                            send_after=now,
-                            state=ReminderState.planned.value,
-                            attempts=0,
-                            last_error="",
-                            note=note,
-                        )
-                    )
+                if official_id not in chosen or (
+                    channel in self.notifiers and chosen[official_id] not in self.notifiers
+                ):
+                    chosen[official_id] = channel
+            key = f"{today.isoformat()}:{claim.official_id}:{claim.channel}"
+            enqueue(conn, (Outgoing(o, c, NOTICE, key, text=note) for o, c in chosen.items()), self.clock.now())
 
     async def run_once(self) -> DispatchReport:
         """Send everything that is due now, several people at a time, until told to stop."""
         if time.monotonic() - self._beat_at >= HEARTBEAT_EVERY:
             await asyncio.to_thread(self.heartbeat)
         if self._started:
-            swept = await asyncio.to_thread(self.sweep)
+            swept = await asyncio.to_thread(self.sweep_all)
         else:  # a process that starts takes back what a dead one left, in every outbox table, at once
             swept = await asyncio.to_thread(self.sweep_all, startup=True)
             self._started = True
         report = DispatchReport(swept=swept)
-        if self.stopping or not await asyncio.to_thread(self.may_send_now):
+        if self.stopping:
             return report
+        await asyncio.to_thread(self.warn_waiting)
+        # reminders and the Monday digest keep the working hours; the other messages go out when due
+        await self._drain(report, in_hours=await asyncio.to_thread(self.may_send_now))
+        return report
+
+    async def send_messages(self) -> DispatchReport:
+        """Only what is neither a reminder nor the Monday digest (an extension request, a decision, a notice):
+        what an answer just enqueued, sent at once instead of at the next tick."""
+        report = DispatchReport()
+        if not self.stopping:
+            await asyncio.to_thread(partial(self.warn_waiting, reminders=False))
+            await self._drain(report, in_hours=False)
+        return report
+
+    async def _drain(self, report: DispatchReport, *, in_hours: bool) -> None:
+        """Claim and send until nothing is due: first the single messages, then people's reminders."""
+        messages_left = True
         running: set[asyncio.Task[None]] = set()
         # Several bot tokens: the next claim is for the channel with the fewest sends running, so that no
         # token's backlog (or its 429 pause) holds the slots the others need; one channel claims as before.
@@ -571,6 +719,15 @@ class Dispatcher:
             if len(running) >= self.concurrency:  # a slot first, then the claim: a crash repeats ≤ concurrency
                 _done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
                 continue
+            claim = None
+            if messages_left:  # the single messages first (requests, decisions, notices, the Monday digest)
+                claim = await asyncio.to_thread(partial(self.claim_message, weekly=in_hours))
+                messages_left = claim is not None
+            if claim is not None:
+                running.add(asyncio.create_task(self.send(claim, report)))
+                continue
+            if not in_hours:
+                break
             channel = min(waiting, key=lambda c: busy[c])
             claim = await asyncio.to_thread(self.claim_next, channel)
             if claim is None:
@@ -582,4 +739,3 @@ class Dispatcher:
             running.add(task)
         if running:
             await asyncio.gather(*running)
-        return report

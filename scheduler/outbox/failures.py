@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, func, select
 
-from scheduler.register.models import CHATS, DIGESTS, OFFICIALS, REMINDERS, ReminderState
+from scheduler.register.models import CHATS, MESSAGES, OFFICIALS, REMINDERS, ReminderState
 
 
 @dataclass(frozen=True)
@@ -30,10 +30,11 @@ class UnlinkedChat:
 
 
 def failed_deliveries(engine: Engine, limit: int = 20) -> list[FailedDelivery]:
-    """Failed reminders and Monday digests, one line per person, channel and error, newest first."""
+    """Failed reminders and other messages (Monday digests, notices, extension requests), one line per
+    person, channel and error, newest first."""
     found: list[FailedDelivery] = []
     with engine.connect() as conn:
-        for table in (REMINDERS, DIGESTS):
+        for table in (REMINDERS, MESSAGES):
             at = func.max(func.coalesce(table.c.claimed_at, table.c.send_after))
             query = (
                 select(OFFICIALS.c.code, OFFICIALS.c.name, table.c.channel, at, table.c.last_error, func.count())

@@ -34,7 +34,8 @@ class DigestItem:
 
 @dataclass(frozen=True)
 class Delivery:
-    """Everything one person gets in one message: a digest of tasks, a notice for admins, or the Monday digest."""
+    """Everything one person gets in one message: a digest of tasks, a notice for admins, the Monday digest,
+    or a message written when it was enqueued (an extension request to a leader, a decision back)."""
 
     channel: str
     chat_id: str
@@ -45,6 +46,10 @@ class Delivery:
     notice: str = ""
     is_group: bool = False
     weekly: WeeklyReport | None = None  # the leaders' Monday digest, with its chart
+    # a message written when it was enqueued (an extension request, a decision): its text and button rows
+    text: str = ""
+    buttons: tuple[tuple[tuple[str, str], ...], ...] = ()
+    kind: str = ""  # the outbox_message kind; "" for a morning's reminders
 
 
 @dataclass

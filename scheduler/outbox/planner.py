@@ -21,7 +21,6 @@ from sqlalchemy import (
     Connection,
     Engine,
     String,
-    Table,
     bindparam,
     cast,
     func,
@@ -31,10 +30,10 @@ from sqlalchemy import (
     type_coerce,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from scheduler.clock import Clock, at_local, local_today, to_utc
 from scheduler.outbox.policy import DUE_TODAY, ESCALATION, OVERDUE, ReminderPolicy, is_planner_kind
+from scheduler.outbox.queue import enqueue_reminders
 from scheduler.register.bots import channel_kind
 from scheduler.register.models import (
     ACTIVE_STATUSES,
@@ -218,46 +217,6 @@ def occasions(conn: Connection, today: date, policy: ReminderPolicy, include_unl
     return found
 
 
-def insert_ignoring_duplicates(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert rows, skipping those whose unique key is already there (SQLite and PostgreSQL)."""
-    if not rows:
-        return
-    if conn.dialect.name == "sqlite":
-        _sqlite_insert_or_ignore(conn, table, rows)
-        return
-    statement = pg_insert(table).on_conflict_do_nothing()
-    for start in range(0, len(rows), 5000):
-        conn.execute(statement, rows[start : start + 5000])
-
-
-def _sqlite_insert_or_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """The first tick of a morning writes 100,000 rows: straight to the driver's executemany.
-
-    Each value goes through its column's own bind processor (so dates and UTC datetimes are stored
-    exactly as the ORM stores them), once per distinct value: a morning has a handful of days and times.
-    """
-    given = list(rows[0])
-    defaults = {  # what Core would fill in for a column the rows leave out (e.g. note = "")
-        c.name: c.default.arg  # type: ignore[attr-defined]
-        for c in table.columns
-        if c.name not in given and c.default is not None and getattr(c.default, "is_scalar", False)
-    }
-    columns = given + list(defaults)
-    rows = [{**defaults, **row} for row in rows] if defaults else rows
-    processors = [table.c[name].type.bind_processor(conn.dialect) for name in columns]
-    memo: list[dict[Any, Any]] = [{} for _ in columns]
-
-    def value(index: int, raw: Any) -> Any:
-        process = processors[index]
-        if process is None or raw is None:
-            return raw
-        seen = memo[index]
-        if raw not in seen:
-            seen[raw] = process(raw)
-        return seen[raw]
-
-    sql = f"INSERT OR IGNORE INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
-    conn.exec_driver_sql(sql, [tuple(value(i, row[name]) for i, name in enumerate(columns)) for row in rows])
 
 
 def plan(engine: Engine, clock: Clock, policy: ReminderPolicy | None = None) -> PlanReport:
@@ -301,10 +260,7 @@ def plan_in(
             report.planned += revived
             to_write = found if changed is None else [f for f in found if f.assignment_id in changed]
         fresh, report.deferred = _budget(to_write, comparison, ROWS_PER_TICK)
-        for row in fresh:
-            row.update(state=ReminderState.planned.value, attempts=0, last_error="")
-        if fresh:
-            insert_ignoring_duplicates(conn, REMINDERS, fresh)
+        enqueue_reminders(conn, fresh)
         report.planned += len(fresh)
         memo.save(conn, fresh, report.deferred)
     report.skipped += _skip_closed(conn)

@@ -23,7 +23,7 @@ from scheduler.clock import LOCAL_TZ, Clock
 from scheduler.health import record_tick
 from scheduler.outbox.dispatcher import HEARTBEAT_EVERY, Dispatcher, DispatchReport
 from scheduler.outbox.planner import PlanReport, plan_all
-from scheduler.reporting.weekly import WeeklySender
+from scheduler.reporting.weekly import plan_weekly
 
 log = logging.getLogger("nhacviec.ticker")
 
@@ -44,7 +44,6 @@ class Ticker:
     ) -> None:
         self.engine = engine
         self.dispatcher = dispatcher
-        self.weekly = WeeklySender(engine, dispatcher, clock)
         self.clock = clock
         self.interval = interval_seconds
         self.grace = grace
@@ -53,9 +52,11 @@ class Ticker:
         self._task: asyncio.Task[None] | None = None
         self._beats: asyncio.Task[None] | None = None
         self._ticked = False
+        self._nudged: asyncio.Task[None] | None = None
+        self._again = False
 
     async def tick(self) -> tuple[PlanReport, DispatchReport]:
-        """One pass: plan what is due, send it, then the leaders' Monday digest when its time has come."""
+        """One pass: plan what is due (the reminders, the leaders' Monday digest when its time has come), send it."""
         early: DispatchReport | None = None
         async with self._lock:
             started, began = datetime.now(UTC), time.monotonic()
@@ -63,23 +64,47 @@ class Ticker:
                 self._ticked = True
                 early = await self.dispatcher.run_once()
             planned = await asyncio.to_thread(plan_all, self.engine, self.clock)
+            await asyncio.to_thread(plan_weekly, self.engine, self.clock)
             sent = await self.dispatcher.run_once()
             if early is not None:
                 sent = DispatchReport(*(a + b for a, b in zip(astuple(early), astuple(sent), strict=True)))
-            weekly = await self.weekly.run_once()
-            if weekly.sent or weekly.failed:
-                log.info("tick: %d Monday digests sent, %d failed", weekly.sent, weekly.failed)
             if planned.planned or sent.messages or sent.failed:
                 log.info(
-                    "tick: planned %d, sent %d messages (%d reminders), failed %d",
+                    "tick: planned %d, sent %d messages (%d reminders, %d others), failed %d",
                     planned.planned,
                     sent.messages,
                     sent.rows_sent,
+                    sent.others_sent,
                     sent.failed,
                 )
             summary = {"planned": planned.planned, "sent": sent.messages, "failed": sent.failed}
             await asyncio.to_thread(record_tick, self.engine, started, time.monotonic() - began, summary)
             return planned, sent
+
+    def nudge(self) -> None:
+        """Something was just enqueued (an extension request to a leader, say): send it now rather than at
+        the next tick. Sends only such messages, never beside a tick or another pass."""
+        if self.dispatcher.stopping:
+            return
+        if self._nudged is not None and not self._nudged.done():
+            self._again = True  # enqueued while a pass runs: one more pass after it
+            return
+        self._nudged = asyncio.get_running_loop().create_task(self._send_now())
+
+    async def settled(self) -> None:
+        """What a nudge started has been sent (tests and the demo wait for it)."""
+        if self._nudged is not None:
+            await asyncio.shield(self._nudged)
+
+    async def _send_now(self) -> None:
+        try:
+            async with self._lock:
+                self._again = True
+                while self._again and not self.dispatcher.stopping:
+                    self._again = False
+                    await self.dispatcher.send_messages()
+        except Exception:
+            log.exception("sending what was just enqueued failed; the next tick will try again")
 
     async def _safe_tick(self) -> None:
         try:
@@ -153,8 +178,10 @@ class Ticker:
         return returned
 
     async def _quiet(self) -> None:
-        """The tick in progress, and one started by hand (tests, the demo), have finished."""
+        """The tick in progress, and one started by hand (tests, the demo) or by a nudge, have finished."""
         if self._task is not None:
             await asyncio.shield(self._task)
+        if self._nudged is not None:
+            await asyncio.shield(self._nudged)
         async with self._lock:
             pass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -10,6 +11,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlmodel import Session
 
 from scheduler.clock import LOCAL_TZ, Clock
+from scheduler.outbox.queue import Outgoing, enqueue
 from scheduler.register.models import (
     ACTIVE_STATUSES,
     ASSIGNMENTS,
@@ -94,8 +96,10 @@ def request_extension(
     clock: Clock,
     channel: str = "",
     chat_id: str = "",
+    tell: Callable[[Connection, int], Iterable[Outgoing]] | None = None,
 ) -> int:
-    """Record a request; the due date moves only when a leader approves it."""
+    """Record a request; the due date moves only when a leader approves it. `tell(conn, request_id)` gives
+    the messages to the leaders, enqueued in the same transaction (a request asked again is not re-sent)."""
     now = clock.now()
     with engine.begin() as conn:
         row = conn.execute(
@@ -121,6 +125,8 @@ def request_extension(
             ).inserted_primary_key
             assert inserted is not None
             request_id, kind = int(inserted[0]), "extension_requested"
+            if tell is not None:
+                enqueue(conn, tell(conn, request_id), now)
         conn.execute(
             insert(EVENTS).values(
                 assignment_id=assignment_id,
@@ -208,9 +214,11 @@ def decide_extension(
     channel: str = "",
     message_id: str | None = None,
     note: str = "",
+    tell: Callable[[Connection, Decision], Iterable[Outgoing]] | None = None,
 ) -> Decision:
     """Approve (the due date moves; the original deadline stays) or refuse, with the leader's reason in
-    `note` (it replaces the request's reason in the history); decided once."""
+    `note` (it replaces the request's reason in the history); decided once. `tell(conn, decision)` gives
+    the messages to the requester and the other leaders, enqueued in the same transaction."""
     now = clock.now()
     with engine.begin() as conn:
         request = conn.execute(select(EXTENSIONS).where(EXTENSIONS.c.id == request_id)).mappings().first()
@@ -260,16 +268,19 @@ def decide_extension(
                 note=note or request["reason"],
             )
         )
-    return Decision(
-        request_id,
-        request["assignment_id"],
-        approve,
-        old_due,
-        new_due,
-        request["requested_by"],
-        request["channel"],
-        request["chat_id"],
-    )
+        decision = Decision(
+            request_id,
+            request["assignment_id"],
+            approve,
+            old_due,
+            new_due,
+            request["requested_by"],
+            request["channel"],
+            request["chat_id"],
+        )
+        if tell is not None:
+            enqueue(conn, tell(conn, decision), now)
+    return decision
 
 
 @dataclass(frozen=True)

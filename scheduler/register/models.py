@@ -226,20 +226,31 @@ class Reminder(Delivered, table=True):
     note: str = ""
 
 
-class LeaderDigest(Delivered, table=True):
-    """The Monday digest of one leader on one channel for one week: an outbox row, sent once."""
+class OutboxMessage(Delivered, table=True):
+    """An outbox row that is not a reminder of an assignment: a notice to admins, an extension request to a
+    leader, a leader's decision back to the requester, the Monday digest. One row is one message.
 
-    __tablename__ = "leader_digest"
+    `key` makes enqueueing idempotent: the same (official, channel, kind, key) is enqueued once. `chat_id`
+    is the chat it goes to when the message answers a particular chat (a decision goes back where the
+    request came from); empty, it goes to the official's chat on that channel, like a reminder. The text
+    and buttons are written when the message is enqueued, except the Monday digest's, made when it is sent.
+    """
+
+    __tablename__ = "outbox_message"
     __table_args__ = (
-        UniqueConstraint("official_id", "channel", "week_of", name="uq_leader_digest"),
-        Index("ix_leader_digest_state_send_after", "state", "send_after"),
+        UniqueConstraint("official_id", "channel", "kind", "key", name="uq_outbox_message"),
+        Index("ix_outbox_message_waiting", "state", "send_after", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     official_id: int = Field(foreign_key="official.id")
     channel: str = Field(max_length=CHANNEL_LENGTH)
-    week_of: date  # the Monday of the week
+    kind: str = Field(max_length=24)
+    key: str = Field(default="", max_length=96)
     send_after: datetime
+    text: str = ""
+    # rows of buttons, each [label, data]: the channel shows them as buttons or as numbered choices
+    buttons: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
 class Worker(SQLModel, table=True):
@@ -371,4 +382,4 @@ INVITE_ATTEMPTS: Table = InviteAttempt.__table__  # type: ignore[attr-defined]
 EXTENSIONS: Table = ExtensionRequest.__table__  # type: ignore[attr-defined]
 SETTINGS: Table = OfficialSetting.__table__  # type: ignore[attr-defined]
 CHAT_STATES: Table = ChatState.__table__  # type: ignore[attr-defined]
-DIGESTS: Table = LeaderDigest.__table__  # type: ignore[attr-defined]
+MESSAGES: Table = OutboxMessage.__table__  # type: ignore[attr-defined]

@@ -1,26 +1,25 @@
 """The leaders' Monday digest: this week's deadlines, everything overdue, what changed, and the chart.
 
 It goes out at 07:30 (or the leader's own morning time) on the first working day of each week — Monday,
-or Tuesday when Monday is a holiday such as Hùng Kings' day observed on 11/04/2022. Like reminders it
-lives in an outbox table (`leader_digest`, one row per leader × channel × week), so a restart neither
-loses nor repeats it; after downtime the week's digest goes out once, up to two days late, never stale.
+or Tuesday when Monday is a holiday such as Hùng Kings' day observed on 11/04/2022. Like every message
+it is an outbox row (`outbox_message`, kind `weekly`, one per leader × channel × week) sent by the one
+dispatcher loop, so a restart neither loses nor repeats it, and a failed send is retried, follows a
+migrated chat, unlinks a dead one and tells the admins like a reminder; after downtime the week's digest
+goes out once, up to two days late, never stale.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, select
 
-from scheduler.clock import Clock, at_local, local_now, local_today, to_utc
-from scheduler.outbox.dispatcher import Dispatcher, backoff, ours
-from scheduler.outbox.notify import Delivery, DeliveryError
-from scheduler.outbox.planner import insert_ignoring_duplicates, recipients
-from scheduler.register.models import ASSIGNMENTS, CHATS, DIGESTS, EVENTS, OFFICIALS, TASKS, UNITS, ReminderState, Role
+from scheduler.clock import Clock, at_local, local_today, to_utc
+from scheduler.outbox.planner import recipients
+from scheduler.outbox.queue import WEEKLY, Outgoing, enqueue
+from scheduler.register.models import ASSIGNMENTS, EVENTS, MESSAGES, TASKS, UNITS
 from scheduler.register.queries import AssignmentRow, UnitOverdue, overdue_summary, upcoming
 from scheduler.reporting.chart import stacked_chart
 from scheduler.reporting.stats import Statistics, period_containing, statistics
@@ -120,7 +119,8 @@ def weekly_report(engine: Engine, today: date, with_chart: bool = True) -> Weekl
 
 
 def plan_weekly(engine: Engine, clock: Clock) -> int:
-    """Write this week's digest rows for every leader with a chat, once the digest day has come."""
+    """Enqueue this week's digest for every leader with a chat, once the digest day has come; the digest
+    itself is made when the dispatcher sends it, so that it says what is true that morning."""
     today = local_today(clock)
     monday = week_of(today)
     day = digest_day(monday)
@@ -129,145 +129,22 @@ def plan_weekly(engine: Engine, clock: Clock) -> int:
     with engine.begin() as conn:
         people = recipients(conn, today)
         existing = set(
-            conn.execute(select(DIGESTS.c.official_id, DIGESTS.c.channel).where(DIGESTS.c.week_of == monday)).all()
+            conn.execute(
+                select(MESSAGES.c.official_id, MESSAGES.c.channel).where(
+                    MESSAGES.c.kind == WEEKLY, MESSAGES.c.key == monday.isoformat()
+                )
+            ).all()
         )
         rows = [
-            {
-                "official_id": official_id,
-                "channel": channel,
-                "week_of": monday,
-                "send_after": to_utc(at_local(day, people.digest_at.get(official_id, DIGEST_TIME))),
-                "state": ReminderState.planned.value,
-                "attempts": 0,
-                "last_error": "",
-            }
+            Outgoing(
+                official_id,
+                channel,
+                WEEKLY,
+                monday.isoformat(),
+                send_after=to_utc(at_local(day, people.digest_at.get(official_id, DIGEST_TIME))),
+            )
             for official_id, channel in dict.fromkeys(people.leaders)
             if (official_id, channel) not in existing
         ]
-        if rows:  # another process may plan the same week at the same moment
-            insert_ignoring_duplicates(conn, DIGESTS, rows)
+        enqueue(conn, rows, clock.now())  # another process may plan the same week at the same moment: once
     return len(rows)
-
-
-@dataclass
-class WeeklySendReport:
-    sent: int = 0
-    failed: int = 0
-    retried: int = 0
-
-
-class WeeklySender:
-    """Sends the planned digests through the dispatcher's channels, keeping its rate limits."""
-
-    def __init__(self, engine: Engine, dispatcher: Dispatcher, clock: Clock, max_attempts: int = 5) -> None:
-        self.engine = engine
-        self.dispatcher = dispatcher
-        self.clock = clock
-        self.max_attempts = max_attempts
-
-    def claim(self) -> list[tuple[int, int, str, int]]:
-        """Take every due row (planned → sending); a crash mid-send leaves it for `sweep`."""
-        now = self.clock.now()
-        with self.engine.begin() as conn:
-            ids = (
-                conn.execute(
-                    select(DIGESTS.c.id).where(self.dispatcher.due(now, DIGESTS)).with_for_update(skip_locked=True)
-                )
-                .scalars()
-                .all()
-            )
-            if not ids:
-                return []
-            claimed = conn.execute(
-                update(DIGESTS)
-                .where(DIGESTS.c.id.in_(ids), self.dispatcher.due(now, DIGESTS))
-                .values(self.dispatcher.claimed(now, DIGESTS))
-                .returning(DIGESTS.c.id, DIGESTS.c.official_id, DIGESTS.c.channel, DIGESTS.c.attempts)
-            ).all()
-        return [tuple(row) for row in claimed]  # type: ignore[misc]
-
-    def _finish(self, row_id: int, values: dict[str, Any]) -> None:
-        outcome = ReminderState(values["state"])
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(DIGESTS)
-                .where(DIGESTS.c.id == row_id, ours(DIGESTS, self.dispatcher.worker_id, outcome))
-                .values({**values, "lease_until": None})
-            )
-
-    def _delivery(self, official_id: int, channel: str, report: WeeklyReport) -> Delivery | None:
-        with self.engine.connect() as conn:
-            link = conn.execute(
-                select(CHATS.c.chat_id, CHATS.c.is_group)
-                .where(CHATS.c.official_id == official_id, CHATS.c.channel == channel, CHATS.c.active.is_(True))
-                .order_by(CHATS.c.id)
-            ).first()
-            person = conn.execute(
-                select(OFFICIALS.c.name, OFFICIALS.c.role).where(OFFICIALS.c.id == official_id)
-            ).first()
-        if link is None or person is None or person.role != Role.leader.value:
-            return None
-        return Delivery(
-            channel=channel,
-            chat_id=link.chat_id,
-            official_id=official_id,
-            official_name=person.name,
-            today=report.today,
-            is_group=bool(link.is_group),
-            weekly=report,
-        )
-
-    async def _send(self, row: tuple[int, int, str, int], report: WeeklyReport, result: WeeklySendReport) -> None:
-        row_id, official_id, channel, attempts = row
-        delivery = await asyncio.to_thread(self._delivery, official_id, channel, report)
-        if delivery is None:
-            await asyncio.to_thread(
-                self._finish,
-                row_id,
-                {"state": ReminderState.failed.value, "last_error": "không còn là lãnh đạo có chat"},
-            )
-            result.failed += 1
-            return
-        limiter = self.dispatcher.limiter_of(channel)  # the token of the bot the leader's chat is on
-        try:
-            async with limiter.sending(delivery.chat_id, delivery.is_group):
-                message_id = await self.dispatcher.notifiers[channel].deliver(delivery)
-        except DeliveryError as error:
-            result.retried += 1
-            if error.retry_after:
-                limiter.refused(delivery.chat_id, error.retry_after, bot_wide=error.pause_all)
-            give_up = error.permanent or attempts >= self.max_attempts
-            wait = max(error.retry_after or 0.0, backoff(attempts))
-            values: dict[str, Any] = {"last_error": error.reason[:500]}
-            if give_up:
-                values["state"] = ReminderState.failed.value
-                result.failed += 1
-            else:
-                values.update(
-                    state=ReminderState.planned.value, next_attempt_at=self.clock.now() + timedelta(seconds=wait)
-                )
-            await asyncio.to_thread(self._finish, row_id, values)
-            return
-        sent = {
-            "state": ReminderState.sent.value,
-            "sent_at": self.clock.now(),
-            "chat_id": delivery.chat_id,
-            "message_id": message_id,
-            "last_error": "",
-        }
-        await asyncio.to_thread(self._finish, row_id, sent)
-        result.sent += 1
-
-    async def run_once(self) -> WeeklySendReport:
-        """Plan this week's digests, then send those that are due (on working days, outside quiet hours)."""
-        result = WeeklySendReport()
-        await asyncio.to_thread(self.dispatcher.sweep, DIGESTS)
-        await asyncio.to_thread(plan_weekly, self.engine, self.clock)
-        if self.dispatcher.stopping or not await asyncio.to_thread(self.dispatcher.may_send_now):
-            return result
-        rows = await asyncio.to_thread(self.claim)
-        if not rows:
-            return result
-        report = await asyncio.to_thread(weekly_report, self.engine, local_now(self.clock).date())
-        await asyncio.gather(*(self._send(row, report, result) for row in rows))
-        return result

@@ -22,12 +22,14 @@ from scheduler.clock import LOCAL_TZ, FixedClock
 from scheduler.outbox.dispatcher import Dispatcher
 from scheduler.outbox.planner import plan
 from scheduler.outbox.ratelimit import RateLimiter
+from scheduler.outbox.ticker import Ticker
 from scheduler.register.importer import import_register, load_register
 from scheduler.register.invites import create_invite
 from scheduler.register.links import find_official_id
 from scheduler.register.models import ASSIGNMENTS
 from tests import fake_telegram, fake_zalo
 from tests.conftest import REGISTER, assignment_id
+from tests.e2e.conftest import settle
 
 
 class Phone:
@@ -50,6 +52,7 @@ class Phone:
             reply_to = self.inbox()[-1]["message_id"] if reply_to_last and self.inbox() else None
             update = self.api.text_update(int(self.chat), text, reply_to)
             await self.channel.application.process_update(Update.de_json(update, self.channel.application.bot))
+        await settle(self.channel)
         return self.last()
 
     async def press(self, number: int) -> str:
@@ -62,7 +65,17 @@ class Phone:
         data = buttons[number - 1]["callback_data"]
         update = self.api.button_update(int(self.chat), data, message["message_id"])
         await self.channel.application.process_update(Update.de_json(update, self.channel.application.bot))
+        await settle(self.channel)
         return self.last()
+
+
+def sends_at_once(engine: Engine, clock: FixedClock, channel: Any) -> Any:
+    """As in `nhacviec run`: what an answer enqueues for others leaves at once through the one dispatcher."""
+    limiter = RateLimiter(per_second=1000, per_chat_second=1000)
+    channel.enqueued = Ticker(
+        engine, Dispatcher(engine, {channel.channel: channel}, clock, limiter=limiter), clock
+    ).nudge
+    return channel
 
 
 class World:
@@ -103,12 +116,14 @@ async def world(request: pytest.FixtureRequest, engine: Engine, clock: FixedCloc
         with fake_telegram.FakeBotApi() as api:
             application = build_application(fake_telegram.TOKEN, api.base_url)
             await application.initialize()
-            yield World("telegram", engine, clock, TelegramChannel(application, Conversation(engine, clock)), api)
+            channel = sends_at_once(engine, clock, TelegramChannel(application, Conversation(engine, clock)))
+            yield World("telegram", engine, clock, channel, api)
             await application.shutdown()
     else:
         with fake_zalo.FakeZaloApi() as api:
             client = ZaloClient(fake_zalo.TOKEN, api.base_url)
-            yield World("zalo", engine, clock, ZaloChannel(client, Conversation(engine, clock)), api)
+            zalo = sends_at_once(engine, clock, ZaloChannel(client, Conversation(engine, clock)))
+            yield World("zalo", engine, clock, zalo, api)
             await client.close()
 
 

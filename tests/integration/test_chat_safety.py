@@ -31,7 +31,7 @@ def bot(engine: Engine) -> Conversation:
 
 def say(bot: Conversation, who: str, text: str = "", button: str | None = None) -> str:
     answers = bot.handle(Incoming("console", who, text=text, button=button))
-    return "\n".join(a.text for a in answers if a.chat_id in (None, who))
+    return "\n".join(a.text for a in answers)  # every answer is to the chat that spoke
 
 
 def due_and_status(engine: Engine, assignment: int) -> tuple[date, str]:

@@ -10,8 +10,10 @@ from sqlalchemy import Engine, select
 
 from bot.conversation.core import Conversation, Incoming
 from bot.conversation.texts import Message
+from scheduler.outbox.queue import EXTENSION_DECIDED, EXTENSION_DECISION, EXTENSION_REQUEST
 from scheduler.register.links import find_official_id, link_chat
 from scheduler.register.models import ASSIGNMENTS, EVENTS, EXTENSIONS
+from tests.outbox_rows import by_chat, enqueued
 from tests.replies_corpus import Scenario
 
 SPEAKER, LEADER, DEPUTY = "speaker", "leader", "deputy"
@@ -83,9 +85,12 @@ def test_a_waiting_question_expires(world) -> None:
 def test_a_repeated_request_updates_the_pending_one_and_reaches_leaders_once(world) -> None:
     scenario, talk = world
     first = say(talk, SPEAKER, "xin gia hạn 12 đến 15/5")
-    assert {m.chat_id for m in first if m.chat_id} >= {LEADER, DEPUTY}
+    assert len(first) == 1 and "Đã gửi đề nghị gia hạn #12" in first[0].text  # the leaders' go through the outbox
+    asked = enqueued(scenario.engine, EXTENSION_REQUEST)
+    assert {chat for _kind, _channel, chat, _text in asked} >= {LEADER, DEPUTY}
     again = say(talk, SPEAKER, "xin gia hạn 12 đến 20/5 vì chờ huyện")
     assert len(again) == 1 and "Đã cập nhật đề nghị gia hạn #12" in again[0].text
+    assert enqueued(scenario.engine, EXTENSION_REQUEST) == asked  # not asked twice
     with scenario.engine.connect() as conn:
         rows = conn.execute(select(EXTENSIONS.c.requested_due, EXTENSIONS.c.reason)).all()
     assert [(r[0].isoformat(), r[1]) for r in rows] == [("2022-05-20", "chờ huyện")]
@@ -113,10 +118,11 @@ def test_a_refusal_asks_a_reason_that_reaches_the_requester_and_the_other_leader
         request = conn.execute(select(EXTENSIONS.c.id)).scalar_one()
     assert "Lý do từ chối" in say(talk, LEADER, "", button=f"no:{request}")[0].text
     answers = say(talk, LEADER, "phải xong trước đại hội")
-    by_chat = {m.chat_id: m.text for m in answers}
-    assert "Lý do: phải xong trước đại hội" in by_chat["speaker"]
-    assert "Nguyễn Văn An đã từ chối đề nghị gia hạn #12" in by_chat[DEPUTY]
-    assert LEADER not in by_chat
+    assert len(answers) == 1 and "Đã từ chối đề nghị gia hạn #12" in answers[0].text
+    assert "Lý do: phải xong trước đại hội" in by_chat(scenario.engine, EXTENSION_DECISION)["speaker"]
+    told = by_chat(scenario.engine, EXTENSION_DECIDED)
+    assert "Nguyễn Văn An đã từ chối đề nghị gia hạn #12" in told[DEPUTY]
+    assert LEADER not in told
     with scenario.engine.connect() as conn:
         assert conn.execute(select(EXTENSIONS.c.state)).scalar_one() == "refused"
 
