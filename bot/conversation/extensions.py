@@ -12,6 +12,7 @@ from bot.conversation.incoming import Incoming
 from bot.conversation.texts import Button, Message
 from scheduler.outbox.queue import EXTENSION_DECIDED, EXTENSION_DECISION, EXTENSION_REQUEST, Buttons, Outgoing
 from scheduler.register.access import Person
+from scheduler.register.bots import channel_kind
 from scheduler.register.changes import (
     Decision,
     ExtensionError,
@@ -57,7 +58,7 @@ class Extensions(Base):
             buttons = button_rows([_decision_buttons(request_id)])
             out = []
             for official_id, channel, chat_id in _leader_chats(conn, _unit_of(conn, assignment_id), person.id):
-                typed = not texts.CAPABILITIES.get(channel, texts.TELEGRAM).buttons
+                typed = not texts.CAPABILITIES.get(channel_kind(channel), texts.TELEGRAM).buttons
                 text = f"{ask}\nTrả lời: đồng ý {request_id} · từ chối {request_id} [lý do]" if typed else ask
                 out.append(
                     Outgoing(official_id, channel, EXTENSION_REQUEST, f"{request_id}:{chat_id}", text, buttons, chat_id)
