@@ -761,7 +761,8 @@ class Extractor:
             # a deadline anchors a task; a whole year alone ("cả năm 2022") does not
             anchored = any(not f.weak and not _YEAR_ONLY.match(normalize(f.deadline.text)) for f in found)
             by_verb = self.is_task(words, clause.continues and task_sentence == clause.sentence)
-            if anchored and not by_verb and _only_dates(clause.text, found):
+            period = _only_dates(clause.text, found) or _titled_period(clause.text, words, found)
+            if anchored and not by_verb and period:
                 anchored = False  # "(Từ ngày 12/6 đến ngày 16/6/2023)": a period line, no work in it
             if not anchored and not by_verb:
                 named = self.directed(clause.text)
@@ -934,6 +935,15 @@ def _only_dates(text: str, found: list[FoundDeadline]) -> bool:
     return len([w for w in re.findall(r"[^\W\d_]+", rest) if w.lower() not in ("từ", "đến", "ngày", "tới")]) < 2
 
 
+def _titled_period(text: str, words: list[str], found: list[FoundDeadline]) -> bool:
+    """ "Lịch làm việc tuần 21 của Thường trực … (từ ngày 21/5/2018 đến ngày 28/5/2018)": a schedule's or a
+    plan's title with its period in brackets names what follows, it is no task."""
+    if words[:1] not in (["lịch"], ["chương"], ["kế"]) or words[:2] == ["kế", "toán"]:
+        return False
+    strong = [f for f in found if not f.weak]
+    return bool(strong) and all(text.rfind("(", 0, f.start) > text.rfind(")", 0, f.start) for f in strong)
+
+
 def _opens_range(text: str, found: FoundDeadline) -> bool:
     """ "từ ngày 02/5 đến ngày 25/5": the first date starts the work, the second is the deadline.
 
@@ -1078,7 +1088,9 @@ def _dedupe(tasks: list[DraftTask]) -> list[DraftTask]:
             kept.append(task)
             same.append(task)
         else:
-            twin.review.append(f"cũng được nêu ở mục “{task.section}”")
+            note = f"cũng được nêu ở mục “{task.section}”"
+            if note not in twin.review:
+                twin.review.append(note)
     return kept
 
 

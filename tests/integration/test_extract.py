@@ -442,3 +442,12 @@ def test_two_bodies_with_their_own_verbs_share_a_deadline_and_each_has_its_task(
         (date(2025, 6, 29), ["Sở Nội vụ"]),  # the body that helps has no task of its own
         (date(2025, 4, 30), ["Chính phủ"]),  # "cấp tỉnh và cấp xã" is a list, not a second doer
     ]
+
+
+def test_a_schedule_title_with_its_period_in_brackets_is_no_task() -> None:
+    text = (
+        "Lịch làm việc tuần 21 của Thường trực, các Ban và Văn phòng (từ ngày 21/5/2018 đến ngày 28/5/2018)\n\n"
+        "Thứ Hai, ngày 21/5/2018:\n- 8 giờ: Thường trực HĐND huyện họp giao ban.\n"
+    )
+    draft = extract(text, REGISTER_LOADED)
+    assert [(t.due, t.lead) for t in draft.tasks] == [(date(2018, 5, 21), ["Thường trực HĐND huyện"])]
