@@ -10,7 +10,6 @@ those of someone who left that channel (`/kenh`) or went on leave, on the same m
 from __future__ import annotations
 
 import hashlib
-from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -217,8 +216,6 @@ def occasions(conn: Connection, today: date, policy: ReminderPolicy, include_unl
     return found
 
 
-
-
 def plan(engine: Engine, clock: Clock, policy: ReminderPolicy | None = None) -> PlanReport:
     """One planning pass (one piece of a big morning), its own transaction; safe every minute, from several
     processes."""
@@ -246,23 +243,25 @@ def plan_in(
     else:
         memo = _Memo.load(conn, today, found)
         comparison: _Comparison | None = None
-        if memo.done:  # the same occasions as at the last tick, whose rows are all there
-            to_write: list[Occasion] = []
-        elif memo.through is not None:  # the morning's next piece: untouched since the last tick
+        to_write: list[Occasion] = []
+        if memo.through is not None and not memo.done:  # the morning's next piece, compared before written
             to_write = [f for f in found if f.assignment_id > memo.through]
-        else:
+            piece = {f.assignment_id for f in _piece(to_write, ROWS_PER_TICK)}
+            comparison = _compare(conn, found, active_policy, today, piece)
+        elif not memo.done:  # something changed since the last tick (or it is the day's first tick)
             changed = memo.changed()
             comparison = _compare(conn, found, active_policy, today, changed)
-            skipped, revived = comparison.apply(conn)
             if changed is None:  # a whole comparison: what is older than every occasion is nobody's any more
-                skipped += _skip_unwanted(conn, before=min(f.day for f in found))
+                report.skipped += _skip_unwanted(conn, before=min(f.day for f in found))
+            to_write = found if changed is None else [f for f in found if f.assignment_id in changed]
+        if comparison is not None:
+            skipped, revived = comparison.apply(conn)
             report.skipped += skipped
             report.planned += revived
-            to_write = found if changed is None else [f for f in found if f.assignment_id in changed]
-        fresh, report.deferred = _budget(to_write, comparison, ROWS_PER_TICK)
+        fresh, report.deferred, last = _budget(to_write, comparison, ROWS_PER_TICK)
         enqueue_reminders(conn, fresh)
         report.planned += len(fresh)
-        memo.save(conn, fresh, report.deferred)
+        memo.save(conn, last, report.deferred)
     report.skipped += _skip_closed(conn)
     return report
 
@@ -275,8 +274,9 @@ def _whole_morning(piece: Callable[[], PlanReport]) -> PlanReport:
         total.occurrences_added += one.occurrences_added
         total.planned += one.planned
         total.skipped += one.skipped
+        went_on = one.deferred < total.deferred if total.deferred else True
         total.deferred = one.deferred
-        if not one.deferred or not one.planned:
+        if not one.deferred or not (one.planned or went_on):
             return total
 
 
@@ -417,8 +417,9 @@ def _move_from(today: date, send_at: datetime, person: Any = None, on: Any = Non
 class _Memo:
     """What the last tick of the day left: each occasion's rows in 8 bytes, and how far it got.
 
-    Each occasion's rows (day, official, channel, kind, send time of every row) are hashed (BLAKE2b, 64
-    bits: no structure to collide on, unlike sums of ids). When every occasion hashes as at the last tick,
+    Each occasion's rows (day, official, channel, kind, send time of every row) are hashed as one tuple
+    (64 bits of Python's tuple hash, which mixes every element in order: no structure to collide on,
+    unlike sums of ids). When every occasion hashes as at the last tick,
     a finished morning needs no look at the outbox at all, and an unfinished one (planned in pieces, by
     assignment) goes on after the last assignment written. When some changed (a task closed, a chat
     linked, a `/kenh`, a leave), exactly those occasions' rows are compared with the outbox, row by row.
@@ -438,10 +439,12 @@ class _Memo:
         stored = conn.execute(select(META.c.value).where(META.c.key == cls.KEY)).scalar()
         if not isinstance(stored, dict) or stored.get("day") != fresh.day or "ids" not in stored:
             return fresh
-        fresh.before = dict(zip(stored["ids"], stored["hashes"], strict=True))
-        if fresh.before == fresh.hashes:
-            fresh.through, fresh.done = stored.get("through"), bool(stored.get("done"))
-        return fresh
+        before = dict(zip(stored["ids"], stored["hashes"], strict=True))
+        if before == fresh.hashes:
+            fresh.before, fresh.through, fresh.done = before, stored.get("through"), bool(stored.get("done"))
+        elif stored.get("done"):  # a finished morning since changed: only what changed is compared
+            fresh.before = before
+        return fresh  # (a morning left unfinished and changed meanwhile is compared whole)
 
     def changed(self) -> set[int] | None:
         """The assignments whose occasion changed, appeared or went since the last tick; None: compare all."""
@@ -450,8 +453,8 @@ class _Memo:
         before, now = self.before, self.hashes
         return {a for a, h in now.items() if before.get(a) != h} | (before.keys() - now.keys())
 
-    def save(self, conn: Connection, written: list[dict[str, Any]], deferred: int) -> None:
-        through = max(r["assignment_id"] for r in written) if deferred and written else None
+    def save(self, conn: Connection, last: int | None, deferred: int) -> None:
+        """Remember today's occasions, and while rows wait for the next piece the last assignment taken."""
         if self.done and deferred == 0 and self.before == self.hashes:
             return  # nothing new to remember
         value = {
@@ -459,31 +462,36 @@ class _Memo:
             "ids": list(self.hashes),
             "hashes": list(self.hashes.values()),
             "done": deferred == 0,
-            "through": through,
+            "through": last if deferred else None,
         }
         if conn.execute(update(META).where(META.c.key == self.KEY).values(value=value)).rowcount == 0:
             conn.execute(insert(META).values(key=self.KEY, value=value))
 
 
 def _hashes(found: list[Occasion]) -> dict[int, int]:
-    """Each occasion's rows hashed: every row as four integers (strings and instants as their own stable
-    codes, the same in every process), the day first, 64 bits of BLAKE2b (signed: JSON and SQL keep it)."""
-    codes: dict[Any, int] = {}
-
-    def code(value: Any) -> int:
-        known = codes.get(value)
-        if known is None:
-            known = codes[value] = int.from_bytes(hashlib.blake2b(str(value).encode(), digest_size=7).digest())
-        return known
-
+    """Each occasion's rows hashed: every row as integers (the official; the channel and kind, and the
+    instant, by codes of their own, the same in every process), the day first. Python's hash of a tuple
+    of integers is not salted per process (only strings are), so every process computes the same."""
+    pairs: dict[tuple[str, str], int] = {}
+    instants: dict[datetime, int] = {}
     hashed: dict[int, int] = {}
     for f in found:
-        numbers = array("q", (f.day.toordinal(),))
+        numbers = [f.day.toordinal()]
         for (official_id, channel, kind), at in zip(f.targets, f.send_after, strict=True):
-            numbers.extend((official_id, code(channel), code(kind), code(at)))
-        digest = hashlib.blake2b(numbers.tobytes(), digest_size=8).digest()
-        hashed[f.assignment_id] = int.from_bytes(digest, signed=True)
+            pair = pairs.get((channel, kind))
+            if pair is None:
+                pair = pairs[(channel, kind)] = _code(f"{channel}|{kind}")
+            moment = instants.get(at)
+            if moment is None:
+                moment = instants[at] = int(at.timestamp())
+            numbers += (official_id, pair, moment)
+        hashed[f.assignment_id] = hash(tuple(numbers))
     return hashed
+
+
+def _code(text: str) -> int:
+    """A stable 56-bit code for a string (str's own hash is salted per process)."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=7).digest())
 
 
 Key = tuple[int, int, str, str, str]  # the outbox's unique key: assignment, official, channel, kind, day (ISO)
@@ -493,6 +501,7 @@ Key = tuple[int, int, str, str, str]  # the outbox's unique key: assignment, off
 class _Comparison:
     """Today's occasions against the outbox, row by row: what to write, skip, plan again or move."""
 
+    scope: set[int] | None = None  # the assignments compared (None: all of today's)
     held: set[Key] = field(default_factory=set)  # every key the outbox has, in any state
     delivered: set[tuple[int, int, str, str]] = field(default_factory=set)  # (assignment, official, kind, day)
     unwanted: list[int] = field(default_factory=list)  # planned rows no occasion calls for any more
@@ -569,7 +578,7 @@ def _compare(
     opens = to_utc(at_local(today, policy.quiet_until))
     spread_from = opens if opens < set_time else set_time - timedelta(hours=1)
     second = timedelta(seconds=1)
-    result = _Comparison()
+    result = _Comparison(scope=only)
     revivable: list[tuple[Key, int]] = []
     instants: dict[Any, datetime] = {}
     ours: dict[str, bool] = {}
@@ -653,24 +662,37 @@ def _unwanted_rows(before: date | None) -> Any:
     return update(REMINDERS).where(*where).values(state=ReminderState.skipped.value, last_error=NOT_WANTED)
 
 
-def _budget(to_write: list[Occasion], comparison: _Comparison | None, limit: int) -> tuple[list[dict[str, Any]], int]:
-    """The rows to write this tick, whole occasions in assignment order up to about `limit`, and how many wait.
+def _budget(
+    to_write: list[Occasion], comparison: _Comparison | None, limit: int
+) -> tuple[list[dict[str, Any]], int, int | None]:
+    """The rows to write this tick (those the comparison finds missing), whole occasions in assignment
+    order up to about `limit`; how many rows wait; and the last assignment taken.
 
-    Without a comparison (the morning's next piece) every row is offered and the unique key drops those
-    already there. A person's rows may land in two ticks; the dispatcher holds the morning until the
-    planner says it is done (`planning_done`), so that each person still gets one message.
+    Only occasions the comparison covered are written; the others wait for the next piece, which compares
+    them first. A person's rows may land in two ticks; the dispatcher holds the morning until the planner
+    says it is done (`planning_done`), so that each person still gets one message.
     """
     rows: list[dict[str, Any]] = []
-    waiting = 0
+    waiting, last = 0, None
+    scope = comparison.scope if comparison is not None else None
     for f in to_write:
-        these = f.rows()
-        if comparison is not None:
-            these = [r for r, (key, _at) in zip(these, f.row_keys(), strict=True) if comparison.missing(key)]
-        if len(rows) >= limit:
-            waiting += len(these)
-        else:
-            rows += these
-    return rows, waiting
+        if comparison is None or (scope is not None and f.assignment_id not in scope) or len(rows) >= limit:
+            waiting += len(f.targets)
+            continue
+        rows += [r for r, (key, _at) in zip(f.rows(), f.row_keys(), strict=True) if comparison.missing(key)]
+        last = f.assignment_id
+    return rows, waiting, last
+
+
+def _piece(to_write: list[Occasion], limit: int) -> list[Occasion]:
+    """The first occasions whose rows add up to about `limit`: the next piece of a morning."""
+    taken, count = [], 0
+    for f in to_write:
+        if count >= limit:
+            break
+        taken.append(f)
+        count += len(f.targets)
+    return taken
 
 
 def planning_done(conn: Connection, today: date) -> bool:
