@@ -650,19 +650,20 @@ def find_deadlines(text: str, doc_date: date | None = None) -> list[FoundDeadlin
         w = words[h]
         if w[:1].isdigit() or w[-1:].isdigit() or w in _WORDY:
             hinted.append(h)
+    if not hinted:
+        return []
+    ends = {k for k, w in words.items() if w[-1:].isdigit() or w in _ENDINGS}  # where a phrase may end
     found: list[FoundDeadline] = []
     after = 0  # the first word not inside a phrase already found
-    for i in sorted(words):
-        word = words[i]
-        if i < after or not (word in _STARTERS or word[:1].isdigit()):
+    for i in sorted(k for k, w in words.items() if w in _STARTERS or w[:1].isdigit()):
+        if i < after:
             continue
         nxt = bisect_left(hinted, i)  # a phrase needs a hint within its first _LONGEST words
         if nxt == len(hinted) or hinted[nxt] >= i + _LONGEST:
             continue
-        start = spans[i][0]
+        start, word = spans[i][0], words[i]
         for j in range(min(_LONGEST, count - i), 0, -1):
-            last = words[i + j - 1]
-            if not (last[-1:].isdigit() or last in _ENDINGS) or (j == 1 and not word[:1].isdigit()):
+            if i + j - 1 not in ends or (j == 1 and not word[:1].isdigit()):
                 continue  # one word alone ("năm") is no deadline; "30/4/2022" is
             phrase = original[start : spans[i + j - 1][1]].rstrip(',.;:"”')
             if phrase.endswith(")") and phrase.count("(") < phrase.count(")"):

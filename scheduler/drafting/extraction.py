@@ -289,7 +289,8 @@ class Extractor:
         words = _strip_leading(words)
         mentions = self.known(words)
         coordinating = []
-        for i, w in enumerate(words):  # "phối hợp (với) X", "cho X"
+        helps = "hợp" in words or "cho" in words  # most clauses name no body that helps
+        for i, w in enumerate(words if helps else ()):  # "phối hợp (với) X", "cho X"
             if (w == "hợp" and i and words[i - 1] == "phối") or w == "cho":
                 for m in mentions:
                     if i < m.start <= i + 3:
@@ -311,7 +312,7 @@ class Extractor:
                 unknown = " ".join(name) or None
         elif mentions and mentions[0].start <= 1:
             leads = [mentions[0].code] + [m.code for m in mentions[1:] if self._listed(mentions[:1], m)]
-        if not leads:
+        if not leads and "tại" in words:
             for i, w in enumerate(words):
                 if w == "tại":
                     leads = [m.code for m in mentions if m.start == i + 1][:1]
@@ -761,8 +762,11 @@ class Extractor:
             # a deadline anchors a task; a whole year alone ("cả năm 2022") does not
             anchored = any(not f.weak and not _YEAR_ONLY.match(normalize(f.deadline.text)) for f in found)
             by_verb = self.is_task(words, clause.continues and task_sentence == clause.sentence)
-            period = _only_dates(clause.text, found) or _titled_period(clause.text, words, found)
-            if anchored and not by_verb and period:
+            if (
+                anchored
+                and not by_verb
+                and (_only_dates(clause.text, found) or _titled_period(clause.text, words, found))
+            ):
                 anchored = False  # "(Từ ngày 12/6 đến ngày 16/6/2023)": a period line, no work in it
             if not anchored and not by_verb:
                 named = self.directed(clause.text)
