@@ -202,6 +202,9 @@ def _wave(label: str, late: dict[str, float], stats: list[dict[str, Any]], peopl
         f"last {last / 60:.1f} min after it ({start + timedelta(seconds=last):%H:%M:%S})"
     )
     print(f"  {label}: {delivery_figures(stats, delivered)}")
+    if len(stats) > 1:  # fair turns: every token finishes at about the same time
+        ends = ", ".join(f"{(max(s['arrivals']) - late['started']) / 60:.1f}" for s in stats if s["arrivals"])
+        print(f"  {label}: each token's last message, min after the start: {ends}")
     print(
         f"  {label}: the bot process used {late['cpu']:.0f} s of CPU in {arrivals[-1] - late['started']:.0f} s "
         f"({1000 * late['cpu'] / max(1, delivered):.1f} ms a message, planning included): on a loaded machine the "

@@ -715,6 +715,7 @@ class Dispatcher:
         # token's backlog (or its 429 pause) holds the slots the others need; one channel claims as before.
         waiting: list[str | None] = [*self.notifiers] if len(self.notifiers) > 1 else [None]
         busy: dict[str | None, int] = dict.fromkeys(waiting, 0)
+        turn: dict[str | None, int] = dict.fromkeys(waiting, 0)  # when each channel last claimed: ties go round
         while not self.stopping and waiting:
             if len(running) >= self.concurrency:  # a slot first, then the claim: a crash repeats ≤ concurrency
                 _done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
@@ -728,12 +729,13 @@ class Dispatcher:
                 continue
             if not in_hours:
                 break
-            channel = min(waiting, key=lambda c: busy[c])
+            channel = min(waiting, key=lambda c: (busy[c], turn[c]))
             claim = await asyncio.to_thread(self.claim_next, channel)
             if claim is None:
                 waiting.remove(channel)
                 continue
             busy[channel] += 1
+            turn[channel] = max(turn.values()) + 1
             task = asyncio.create_task(self.send(claim, report))
             task.add_done_callback(lambda _t, c=channel: busy.__setitem__(c, busy[c] - 1))  # type: ignore[misc]
             running.add(task)
