@@ -799,6 +799,9 @@ class Extractor:
         leads, coordinating, _unknown = self.leads(words)
         review = list(review)
         first = next((f for f in found if not f.weak), None)
+        if not leads and first is not None and not key(text[: first.start]):
+            # the deadline first ("Ngày 14 và 15/8/2022: các chi bộ tổ chức đại hội"): the subject follows it
+            leads, coordinating, _unknown = self.leads(key(text[first.end :]).split())
         if not leads:
             org = self.lead_name(text, first.start if first else None) or self.header_org(text)
             if org is not None:

@@ -451,3 +451,16 @@ def test_a_schedule_title_with_its_period_in_brackets_is_no_task() -> None:
     )
     draft = extract(text, REGISTER_LOADED)
     assert [(t.due, t.lead) for t in draft.tasks] == [(date(2018, 5, 21), ["Thường trực HĐND huyện"])]
+
+
+def test_a_register_unit_after_an_opening_deadline_is_the_lead() -> None:
+    text = (
+        "KẾ HOẠCH\nThường Xuân, ngày 07 tháng 4 năm 2022\n"
+        "Ngày 14 và 15/8/2022: các chi bộ tổ chức đại hội.\n"
+        "Trước ngày 31/10/2022, UBND thị trấn tổng hợp kết quả.\n"
+    )
+    draft = extract(text, REGISTER_LOADED)
+    assert [(t.due, t.lead, t.explicit) for t in draft.tasks] == [
+        (date(2022, 8, 15), ["cac-chi-bo"], True),
+        (date(2022, 10, 30), ["ubnd"], True),
+    ]
