@@ -568,12 +568,6 @@ def _compare(
     """
     planned, skipped = ReminderState.planned.value, ReminderState.skipped.value
     delivering = (ReminderState.sent.value, ReminderState.sending.value)
-    wanted: dict[Key, datetime] = {}
-    for f in found:
-        if only is None or f.assignment_id in only:
-            day = f.day.isoformat()
-            for (official_id, channel, kind), at in zip(f.targets, f.send_after, strict=True):
-                wanted[(f.assignment_id, official_id, channel, kind, day)] = at
     set_time = to_utc(at_local(today, policy.send_at))
     opens = to_utc(at_local(today, policy.quiet_until))
     spread_from = opens if opens < set_time else set_time - timedelta(hours=1)
@@ -589,6 +583,13 @@ def _compare(
         ids = sorted(only)
         for start in range(0, len(ids), 500):
             rows += conn.execute(_assignment_rows(ids[start : start + 500])).all()
+    present = {row[1] for row in rows}  # only rows are looked up in `wanted`: the first tick of a day has few
+    wanted: dict[Key, datetime] = {}
+    for f in found:
+        if f.assignment_id in present and (only is None or f.assignment_id in only):
+            day = f.day.isoformat()
+            for (official_id, channel, kind), at in zip(f.targets, f.send_after, strict=True):
+                wanted[(f.assignment_id, official_id, channel, kind, day)] = at
     for row_id, assignment_id, official_id, channel, kind, day_text, state, raw_at in rows:
         mine = ours.get(kind)
         if mine is None:
