@@ -8,9 +8,10 @@ with Excel's quote prefix, so it shows and re-imports exactly as typed; in a CSV
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openpyxl.cell.cell import Cell
+if TYPE_CHECKING:  # openpyxl loads in half a second: only the code that writes a workbook needs it
+    from openpyxl.cell.cell import Cell
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 

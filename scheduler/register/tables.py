@@ -15,9 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from scheduler.cells import csv_escape, csv_unescape, risky, set_text
 from scheduler.register.file import Problem, RawRegister, Register, RegisterError
@@ -74,6 +71,8 @@ Place = Callable[[str, int, int, str], str]
 
 def _xlsx_place(source: str) -> Place:
     def place(sheet: str, row: int, col: int, heading: str) -> str:
+        from openpyxl.utils import get_column_letter
+
         return f"{source}: {sheet}!{get_column_letter(col)}{row}" + (f" ({heading})" if heading else "")
 
     return place
@@ -205,6 +204,8 @@ def read_xlsx(path: Path) -> RawRegister:
     check_xlsx(path)
     name = path.name
     sheets: Sheets = {}
+    from openpyxl import load_workbook  # only when a workbook is read: `nhacviec extract` starts faster
+
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
         try:
@@ -310,6 +311,10 @@ def write_xlsx(reg: Register, path: Path) -> None:
 
 def write_sheets(sheets: Sheets, path: Path, flag: str | None = None) -> None:
     """Write rows per sheet; a row whose `flag` column (by heading) is filled is shaded for the keeper's eye."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook()
     workbook.remove(workbook.active)  # type: ignore[arg-type]
     bold = Font(bold=True)
