@@ -142,6 +142,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     print(f"Đã nhập {path.name}:")
     for line in report.summary():
         print(f"  {line}")
+    from scheduler.register.bots import bots_in_use, token_variable
+
+    with engine.connect() as conn:
+        bots = bots_in_use(conn)
+    for bot, units in sorted(bots.items()):  # what `nhacviec run` will ask for
+        print(f"  bot riêng {bot!r} cho {len(units)} đơn vị: đặt token vào biến môi trường {token_variable(bot)}")
     return 0
 
 

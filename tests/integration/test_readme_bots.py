@@ -39,7 +39,10 @@ def database(tmp_path: Path) -> str:
 def test_the_readmes_register_imports_and_gives_each_unit_its_bot(tmp_path: Path, database: str, capsys) -> None:
     path = tmp_path / "register.yaml"
     path.write_text(block("yaml"), encoding="utf-8")
-    assert main(["--database", database, "import", str(path)]) == 0, capsys.readouterr()
+    assert main(["--database", database, "import", str(path)]) == 0
+    out = capsys.readouterr().out  # the import says which variables `nhacviec run` will need
+    assert "bot riêng 'huyen_a' cho 2 đơn vị: đặt token vào biến môi trường NHACVIEC_TELEGRAM_TOKEN_HUYEN_A" in out
+    assert "NHACVIEC_TELEGRAM_TOKEN_HUYEN_B" in out
     engine = create_engine(database)
     with engine.connect() as conn:
         codes = dict(conn.execute(select(UNITS.c.id, UNITS.c.code)).all())
