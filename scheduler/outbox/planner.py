@@ -193,6 +193,7 @@ def occasions(conn: Connection, today: date, policy: ReminderPolicy, include_unl
     days: dict[str, date] = {}
     found: list[Occasion] = []
     send_times: dict[tuple[date, time], datetime] = {}
+    own_time = people.digest_at
     for assignment_id, unit_id, due_text, task_id in conn.execute(query).all():
         due = days.get(due_text) or days.setdefault(due_text, date.fromisoformat(due_text[:10]))
         unit_people = people.for_unit(unit_id)
@@ -207,11 +208,14 @@ def occasions(conn: Connection, today: date, policy: ReminderPolicy, include_unl
         targets = [(o, c, unit_kind) for o, c in unit_people]
         if occasion.kind == ESCALATION:
             targets += [(o, c, ESCALATION) for o, c in escalating_to]
-        times = []
-        for official_id, _channel, _kind in targets:
-            at = people.digest_at.get(official_id, task_policy.send_at) if people.digest_at else task_policy.send_at
-            key = (occasion.day, at)
-            times.append(send_times.get(key) or send_times.setdefault(key, to_utc(at_local(occasion.day, at))))
+        key = (occasion.day, task_policy.send_at)
+        usual = send_times.get(key) or send_times.setdefault(key, to_utc(at_local(occasion.day, key[1])))
+        times = [usual] * len(targets)  # everyone at the set time, but those who chose their own (/caidat giờ)
+        if own_time:
+            for index, (official_id, _channel, _kind) in enumerate(targets):
+                if official_id in own_time:
+                    key = (occasion.day, own_time[official_id])
+                    times[index] = send_times.get(key) or send_times.setdefault(key, to_utc(at_local(*key)))
         found.append(Occasion(assignment_id, occasion.day, targets, times))
     return found
 
