@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -313,6 +314,11 @@ _NOT_PLAIN = frozenset(["yes", "no", "true", "false", "on", "off", "null", "y", 
 _ESCAPE = re.compile(r"[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
 
 
+@lru_cache(maxsize=4096)  # codes, unit names and review notes recur from task to task
+def _short_string(value: str) -> str:
+    return _string(value)
+
+
 def _string(value: str) -> str:
     if (
         _PLAIN.fullmatch(value)
@@ -327,7 +333,7 @@ def _string(value: str) -> str:
 
 def _block_scalar(value: Any) -> str:
     if isinstance(value, str):
-        return _string(value)
+        return _short_string(value) if len(value) <= 200 else _string(value)
     if value is None:
         return "null"
     if isinstance(value, bool):
