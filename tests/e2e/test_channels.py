@@ -168,7 +168,7 @@ async def test_scenario_leader_overdue_and_member_refused(world: World) -> None:
     land = await world.phone("cong-chuc-dia-chinh", "7003")
     world.clock.set(datetime(2022, 5, 2, 8, 0, tzinfo=LOCAL_TZ))
     answer = await leader.say("/quahan")
-    assert answer.startswith("⏰ Quá hạn ngày 02/05/2022: 14 việc ở 11 đơn vị")
+    assert answer.startswith("⏰ Quá hạn ngày 02/05/2022: 13 việc ở 10 đơn vị")
     other = world.assignment("Q2-05", "cong-doan")
     assert "chỉ cập nhật được việc của đơn vị mình" in await land.say(f"xong {other}")
     assert world.state(other)[0] == "open"

@@ -14,6 +14,7 @@ from typing import Any
 import docx
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from PIL import Image
 from sqlalchemy import Engine, func, select
 from telegram import Update
@@ -111,8 +112,10 @@ async def test_a_broken_excel_names_both_problems_and_writes_nothing(telegram, a
     [answer] = await send_file(telegram, api, KEEPER, "so-sua.xlsx", broken.getvalue())
     text = answer["text"]
     assert text.startswith("❌ Chưa nhập so-sua.xlsx: có 2 chỗ cần sửa. Chưa ghi gì vào sổ.")
-    assert "• Trang «Nhiệm vụ», dòng 7, cột G (Hạn (ngày)): ngày '31/04/2022' không có thật" in text
-    assert "• Trang «Nhiệm vụ», dòng 9, cột I (Chủ trì): đơn vị hoặc nhóm 'cong-doan-phuong' chưa có trong sổ" in text
+    due, lead = (get_column_letter(headings.index(name) + 1) for name in ("Hạn (ngày)", "Chủ trì"))
+    assert f"• Trang «Nhiệm vụ», dòng 7, cột {due} (Hạn (ngày)): ngày '31/04/2022' không có thật" in text
+    unknown = "đơn vị hoặc nhóm 'cong-doan-phuong' chưa có trong sổ"
+    assert f"• Trang «Nhiệm vụ», dòng 9, cột {lead} (Chủ trì): {unknown}" in text
     assert snapshot(engine) == before
 
 
