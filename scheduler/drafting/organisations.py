@@ -247,6 +247,7 @@ _STOP = frozenset(
 )
 _WORD = re.compile(r"[^\s]+")
 _PUNCT = "()[]\"“”'.,;:!?"
+_LIST_HEADS = frozenset(["ban", "phòng", "sở", "ngành", "đơn", "cơ", "đoàn", "hội"])  # lower case, after a comma
 _LEVEL_LIST = {"tỉnh", "thành", "huyện", "xã", "phường", "thị", "quận", "ngành", "địa", "khóm", "ấp", "thôn", "đảng",
                "chi", "cơ", "trường", "lực"}  # fmt: skip
 
@@ -337,8 +338,14 @@ def organisations(text: str) -> tuple[Organisation, ...]:
         while j < len(words) and not words[j - 1].endswith((";", ":", ".", ")")):
             word = words[j]
             # "UBND các tỉnh, thành phố", "xã, thị trấn": a list of levels goes on; anything else ends it
-            if words[j - 1].endswith(",") and _clean(word).lower() not in _LEVEL_LIST:
-                break
+            if words[j - 1].endswith(","):
+                # "Các phòng, ban chuyên môn", "các cơ quan, đơn vị": a list of bodies under one "các"
+                low, nxt = _clean(word).lower(), _clean(words[j + 1]).lower() if j + 1 < len(words) else ""
+                if _clean(word)[:1].islower() and low in _LIST_HEADS and f"{low} {nxt}" not in _STOP:
+                    j += 1
+                    continue
+                if low not in _LEVEL_LIST:
+                    break
             if word.startswith("(") and not word.endswith(")"):
                 break
             following = words[j + 1] if j + 1 < len(words) else ""
@@ -350,9 +357,15 @@ def organisations(text: str) -> tuple[Organisation, ...]:
             if _clean(word).lower() == "và" and not following[:1].isupper():
                 break
             j += 1
-        while j > i + size and _clean(words[j - 1]).lower() in ("và", "số") or (
-            j > i + size and _clean(words[j - 1]).lower() in ("các", "cấp") and not words[j - 1].endswith((",", ";"))
-            and _clean(words[j - 2]).lower() != "các"
+        while (
+            j > i + size
+            and _clean(words[j - 1]).lower() in ("và", "số")
+            or (
+                j > i + size
+                and _clean(words[j - 1]).lower() in ("các", "cấp")
+                and not words[j - 1].endswith((",", ";"))
+                and _clean(words[j - 2]).lower() != "các"
+            )
         ):
             j -= 1
         if head in _NEED_NAME and not (_clean(words[i])[:1].isupper() and head == "trường"):

@@ -464,3 +464,18 @@ def test_a_register_unit_after_an_opening_deadline_is_the_lead() -> None:
         (date(2022, 8, 15), ["cac-chi-bo"], True),
         (date(2022, 10, 30), ["ubnd"], True),
     ]
+
+
+def test_a_list_of_bodies_under_one_cac_is_one_lead_kept_as_written() -> None:
+    text = (
+        "KẾ HOẠCH\nThường Xuân, ngày 07 tháng 4 năm 2022\n"
+        "Các phòng, ban chuyên môn báo cáo kết quả chậm nhất vào ngày 25-4-2022.\n"
+        "Các cơ quan, đơn vị gửi danh sách trước ngày 30/4/2022.\n"
+        "UBND huyện, Ban Tổ chức Huyện ủy hoàn thành trước ngày 15/5/2022.\n"
+    )
+    draft = extract(text, REGISTER_LOADED)
+    assert [(t.due, t.lead) for t in draft.tasks] == [
+        (date(2022, 4, 25), ["Các phòng, ban chuyên môn"]),
+        (date(2022, 4, 29), ["Các cơ quan, đơn vị"]),
+        (date(2022, 5, 14), ["UBND huyện"]),  # two bodies named with their capitals stay two names
+    ]
