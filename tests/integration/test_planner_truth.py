@@ -174,3 +174,39 @@ def test_leave_and_a_new_morning_time_at_0720_count_that_morning(engine: Engine,
     plan_all(engine, clock)
     asyncio.run(dispatcher.run_once())
     assert [d.official_name for d in notifier.delivered].count("Vũ Thị G") == 1
+
+
+def test_a_big_morning_planned_in_pieces_never_sends_again_on_the_new_channel(
+    engine: Engine, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Wednesday 4/5 K hears of her four overdue tasks on Telegram, then chooses Zalo. On Thursday 5/5 their
+    latest reminder is still Wednesday's, and everyone else is linked that morning: the morning is planned
+    3 rows a piece, each piece compared with the outbox before it is written, so Zalo does not get
+    Wednesday's reminders again (K's tasks come after the first piece)."""
+    import scheduler.outbox.planner as planner
+
+    monkeypatch.setattr(planner, "ROWS_PER_TICK", 3)
+    import_register(engine, load_register(REGISTER), clock)
+    k = find_official_id(engine, "ct-cong-doan")
+    link_chat(engine, k, "telegram", "111", clock)
+    link_chat(engine, k, "zalo", "z111", clock)
+    talk = Conversation(engine, clock)
+    talk.handle(Incoming("telegram", "111", text="/kenh telegram"))
+    notifiers = {c: LoggingNotifier(c) for c in ("console", "telegram", "zalo")}
+    clock.set(at(date(2022, 5, 4), 7, 31))
+    plan_all(engine, clock)
+    asyncio.run(Dispatcher(engine, notifiers, clock, limiter=unlimited()).run_once())
+    assert [(d.official_name, len(d.items)) for d in notifiers["telegram"].delivered] == [("Bùi Thị K", 4)]
+    clock.set(at(date(2022, 5, 4), 16, 0))
+    talk.handle(Incoming("telegram", "111", text="/kenh zalo"))
+    clock.set(at(date(2022, 5, 5), 7, 0))
+    with engine.connect() as conn:
+        officials = conn.execute(select(OFFICIALS.c.id, OFFICIALS.c.code)).all()
+    for official_id, code in officials:
+        if official_id != k:
+            link_chat(engine, official_id, "console", code, clock)
+    clock.set(at(date(2022, 5, 5), 7, 31))
+    report = plan_all(engine, clock)
+    asyncio.run(Dispatcher(engine, notifiers, clock, limiter=unlimited()).run_once())
+    assert report.deferred == 0 and notifiers["console"].delivered  # the others' Thursday went out
+    assert notifiers["zalo"].delivered == [] and len(notifiers["telegram"].delivered) == 1
