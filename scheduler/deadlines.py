@@ -257,6 +257,31 @@ def _range(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Dead
 
 
 @_rule(
+    r"(?:(?:trong|vào|chậm nhất|đến) )?(?:ngày )?(?P<fd>\d{1,2})[/.](?P<fm>\d{1,2})(?:[/.](?P<fy>\d{4}))?"
+    r"(?: ?- ?| (?:đến|tới)(?: hết)? )(?:ngày )?(?P<d>\d{1,2})[/\-.](?P<m>\d{1,2})[/\-.](?P<y>\d{4})"
+)
+def _date_to_date(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
+    """ "24/9/2018 đến ngày 27/10/2018", "Ngày 8/7-17/7/2017": a period without "từ" ends on its last day."""
+    last = _date(phrase, g, doc_date)
+    first = _make_date(phrase, int(g["fy"] or last.year), int(g["fm"] or 0), int(g["fd"] or 0))
+    if first > last:
+        raise DeadlineError(phrase, "ngày đầu phải trước ngày cuối; hãy viết 'từ ngày … đến ngày …'")
+    return Deadline(phrase, last)
+
+
+@_rule(
+    r"(?:(?:chậm nhất|muộn nhất|hạn chót)(?: là)?(?: vào| đến| trong)? |(?P<before>trước )(?:ngày )?"
+    r"|(?:đến hết|đến|vào|trong) )?(?:ngày )?(?P<d>\d{1,2})[/\-.](?P<m>\d{1,2}) năm (?:sau|tới)"
+)
+def _date_next_year(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
+    """ "chậm nhất ngày 15/3 năm sau": that day of the year after the document's, not of its own year."""
+    if doc_date is None:
+        raise DeadlineError(phrase, "'năm sau' cần ngày văn bản (--doc-date); hoặc ghi năm (vd. 15/3/2024)")
+    day = _make_date(phrase, doc_date.year + 1, int(g["m"] or 0), int(g["d"] or 0))
+    return Deadline(phrase, day - timedelta(days=1) if g.get("before") else day)
+
+
+@_rule(
     r"(?:(?:trong|vào|chậm nhất|từ) )?(?:\d{1,2} ngày |các ngày )?(?:ngày )?(?P<d1>\d{1,2})(?:(?:, ?| và )\d{1,2})*"
     r"(?: và |, ?| - |-)(?:ngày )?" + _BARE_DATE
 )
@@ -389,16 +414,53 @@ def _weekly(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Dea
     return Deadline(phrase, None, "FREQ=WEEKLY;BYDAY=SU")
 
 
-@_rule(r"(?:định kỳ )?(?:(?P<before>trước )|(?P<by>chậm nhất )|vào )?ngày (?P<d>\d{1,2}) " + _EVERY + " tháng")
+@_rule(
+    r"(?:định kỳ )?(?:(?P<before>trước )|(?P<by>chậm nhất )|vào )?(?:các )?ngày (?P<d>\d{1,2})"
+    r"(?P<more>(?:(?:, ?| và )\d{1,2})*) " + _EVERY + r" tháng"
+    r"(?:,? \(?(?:từ )?tháng (?P<m1>\d{1,2}) (?:đến|tới)(?: hết)? tháng (?P<m2>\d{1,2})\)?)?"
+)
 def _day_monthly(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
-    """ "trước ngày 20 hằng tháng" is a deadline; "(định kỳ) ngày 5 hằng tháng" is the day something is held."""
+    """ "trước ngày 20 hằng tháng" is a deadline; "(định kỳ) ngày 5 hằng tháng" is the day something is held.
+
+    "ngày 15 và 25 hằng tháng" names two days of each month; "ngày 05 hằng tháng (từ tháng 02 đến tháng 9)"
+    only the months of the range, every year.
+    """
+    days = [int(g["d"] or 0), *(int(n) for n in re.findall(r"\d{1,2}", g.get("more") or ""))]
+    for day in days:
+        if not 1 <= day <= 31:
+            raise DeadlineError(phrase, f"không có ngày {day} trong tháng")
+    if days != sorted(set(days)):
+        raise DeadlineError(phrase, "các ngày phải theo thứ tự, ngày đầu trước ngày sau")
+    if g.get("before"):
+        days = [day - 1 if day > 1 else -1 for day in days]
+    event = not (g.get("before") or g.get("by"))
+    by_day = ",".join(str(day) for day in days)
+    if g.get("m1"):
+        first, last = _check_month(phrase, int(g["m1"] or 0)), _check_month(phrase, int(g["m2"] or 0))
+        if first >= last or -1 in days:
+            raise DeadlineError(phrase, f"tháng {first} không đứng trước tháng {last}" if first >= last else UNKNOWN_HINT)
+        months = ",".join(str(m) for m in range(first, last + 1))
+        return Deadline(phrase, None, f"FREQ=YEARLY;BYMONTH={months};BYMONTHDAY={by_day}", event=event)
+    return Deadline(phrase, None, f"FREQ=MONTHLY;BYMONTHDAY={by_day}", event=event)
+
+
+@_rule(
+    r"(?:định kỳ )?(?:(?P<before>trước )|(?P<by>chậm nhất )|vào )?ngày (?P<d>\d{1,2}) (?:của )?tháng "
+    r"(?P<which>đầu|cuối)(?: cùng)? (?:của )?" + _EVERY + " quý"
+)
+def _day_of_quarter_month(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
+    """ "trước ngày 05 tháng cuối cùng của mỗi quý": by the 4th of March, June, September and December."""
     day = int(g["d"] or 0)
     if not 1 <= day <= 31:
         raise DeadlineError(phrase, f"không có ngày {day} trong tháng")
+    months = [1, 4, 7, 10] if g["which"] == "đầu" else [3, 6, 9, 12]
     if g.get("before"):
         day -= 1
+        if day == 0:  # the day before the 1st: the last day of the month before
+            months, day = [(m - 2) % 12 + 1 for m in months], -1
     event = not (g.get("before") or g.get("by"))
-    return Deadline(phrase, None, f"FREQ=MONTHLY;BYMONTHDAY={day if day else -1}", event=event)
+    listed = ",".join(str(m) for m in sorted(months))
+    return Deadline(phrase, None, f"FREQ=YEARLY;BYMONTH={listed};BYMONTHDAY={day}", event=event)
 
 
 @_rule(r"(?:định kỳ )?(?:vào )?(?:cuối )?" + _EVERY + " tháng")
@@ -576,7 +638,8 @@ _STARTERS = frozenset(
 )
 # Words a phrase of the grammar may end with (besides a number): trying only those keeps a 5 MB text fast.
 _ENDINGS = frozenset(
-    ["năm", "tuần", "tháng", "quý", "quí", "hè", "nay", "ngày", "ký", "hành", "bản", "nhật", "i", "ii", "iii", "iv"]
+    ["năm", "tuần", "tháng", "quý", "quí", "hè", "nay", "ngày", "ký", "hành", "bản", "nhật", "i", "ii", "iii", "iv",
+     "sau", "tới"]
 )
 # A phrase without a number needs one of these words ("giữa năm", "dịp nghỉ hè", "hằng tuần").
 _WORDY = frozenset(["hè", "hằng", "hàng", "mỗi", "giữa", "cuối", "đầu"])

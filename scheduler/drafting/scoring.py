@@ -5,6 +5,8 @@ substring of the text), the lead organisation as the document names it (or null)
 written and its due date (or an RRULE when it recurs). The figures are those of the issue:
 
 - due-date recall: labelled dated tasks that the draft has, with the same due date (or RRULE);
+  a recurring label may also give its first occurrence as `due` (holdout2 does): the RRULE decides, and a
+  drafted recurring task (which has no `due` of its own) is right when its RRULE is the label's;
 - due-date precision: drafted dated tasks that are labelled tasks with the same due date;
 - lead and date: labelled dated tasks drafted with the same due date and the right lead.
 
@@ -106,10 +108,17 @@ class DocumentScore:
         return [d for d in self.drafted if d.task.due or d.task.rrule]
 
     def right_date(self) -> list[tuple[Label, Drafted]]:
-        return [(lab, d) for lab, d in self.pairs if (lab.due, lab.rrule) == (d.task.due, d.task.rrule)]
+        return [(lab, d) for lab, d in self.pairs if same_date(lab, d)]
 
     def right_lead(self) -> list[tuple[Label, Drafted]]:
         return [(lab, d) for lab, d in self.right_date() if lead_right(lab, d)]
+
+
+def same_date(label: Label, drafted: Drafted) -> bool:
+    """The same due date, or the same recurrence (a label's first occurrence aside; see the docstring)."""
+    if label.rrule is not None:
+        return drafted.task.rrule == label.rrule and drafted.task.due in (None, label.due)
+    return (label.due, None) == (drafted.task.due, drafted.task.rrule)
 
 
 def lead_right(label: Label, drafted: Drafted) -> bool:
@@ -166,7 +175,7 @@ def _overlap(label: Label, drafted: Drafted) -> float:
     if label.start < 0:
         return 0.0
     if drafted.start >= 0 and label.start <= drafted.start < label.end:
-        return 2.0 + (1.0 if (label.due, label.rrule) == (drafted.task.due, drafted.task.rrule) else 0.0)
+        return 2.0 + (1.0 if same_date(label, drafted) else 0.0)
     mine, theirs = set(key(drafted.task.quote).split()), set(key(label.clause).split())
     if not theirs:
         return 0.0
@@ -206,7 +215,7 @@ def _cause(label: Label, drafted: Drafted | None, result: DocumentScore, draft: 
     reference = result.label_date or (date(label.due.year, 1, 1) if label.due else None)
     try:
         parsed = parse_deadline(label.deadline, reference)
-        if (parsed.due, parsed.rrule) != (label.due, label.rrule):
+        if parsed.rrule != label.rrule or (label.rrule is None and parsed.due != label.due):
             return "grammar"
     except DeadlineError:
         if not find_deadlines(label.clause, reference):

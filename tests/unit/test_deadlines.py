@@ -130,6 +130,12 @@ CASES = [
     # a range of dates written with a dash
     ("từ ngày 01/6/2023 - 15/6/2023", date(2023, 6, 15)),
     ("từ 15/6 - 20/6/2023", date(2023, 6, 20)),
+    # a period without "từ", the last day of it
+    ("10/3/2023 đến ngày 02/4/2023", date(2023, 4, 2)),
+    ("Ngày 3/5-12/5/2023", date(2023, 5, 12)),
+    # a day of the year after the document's
+    ("chậm nhất ngày 20/2 năm sau", date(2023, 2, 20)),
+    ("trước ngày 10/01 năm sau", date(2023, 1, 9)),
 ]
 
 
@@ -156,6 +162,12 @@ RECURRING = [
     ("vào ngày 5-9 hàng năm", "FREQ=YEARLY;BYMONTH=9;BYMONTHDAY=5"),
     ("trước ngày 1/3 hằng năm", "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=-1"),
     ("tháng 10 hằng năm", "FREQ=YEARLY;BYMONTH=10;BYMONTHDAY=-1"),
+    # several days of each month; a day of each month only in some months; a day of a quarter's month
+    ("vào ngày 10 và 20 hằng tháng", "FREQ=MONTHLY;BYMONTHDAY=10,20"),
+    ("trước ngày 5, 15 và 25 hàng tháng", "FREQ=MONTHLY;BYMONTHDAY=4,14,24"),
+    ("ngày 08 hằng tháng (từ tháng 3 đến tháng 6)", "FREQ=YEARLY;BYMONTH=3,4,5,6;BYMONTHDAY=8"),
+    ("trước ngày 10 tháng cuối cùng của mỗi quý", "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=9"),
+    ("chậm nhất ngày 15 tháng đầu của mỗi quý", "FREQ=YEARLY;BYMONTH=1,4,7,10;BYMONTHDAY=15"),
 ]
 
 
@@ -248,6 +260,9 @@ ERRORS = [
     ("quý IV và quý II năm 2024", "không đứng trước"),  # a pair of quarters out of order
     ("trong tháng 1/2024 và tháng 12/2023", "tháng đầu phải trước"),
     ("", "trống"),
+    ("20/4/2023 đến ngày 02/4/2023", "ngày đầu phải trước"),  # a period backwards is not guessed
+    ("ngày 20 và 10 hằng tháng", "theo thứ tự"),
+    ("ngày 08 hằng tháng (từ tháng 9 đến tháng 3)", "không đứng trước"),
 ]
 
 
