@@ -266,6 +266,8 @@ def _date_to_date(phrase: str, g: dict[str, str | None], doc_date: date | None) 
     first = _make_date(phrase, int(g["fy"] or last.year), int(g["fm"] or 0), int(g["fd"] or 0))
     if first > last:
         raise DeadlineError(phrase, "ngày đầu phải trước ngày cuối; hãy viết 'từ ngày … đến ngày …'")
+    if (last - first).days > 366:  # "30/4/1975 - 30/4/2022": an anniversary and its day, not a period
+        raise DeadlineError(phrase, "hai ngày cách nhau hơn một năm: không phải một khoảng thời gian")
     return Deadline(phrase, last)
 
 

@@ -330,8 +330,8 @@ class Extractor:
     def found(self, text: str, offset: int = -1) -> list[FoundDeadline]:
         """The deadlines of a clause that can be deadlines: not history, not a reference, not a range's start."""
         return [
-            _period_of(text, f)
-            for f in self._read(text)
+            _period_of(text, _bare_recurrence(f))
+            for f in _next_year_yearly(text, self._read(text))
             if (f.deadline.due is None or self._ahead(f, text))
             and not _opens_range(text, f)
             and not _reference(text, f)
@@ -345,7 +345,13 @@ class Extractor:
         strong = [f for f in found if not f.weak]
         notes: list[str] = []
         if not strong:
-            if found:
+            if found and _BARE_EVERY.fullmatch(normalize(found[0].deadline.text)):
+                phrase = text[found[0].start : found[0].end]
+                notes.append(
+                    f"chỉ thấy “{phrase}” (có thể chỉ nói việc lặp lại, không phải hạn): "
+                    f"nếu là hạn, ghi deadline: {phrase}, rồi bỏ ongoing"
+                )
+            elif found:
                 notes.append(
                     f"chỉ thấy “{text[found[0].start : found[0].end]}” (có thể là năm của kế hoạch, không phải hạn): "
                     f"nếu là hạn, ghi deadline: trong {text[found[0].start : found[0].end]}, rồi bỏ ongoing"
@@ -1001,6 +1007,36 @@ def _period_of(text: str, found: FoundDeadline) -> FoundDeadline:
 
 
 _COUNT = re.compile(r"\d{1,3}/\d{1,3}")
+# "kế hoạch cải cách hành chính hàng năm", "ngày nghỉ hàng tuần": a bare recurrence says how often a thing is,
+# not by when; "định kỳ hằng quý", "vào cuối hằng tháng", "trước ngày 20 hằng tháng" say when.
+_BARE_EVERY = re.compile(r"(?:hằng|mỗi) (?:ngày|tuần|tháng|quý|năm)")
+_EVERY_YEAR = re.compile(r"\b(?:hằng|hàng|mỗi) năm\b", re.IGNORECASE)
+_NEXT_YEAR = re.compile(r"\bnăm (?:sau|tới)$", re.IGNORECASE)
+
+
+def _bare_recurrence(found: FoundDeadline) -> FoundDeadline:
+    """A bare "hằng năm" is weak: the keeper is asked whether it is a deadline, nothing is guessed."""
+    if not found.weak and _BARE_EVERY.fullmatch(normalize(found.deadline.text)):
+        return FoundDeadline(found.deadline, found.start, found.end, True)
+    return found
+
+
+def _next_year_yearly(text: str, found: list[FoundDeadline]) -> list[FoundDeadline]:
+    """ "Khen thưởng hằng năm …, hồ sơ gửi chậm nhất ngày 15/3 năm sau": in a rule of every year, "năm sau" is the
+    year after each one, so the deadline recurs every year on that day (from the first one, next year)."""
+    if not any(_NEXT_YEAR.search(f.deadline.text) for f in found) or not _EVERY_YEAR.search(text):
+        return found
+    out = []
+    for f in found:
+        if f.deadline.due is not None and _NEXT_YEAR.search(f.deadline.text):
+            try:
+                every = parse_deadline(_NEXT_YEAR.sub("hằng năm", f.deadline.text))
+            except DeadlineError:
+                every = None
+            if every is not None and every.rrule:
+                f = FoundDeadline(Deadline(f.deadline.text, None, every.rrule, every.event), f.start, f.end, f.weak)
+        out.append(f)
+    return out
 
 
 def _not_a_date(text: str, found: FoundDeadline) -> bool:
@@ -1034,6 +1070,8 @@ def _title(text: str, deadline: FoundDeadline | None) -> str:
         phrase = deadline.deadline.text
         title = title.replace(phrase, "").strip()
     title = " ".join(title.split()).strip(" ,.;:-–")
+    if title.lower().endswith(" từ"):  # "… kiểm tra từ" once "ngày 2/5 đến ngày 25/5" is gone
+        title = title[:-3].rstrip(" ,")
     if len(title) > 160:
         title = title[:159].rsplit(" ", 1)[0] + "…"
     return title[:1].upper() + title[1:]

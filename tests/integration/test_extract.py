@@ -479,3 +479,28 @@ def test_a_list_of_bodies_under_one_cac_is_one_lead_kept_as_written() -> None:
         (date(2022, 4, 29), ["Các cơ quan, đơn vị"]),
         (date(2022, 5, 14), ["UBND huyện"]),  # two bodies named with their capitals stay two names
     ]
+
+
+def test_a_bare_recurrence_says_how_often_not_by_when() -> None:
+    text = (
+        "KẾ HOẠCH\nThường Xuân, ngày 07 tháng 4 năm 2022\n"
+        "Xây dựng kế hoạch phòng chống thiên tai hằng năm của thị trấn.\n"
+        "Các thôn gửi báo cáo về UBND thị trấn định kỳ hằng quý.\n"
+    )
+    draft = extract(text, REGISTER_LOADED)
+    assert [(t.due, t.rrule) for t in draft.dated] == [(None, "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1")]
+    undated = [t for t in draft.tasks if t.ongoing]
+    assert undated and any("hằng năm" in r and "lặp lại" in r for r in undated[0].review)  # asked, not guessed
+
+
+def test_next_year_in_a_rule_of_every_year_recurs_yearly() -> None:
+    text = (
+        "HƯỚNG DẪN\nThường Xuân, ngày 07 tháng 4 năm 2022\n"
+        "Đối với giải thưởng hằng năm, hồ sơ gửi về UBND thị trấn chậm nhất ngày 20/2 năm sau.\n"
+        "Hồ sơ dự thi gửi trước ngày 10/1 năm sau.\n"
+    )
+    draft = extract(text, REGISTER_LOADED)
+    assert [(t.due, t.rrule) for t in draft.dated] == [
+        (None, "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=20"),  # every year, the first one in 2023
+        (date(2023, 1, 9), None),  # once: nothing here recurs
+    ]

@@ -261,6 +261,7 @@ ERRORS = [
     ("trong tháng 1/2024 và tháng 12/2023", "tháng đầu phải trước"),
     ("", "trống"),
     ("20/4/2023 đến ngày 02/4/2023", "ngày đầu phải trước"),  # a period backwards is not guessed
+    ("2/9/1945 - 2/9/2023", "hơn một năm"),  # an anniversary, not a period
     ("ngày 20 và 10 hằng tháng", "theo thứ tự"),
     ("ngày 08 hằng tháng (từ tháng 9 đến tháng 3)", "không đứng trước"),
 ]
