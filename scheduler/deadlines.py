@@ -654,10 +654,11 @@ _DIGITS = (
 )
 # Where a word that makes a phrase possible can be: a number (one match for "06/4/2022") or one of _WORDY's
 # words; the scan then checks the whole word.
-_NEAR = re.compile(rf"[{_DIGITS}][{_DIGITS}/.\-]*|(?i:giữa|cuối|đầu|hằng|hàng|hè|mỗi)")
+_NEAR = re.compile(rf"[{_DIGITS}][{_DIGITS}/.\-]*|(?i:giữa|cuối|đầu|hằng|hàng|hè|mỗi)|(?i:(?<=quý |quí )(?:iv|i{{1,3}}))\b")
 _WORD = re.compile(r"\S+")
 _WEAK_YEAR = re.compile(r"năm(?: \d{4}| nay)|trong năm")
-_HINT = re.compile(r"\d|" + "|".join(sorted(_WORDY)), re.IGNORECASE)
+_HINT = re.compile(r"\d|qu[ýí] (?:iv|i{1,3})\b|" + "|".join(sorted(_WORDY)), re.IGNORECASE)
+_ROMAN_QUARTERS = frozenset(["i", "ii", "iii", "iv"])  # "trong quý III": a quarter without a digit
 _WHOLE = frozenset(["cả", "suốt", "hết", "đến", "trong"])
 _RANGE = re.compile(r"\d{1,2}\s*-\s*\d{1,2}")  # "05 - 12 tuổi" is a range, not a date
 # "tổ chức không quá 1 ngày", "diễn ra trong 02 ngày": a duration with nothing to count from, in running text
@@ -713,7 +714,7 @@ def find_deadlines(text: str, doc_date: date | None = None) -> list[FoundDeadlin
                 a, b = spans[k]
                 words[k] = text[a:b].lower().strip(_TRIM)
         w = words[h]
-        if w[:1].isdigit() or w[-1:].isdigit() or w in _WORDY:
+        if w[:1].isdigit() or w[-1:].isdigit() or w in _WORDY or w in _ROMAN_QUARTERS:
             hinted.append(h)
     if not hinted:
         return []

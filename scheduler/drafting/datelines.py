@@ -42,12 +42,15 @@ FURNITURE = re.compile(
     r"xuất bản|lượt truy cập|đang online|hôm nay|trong tuần|tất cả|tags|chia sẻ(?: bài viết)?|in bài|"
     r"bình luận|ý kiến|tin liên quan|xem thêm|nguồn tin|tác giả)\b.*"
     r"|(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy)|chủ nhật)\s*,?\s*\d{1,2}/\d{1,2}/\d{4},?\s+(?:-\s*)?\d{1,2}:\d{2}.*"
+    # "Chủ nhật, ngày 17 tháng 10 năm 2021 | 15:8:30", "author Thứ Tư, ngày 23/05/2012 05:36 AM (GMT+7)"
+    r"|(?:[a-z]{2,12}\s+)?(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy)|chủ nhật)\s*,?\s*(?:ngày\s+)?"
+    r"(?:\d{1,2}/\d{1,2}/\d{4}|\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4})\s*[,|\-]?\s*\d{1,2}:\d{1,2}.*"
     r"|\d{1,2}/\d{1,2}/\d{4}(?:\s*[-,|]?\s*\d{1,2}:\d{2}(?::\d{2})?)?(?:\s*\(?gmt[^)]*\)?|\s*\[gmt[^\]]*\])?"
     r"|(?:ngày\s+)?\d{1,2}/\d{1,2}/\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?"
     r"|[•*]?\s*(?:đang online|hôm nay|trong tuần|tất cả)\s*:.*)$",
     re.IGNORECASE,
 )
-_STAMP = re.compile(rf"{_D}\s*/\s*{_M}\s*/\s*{_Y}")
+_STAMP = re.compile(rf"{_D}\s*/\s*{_M}\s*/\s*{_Y}|{_WORDS}")
 _TERM = re.compile(r"\b(?:19|20)\d{2}\s*[-–]\s*(?:19|20)\d{2}\b")
 _YEARS = re.compile(r"(?<!\d)(?:19[5-9]\d|20\d{2})(?![\d/])")
 # A document cited with its date ("Kế hoạch số 176 ngày 26.8.2019") was written before this one.
@@ -151,12 +154,22 @@ def document_date(text: str) -> DocumentDate | None:
 
 
 def _stamp(head: list[tuple[int, str]], text: str) -> DocumentDate | None:
-    """The page's publishing stamp, the last resort for the date and the best witness of a missing year."""
+    """The page's publishing stamp, the last resort for the date and the best witness of a missing year.
+
+    A stamp above the headline is the site's clock (the day the page was read); one below it, the article's.
+    """
+    stamps: list[tuple[DocumentDate, bool]] = []
+    headline = False  # a line of the text itself was seen
     for o, line in head[:15]:
         if is_furniture(line) or re.fullmatch(r"\s*\d{1,2}/\d{1,2}/\d{4}\s*", line):
             match = _STAMP.search(line)
-            if match:
-                found = _make(match, o, "stamp", text)
-                if found:
-                    return found
-    return None
+            found = _make(match, o, "stamp", text) if match else None
+            if found:
+                stamps.append((found, headline))
+        elif line.strip():
+            headline = True
+    if len(stamps) > 1 and not stamps[0][1]:
+        below = [found for found, after in stamps if after]
+        if below:
+            return below[0]
+    return stamps[0][0] if stamps else None

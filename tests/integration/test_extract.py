@@ -504,3 +504,15 @@ def test_next_year_in_a_rule_of_every_year_recurs_yearly() -> None:
         (None, "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=20"),  # every year, the first one in 2023
         (date(2023, 1, 9), None),  # once: nothing here recurs
     ]
+
+
+def test_a_page_clock_with_weekday_and_time_is_furniture_and_the_article_stamp_dates_it() -> None:
+    text = (
+        "Thứ Hai, ngày 03/02/2025 09:10 AM (GMT+7)\n\n"
+        "Huyện Quan Sơn: hoàn thiện hồ sơ xã điểm\n\n"
+        "author Thứ Sáu, ngày 14 tháng 3 năm 2014 | 7:5:12\n\n"
+        "Theo kế hoạch, các xã gửi hồ sơ về huyện trước ngày 30/4.\n"
+    )
+    draft = extract(text, REGISTER_LOADED)
+    assert draft.doc_date == date(2014, 3, 14)  # the article's stamp, not the site's clock above the headline
+    assert [t.due for t in draft.dated] == [date(2014, 4, 29)]  # neither clock line is a task
