@@ -439,8 +439,10 @@ def _day_monthly(phrase: str, g: dict[str, str | None], doc_date: date | None) -
     by_day = ",".join(str(day) for day in days)
     if g.get("m1"):
         first, last = _check_month(phrase, int(g["m1"] or 0)), _check_month(phrase, int(g["m2"] or 0))
-        if first >= last or -1 in days:
-            raise DeadlineError(phrase, f"tháng {first} không đứng trước tháng {last}" if first >= last else UNKNOWN_HINT)
+        if first >= last:
+            raise DeadlineError(phrase, f"tháng {first} không đứng trước tháng {last}")
+        if -1 in days:
+            raise DeadlineError(phrase, UNKNOWN_HINT)
         months = ",".join(str(m) for m in range(first, last + 1))
         return Deadline(phrase, None, f"FREQ=YEARLY;BYMONTH={months};BYMONTHDAY={by_day}", event=event)
     return Deadline(phrase, None, f"FREQ=MONTHLY;BYMONTHDAY={by_day}", event=event)
@@ -654,7 +656,9 @@ _DIGITS = (
 )
 # Where a word that makes a phrase possible can be: a number (one match for "06/4/2022") or one of _WORDY's
 # words; the scan then checks the whole word.
-_NEAR = re.compile(rf"[{_DIGITS}][{_DIGITS}/.\-]*|(?i:giữa|cuối|đầu|hằng|hàng|hè|mỗi)|(?i:(?<=quý |quí )(?:iv|i{{1,3}}))\b")
+_NEAR = re.compile(
+    rf"[{_DIGITS}][{_DIGITS}/.\-]*|(?i:giữa|cuối|đầu|hằng|hàng|hè|mỗi)|(?i:(?<=quý |quí )(?:iv|i{{1,3}}))\b"
+)
 _WORD = re.compile(r"\S+")
 _WEAK_YEAR = re.compile(r"năm(?: \d{4}| nay)|trong năm")
 _HINT = re.compile(r"\d|qu[ýí] (?:iv|i{1,3})\b|" + "|".join(sorted(_WORDY)), re.IGNORECASE)
