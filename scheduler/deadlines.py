@@ -643,7 +643,7 @@ _STARTERS = frozenset(
 # Words a phrase of the grammar may end with (besides a number): trying only those keeps a 5 MB text fast.
 _ENDINGS = frozenset(
     ["năm", "tuần", "tháng", "quý", "quí", "hè", "nay", "ngày", "ký", "hành", "bản", "nhật", "i", "ii", "iii", "iv",
-     "sau", "tới"]
+     "sau", "tới"]  # fmt: skip
 )
 # A phrase without a number needs one of these words ("giữa năm", "dịp nghỉ hè", "hằng tuần").
 _WORDY = frozenset(["hè", "hằng", "hàng", "mỗi", "giữa", "cuối", "đầu"])
