@@ -641,10 +641,8 @@ _STARTERS = frozenset(
     ]
 )
 # Words a phrase of the grammar may end with (besides a number): trying only those keeps a 5 MB text fast.
-_ENDINGS = frozenset(
-    ["năm", "tuần", "tháng", "quý", "quí", "hè", "nay", "ngày", "ký", "hành", "bản", "nhật", "i", "ii", "iii", "iv",
-     "sau", "tới"]  # fmt: skip
-)
+_ENDINGS = frozenset(["năm", "tuần", "tháng", "quý", "quí", "hè", "nay", "ngày", "ký", "hành", "bản", "nhật"])
+_ENDINGS |= {"i", "ii", "iii", "iv", "sau", "tới"}  # a quarter's numeral; "năm sau", "năm tới"
 # A phrase without a number needs one of these words ("giữa năm", "dịp nghỉ hè", "hằng tuần").
 _WORDY = frozenset(["hè", "hằng", "hàng", "mỗi", "giữa", "cuối", "đầu"])
 _LONGEST = 10  # words
