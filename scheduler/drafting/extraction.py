@@ -242,6 +242,7 @@ class Extractor:
         self.local = True
         self.stamped = False  # the date is the page's publishing stamp, not the document's own
         self.yearly = False  # the document sets dates of every year ("hằng năm") and names no year
+        self.headline_end = -1  # where the document's first line ends
 
     # -- sections and clauses --
 
@@ -337,7 +338,13 @@ class Extractor:
             and not _reference(text, f)
             and not _not_a_date(text, f)
             and not (offset >= 0 and offset + f.start < self.dateline[1] and offset + f.end > self.dateline[0])
+            and not (0 <= offset < self.headline_end and self._published(f))
         ]
+
+    def _published(self, found: FoundDeadline) -> bool:
+        """ "Bản tin 1/10: …": in the headline, the document's own day with no deadline word is when it came out."""
+        phrase = found.deadline.text.lower()
+        return found.deadline.due == self.doc_date and not phrase.startswith(_DEADLINE_WORDS)
 
     def deadline(self, text: str, found: list[FoundDeadline] | None = None) -> tuple[FoundDeadline | None, list[str]]:
         """The clause's deadline and what the keeper should know about the choice."""
@@ -461,6 +468,8 @@ class Extractor:
             if line.strip() and line.strip() not in "-–•*+" and not is_furniture(line):
                 paragraphs.append((offset + len(line) - len(line.lstrip()), line.strip()))
             offset += len(line) + 1
+        if paragraphs:
+            self.headline_end = paragraphs[0][0] + len(paragraphs[0][1])
         headings = {i: h for i, (_o, p) in enumerate(paragraphs) if (h := self.heading(p)) is not None}
         issuer = self.issuer(text) or self.lead_in(paragraphs)
         first = min(headings) if headings else 0

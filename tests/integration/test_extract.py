@@ -516,3 +516,11 @@ def test_a_page_clock_with_weekday_and_time_is_furniture_and_the_article_stamp_d
     draft = extract(text, REGISTER_LOADED)
     assert draft.doc_date == date(2014, 3, 14)  # the article's stamp, not the site's clock above the headline
     assert [t.due for t in draft.dated] == [date(2014, 4, 29)]  # neither clock line is a task
+
+
+def test_the_headline_day_of_publication_is_no_deadline() -> None:
+    text = "Tin nhanh 3/3: các xã nộp hồ sơ trước 20/3\n\n03/03/2024\n\nCác xã nộp hồ sơ khen thưởng trước ngày 20/3.\n"
+    draft = extract(text, REGISTER_LOADED)
+    assert draft.doc_date == date(2024, 3, 3)
+    assert date(2024, 3, 3) not in [t.due for t in draft.dated]
+    assert date(2024, 3, 19) in [t.due for t in draft.dated]
