@@ -886,7 +886,9 @@ class Extractor:
     def split_by_organisations(self, text: str, found: list[FoundDeadline]) -> list[tuple[str, list[FoundDeadline]]]:
         """ "Cấp cơ sở … trước 10/3/2020, cấp trên cơ sở trước 30/4/2020": a deadline for each body named.
 
-        Between two deadlines, a comma (or "và") followed by an organisation starts the next one's part.
+        Between two deadlines, a comma (or "và") followed by an organisation, or by the next deadline itself
+        ("…, và trước ngày 16-11 phải báo cáo"), starts the next one's part. A deadline that opens its part
+        ("Trước ngày 25-10, UBND các huyện …") keeps the body right after it: that is its own subject.
         """
         strong = [f for f in found if not f.weak and f.deadline.due is not None]
         if strong and len({f.deadline.due for f in strong}) == 1:
@@ -894,13 +896,18 @@ class Extractor:
         if len(strong) < 2:
             return [(text, found)]
         cuts: list[int] = []
+        part_start = 0
         for before, after in zip(strong, strong[1:], strict=False):
             gap = text[before.end : after.start]
-            for sep in re.finditer(r",\s+|;\s+|\s+và\s+|\s*\(\s*", gap):
+            opens = len(key(text[part_start : before.start]).split()) <= 2
+            for sep in re.finditer(r",?\s+và\s+|,\s+|;\s+|\s*\(\s*", gap):
                 rest = gap[sep.end() :]
+                if opens and sep.start() == 0 and rest:
+                    continue  # the opening deadline's own subject
                 orgs = organisations(rest)
-                if orgs and orgs[0].start == 0:
+                if (orgs and orgs[0].start == 0) or not rest:
                     cuts.append(before.end + sep.start())
+                    part_start = cuts[-1]
                     break
         if not cuts:
             return [(text, found)]
@@ -908,6 +915,8 @@ class Extractor:
         parts = []
         for a, b in zip(bounds, bounds[1:], strict=False):
             part = text[a:b].strip(" ,;()")
+            if part[:3].lower() == "và ":
+                part = part[3:]
             shift = text.find(part, a)
             inside = [FoundDeadline(f.deadline, f.start - shift, f.end - shift, f.weak) for f in found
                       if a <= f.start < b]  # fmt: skip

@@ -524,3 +524,16 @@ def test_the_headline_day_of_publication_is_no_deadline() -> None:
     assert draft.doc_date == date(2024, 3, 3)
     assert date(2024, 3, 3) not in [t.due for t in draft.dated]
     assert date(2024, 3, 19) in [t.due for t in draft.dated]
+
+
+def test_an_opening_deadline_keeps_the_body_after_it_and_a_second_deadline_its_own_part() -> None:
+    text = (
+        "KẾ HOẠCH\nThường Xuân, ngày 07 tháng 4 năm 2022\n"
+        "Trước ngày 10-5, UBND các xã, thị trấn phải nộp danh sách, và trước ngày 20-5 phải gửi báo cáo về huyện.\n"
+    )
+    draft = extract(text, REGISTER_LOADED)
+    assert [(t.due, t.lead, t.explicit) for t in draft.dated] == [
+        (date(2022, 5, 9), ["UBND các xã, thị trấn"], True),
+        (date(2022, 5, 19), ["UBND các xã, thị trấn"], False),  # carried from the part before
+    ]
+    assert draft.dated[1].title.startswith("Phải gửi")
