@@ -59,6 +59,9 @@ _DAY_HEADER = re.compile(
     r"|(?:ngày\s+)?\d{1,2}\s*[/.\-]\s*\d{1,2}(?:\s*[/.\-]\s*\d{2,4})?\s*(?:\([^)]{0,12}\))?\s*:)\s*$",
     re.IGNORECASE,
 )  # any leap year: only to see which phrases lack a year
+_CONGRESS = re.compile(r"(?:(?:tổ chức|tiến hành)\s+)?đại hội\s+(?:đại biểu\s+)?")
+# Words that may stand before a deadline that opens its clause ("từ tháng 1 đến tháng 3-2020 các chi bộ …").
+_OPENERS = frozenset(["từ", "trong", "vào", "đến", "trước", "chậm", "nhất", "là", "theo", "đó", "sau", "đồng", "thời"])
 _DEADLINE_WORDS = ("trước", "chậm nhất", "hạn", "đến hết", "hoàn thành", "muộn nhất")
 # Verbs of a body that helps another: no task of its own.
 _HELPING = ("phối hợp", "tham gia", "giúp", "hỗ trợ", "cùng", "tham mưu", "giúp việc")
@@ -638,6 +641,11 @@ class Extractor:
         if found[0].start <= prefix and not self.known(key(found[0].name).split()):
             return found[0]  # the clause opens with a body: its subject ("cấp tỉnh trước 30/6/2020")
         opening = key(lowered[prefix:]).split()
+        congress = _CONGRESS.match(lowered, prefix)
+        if congress:  # "tiến hành đại hội Đảng bộ huyện": a body holds its own congress
+            own = next((o for o in found if o.start == congress.end()), None)
+            if own is not None and not self.known(key(own.name).split()):
+                return own
         if _starts_with(_strip_leading(opening), TASK_VERBS):
             return None  # "Tham mưu UBND xã …", "Tổ chức Hội nghị …": the doer is not named, the bodies are objects
         rejected_end = -1
@@ -814,11 +822,18 @@ class Extractor:
         leads, coordinating, _unknown = self.leads(words)
         review = list(review)
         first = next((f for f in found if not f.weak), None)
-        if not leads and first is not None and not key(text[: first.start]):
-            # the deadline first ("Ngày 14 và 15/8/2022: các chi bộ tổ chức đại hội"): the subject follows it
+        # the deadline first ("Ngày 14 và 15/8/2022: các chi bộ tổ chức đại hội", "từ tháng 1 đến tháng 3-2020
+        # các chi bộ tiến hành đại hội"): the subject follows it
+        before = text[: first.start] if first is not None else ""
+        before = before[max(before.rfind(":"), before.rfind(",")) + 1 :]  # "Theo dự kiến của Huyện ủy: từ …"
+        opening = first is not None and set(key(before).split()) <= _OPENERS
+        if not leads and opening and first is not None:
             leads, coordinating, _unknown = self.leads(key(text[first.end :]).split())
         if not leads:
-            org = self.lead_name(text, first.start if first else None) or self.header_org(text)
+            org = None
+            if opening and first is not None:
+                org = self.lead_name(text[first.end :].lstrip(" ,:;-–"))
+            org = org or self.lead_name(text, first.start if first else None) or self.header_org(text)
             if org is not None:
                 leads = self._as_written(org, review)
                 confidence -= 0.2
@@ -905,7 +920,7 @@ class Extractor:
                 if opens and sep.start() == 0 and rest:
                     continue  # the opening deadline's own subject
                 orgs = organisations(rest)
-                if (orgs and orgs[0].start == 0) or not rest:
+                if (orgs and orgs[0].start == 0) or set(key(rest).split()) <= {"từ", "và", "đến"}:
                     cuts.append(before.end + sep.start())
                     part_start = cuts[-1]
                     break

@@ -258,6 +258,8 @@ _NOT_A_BODY_PHRASES = frozenset(
      "đoàn kết", "đoàn viên", "đoàn giám sát", "ban hành", "bộ máy", "bộ phận", "trường hợp", "phòng chống",
      "phòng ngừa", "phòng, chống", "phòng dịch", "sở cứ", "tổ quốc", "trường học", "ban ngành", "hội đồng"]
 )  # fmt: skip
+_OFFICES = frozenset(["văn phòng", "thường trực"])
+_LEVELS = frozenset(["huyện", "tỉnh", "xã", "phường", "quận", "thị xã", "thành phố"])
 _PLACE_NOUNS = frozenset(["hội", "môi", "thị", "chiến", "hiện", "quảng", "nhà", "lập", "công"])
 _NOT_A_BODY = frozenset([("ủy ban", "thường"), ("hội", "nghị")])
 
@@ -352,6 +354,9 @@ def organisations(text: str) -> tuple[Organisation, ...]:
             if word in ("–", "-") and following[:1].isupper():
                 j += 1
                 continue
+            if _clean(word).lower() == "mới" and _clean(words[j - 1]).lower() == "thôn":
+                j += 1  # "Văn phòng nông thôn mới tỉnh"
+                continue
             if not _is_name_word(word, following):
                 break
             if _clean(word).lower() == "và" and not following[:1].isupper():
@@ -373,6 +378,8 @@ def organisations(text: str) -> tuple[Organisation, ...]:
             counted = i > 0 and (_clean(words[i - 1]).isdigit() or _clean(words[i - 1]).lower() == "các")
             listed = words[i + size - 1].endswith(",") and counted  # "152 xã, phường, thị trấn"
             named = _clean(following)[:1].isupper() or _clean(following)[:1].isdigit() or listed
+            # "Văn phòng nông thôn mới tỉnh", "Thường trực Ban Chỉ đạo huyện": a body of a level, named by it
+            named = named or (head in _OFFICES and j > i + size + 1 and _clean(words[j - 1]).lower() in _LEVELS)
             if j == i + size or not named:
                 i += 1
                 continue

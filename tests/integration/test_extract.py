@@ -537,3 +537,19 @@ def test_an_opening_deadline_keeps_the_body_after_it_and_a_second_deadline_its_o
         (date(2022, 5, 19), ["UBND các xã, thị trấn"], False),  # carried from the part before
     ]
     assert draft.dated[1].title.startswith("Phải gửi")
+
+
+def test_each_period_of_a_sentence_has_the_body_named_after_it() -> None:
+    text = (
+        "KẾ HOẠCH\nThường Xuân, ngày 07 tháng 4 năm 2022\n"
+        "Theo dự kiến của Huyện ủy: từ tháng 5 đến tháng 6-2022 các chi bộ thôn tiến hành đại hội, "
+        "từ tháng 7 đến tháng 8-2022 tiến hành đại hội Đảng bộ huyện.\n"
+        "Theo thông báo của Văn phòng điều phối nông thôn mới huyện, từ nay đến ngày 15/12/2022 "
+        "Văn phòng nông thôn mới tỉnh sẽ về kiểm tra.\n"
+    )
+    draft = extract(text, REGISTER_LOADED)
+    assert [(t.due, t.lead) for t in draft.dated] == [
+        (date(2022, 6, 30), ["cac-chi-bo"]),  # the register's own unit, after the period that opens the part
+        (date(2022, 8, 31), ["Đảng bộ huyện"]),  # a body holds its own congress
+        (date(2022, 12, 15), ["Văn phòng nông thôn mới tỉnh"]),  # a body of a level, named by it
+    ]
