@@ -59,6 +59,7 @@ _DAY_HEADER = re.compile(
     r"|(?:ngày\s+)?\d{1,2}\s*[/.\-]\s*\d{1,2}(?:\s*[/.\-]\s*\d{2,4})?\s*(?:\([^)]{0,12}\))?\s*:)\s*$",
     re.IGNORECASE,
 )  # any leap year: only to see which phrases lack a year
+_TOPIC = re.compile(r"^[\W]*(?:(?:\d{1,2}|[ivx]{1,4}|[a-zđ])[.)]\s*)?đối với\b")  # "1. Đối với khen thưởng …,"
 _CONGRESS = re.compile(r"(?:(?:tổ chức|tiến hành)\s+)?đại hội\s+(?:đại biểu\s+)?")
 # Words that may stand before a deadline that opens its clause ("từ tháng 1 đến tháng 3-2020 các chi bộ …").
 _OPENERS = frozenset(["từ", "trong", "vào", "đến", "trước", "chậm", "nhất", "là", "theo", "đó", "sau", "đồng", "thời"])
@@ -78,8 +79,8 @@ _OTHER_LEVEL = frozenset(["huyện", "tỉnh", "xã", "phường", "quận", "th
 # "nhiệm vụ được giao" (the duties assigned) directs nobody
 _DIRECTIVE = re.compile(r"(?<!được )\b(?:chỉ đạo|giao cho|giao|đề nghị|yêu cầu|phân công|do)\b(?!\s+(?:của|cho biết))")
 # Words after which an organisation is not the doer: it receives, hosts or owns.
-_NOT_SUBJECT = frozenset(["về", "của", "với", "tại", "cho", "trình", "gửi", "lên", "tới", "ở", "thuộc", "vào",
-                          "đến", "theo", "cùng", "và", "dự", "thăm", "giữa", "từ", "nhận", "mời", "họp",
+_NOT_SUBJECT = frozenset(["về", "của", "với", "tại", "cho", "trình", "gửi", "gởi", "qua", "lên", "tới", "ở", "thuộc",
+                          "vào", "đến", "theo", "cùng", "và", "dự", "thăm", "giữa", "từ", "nhận", "mời", "họp",
                           "trường", "sở"])  # fmt: skip
 _PERSON = frozenset(["tịch", "thư", "đốc", "trưởng", "phó", "chí", "đ/c", "ông", "bà"])
 # Verbs whose organisation is their object: "nghe các tổ đại biểu", "bỏ cấp huyện", "sáp nhập một số đơn vị".
@@ -624,11 +625,13 @@ class Extractor:
         if not found:
             return None
         lowered = text.lower()
-        directive = None
-        for match in _DIRECTIVE.finditer(lowered):
-            if deadline_at is None or match.start() < deadline_at:
-                directive = match
-        if directive is not None:
+        about = _TOPIC.match(lowered)
+        topic = lowered.find(",", about.end()) if about else -1
+        directives = [m for m in _DIRECTIVE.finditer(lowered) if deadline_at is None or m.start() < deadline_at]
+        # the last directive first; "Thủ tướng đề nghị Bộ Tài chính chỉ đạo quyết liệt …": the one naming a body
+        for directive in reversed(directives):
+            if directive.start() < topic:
+                continue  # "Đối với khen thưởng do UBND tỉnh quyết định, …": the topic, not who does the work
             for org in (o for o in found if o.start >= directive.end()):
                 between = lowered[directive.end() : org.start]
                 words = key(between).split()
@@ -658,8 +661,15 @@ class Extractor:
                 continue  # "báo cáo Bộ Chính trị, Ban Bí thư": the list goes on where its first one stood
             if self.known(key(org.name).split()):
                 continue  # a unit of the register, not where the register's reading put it
+            if org.start < topic or before.count("“") > before.count("”"):
+                rejected_end = org.end
+                continue  # inside "Đối với …,": what the clause is about; inside “…”: a title's words
             cut = max(before.rfind(":"), before.rfind(","), before.rfind(";"), before.rfind("("))
+            then = before.rfind(" thì ")
+            cut = max(cut, then + 4 if then >= 0 else -1)  # "Nếu … đồng ý thì UBND tỉnh hoàn thiện hồ sơ"
             zone = key(_SUBJECT_ZONE.sub("", before[cut + 1 :])).split()
+            if zone in (["chủ", "tịch"], ["phó", "chủ", "tịch"]) and not org.name.lower().startswith("thường"):
+                return org  # "Chủ tịch UBND huyện tiếp công dân": the body whose head does it
             delegates = zone[-1:] == ["biểu"] and zone[-4:-2] != ["đại", "hội"]  # "đại biểu Quốc hội"
             delegates = delegates or bool(zone[-1:]) and zone[-1] in _PERSON  # "Phó Chủ tịch Thường trực Đỗ Văn Lô"
             if _starts_with(zone, TASK_VERBS) or any(w in _OBJECT_VERBS for w in zone) or delegates:

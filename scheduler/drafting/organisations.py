@@ -113,7 +113,6 @@ _TAIL = frozenset(
         "thường",
         "thể",
         "thị",
-        "tiếp",
         "tra",
         "trang",
         "trung",
@@ -254,10 +253,12 @@ _LEVEL_LIST = {"tỉnh", "thành", "huyện", "xã", "phường", "thị", "qu�
 
 # A head followed by one of these is a common noun or a verb: "Tổ chức Hội nghị", "xã hội", "Hội nghị".
 _NOT_A_BODY_PHRASES = frozenset(
-    ["tổ chức", "hội nghị", "hội thi", "hội diễn", "hội trại", "hội thảo", "hội trường", "hội viên", "xã hội",
+    ["tổ chức", "hội nghị", "hội thi", "hội thao", "hội khỏe", "hội khoẻ",
+     "hội diễn", "hội trại", "hội thảo", "hội trường", "hội viên", "xã hội",
      "đoàn kết", "đoàn viên", "đoàn giám sát", "ban hành", "bộ máy", "bộ phận", "trường hợp", "phòng chống",
      "phòng ngừa", "phòng, chống", "phòng dịch", "sở cứ", "tổ quốc", "trường học", "ban ngành", "hội đồng"]
 )  # fmt: skip
+_BARE_COMMON = frozenset(["Hội", "Ban", "Bộ", "Tổ"])  # alone, a word: "Hội khỏe Phù Đổng", "Ban" of a page
 _OFFICES = frozenset(["văn phòng", "thường trực"])
 _LEVELS = frozenset(["huyện", "tỉnh", "xã", "phường", "quận", "thị xã", "thành phố"])
 _PLACE_NOUNS = frozenset(["hội", "môi", "thị", "chiến", "hiện", "quảng", "nhà", "lập", "công"])
@@ -383,6 +384,9 @@ def organisations(text: str) -> tuple[Organisation, ...]:
             if j == i + size or not named:
                 i += 1
                 continue
+        if j == i + size and size == 1 and _clean(words[i]) in _BARE_COMMON:
+            i += 1
+            continue  # "Hội khỏe Phù Đổng", "Ban" alone: a common word, no body's name after it
         start, end = spans[i][0], spans[j - 1][1]
         name = text[start:end].rstrip(_PUNCT.replace(")", "")).strip()
         if name.count("(") > name.count(")"):

@@ -277,8 +277,7 @@ def test_deadlines_found_in_running_text() -> None:
     text = "kiểm tra từ ngày 02/5/2023 đến ngày 25/5/2023 cho trẻ em từ 05 - 12 tuổi, vào ngày 06/5/2023"
     found = [(text[f.start : f.end], f.deadline.due) for f in find_deadlines(text, date(2023, 4, 20))]
     assert found == [
-        ("ngày 02/5/2023", date(2023, 5, 2)),
-        ("đến ngày 25/5/2023", date(2023, 5, 25)),
+        ("ngày 02/5/2023 đến ngày 25/5/2023", date(2023, 5, 25)),  # the period, read whole: its last day
         ("vào ngày 06/5/2023", date(2023, 5, 6)),
     ]
     weak = find_deadlines("kế hoạch thu năm 2022, hoàn thành năm 2022", date(2022, 4, 7))
@@ -552,4 +551,26 @@ def test_each_period_of_a_sentence_has_the_body_named_after_it() -> None:
         (date(2022, 6, 30), ["cac-chi-bo"]),  # the register's own unit, after the period that opens the part
         (date(2022, 8, 31), ["Đảng bộ huyện"]),  # a body holds its own congress
         (date(2022, 12, 15), ["Văn phòng nông thôn mới tỉnh"]),  # a body of a level, named by it
+    ]
+
+
+def test_the_lead_is_the_body_that_does_the_work_not_who_asks_or_receives() -> None:
+    text = (
+        "THÔNG BÁO\nThường Xuân, ngày 07 tháng 4 năm 2022\n"
+        "Chủ tịch tỉnh đề nghị Sở Nội vụ chỉ đạo khẩn trương hướng dẫn các xã hoàn thành trước ngày 20/5/2022.\n"
+        "Nếu đủ điều kiện thì UBND huyện lập hồ sơ trình tỉnh trước ngày 30/5/2022.\n"
+        "Trước ngày 10 tháng 6 hằng năm, Chủ tịch UBND cấp xã gửi báo cáo về huyện.\n"
+        "Đối với giải thưởng do Sở Văn hóa quyết định, hồ sơ gửi về Sở Văn hóa (qua Phòng Tổng hợp) "
+        "chậm nhất ngày 15/6/2022.\n"
+        "Với danh hiệu “Gia đình văn hóa cấp huyện”, hồ sơ gửi trước ngày 20/6/2022.\n"
+        "Hội thao cấp xã phải hoàn thành xong trước ngày 30/6/2022.\n"
+    )
+    draft = extract(text, REGISTER_LOADED)
+    assert [(t.due, t.lead if t.explicit else None) for t in draft.dated] == [
+        (date(2022, 5, 19), ["Sở Nội vụ"]),  # the directive that names a body, not the one who asks
+        (date(2022, 5, 29), ["UBND huyện"]),  # "… thì UBND huyện": the subject after the condition
+        (None, ["UBND cấp xã"]),  # the body whose chairman does it
+        (date(2022, 6, 15), None),  # the topic's body and the receivers are no leads: left to the keeper
+        (date(2022, 6, 19), None),  # the words of a title in quotes are no body
+        (date(2022, 6, 29), ["cấp xã"]),  # "Hội thao" is an event, not an association
     ]
