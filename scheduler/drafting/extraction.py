@@ -81,7 +81,7 @@ _DIRECTIVE = re.compile(r"(?<!được )\b(?:chỉ đạo|giao cho|giao|đề ng
 # Words after which an organisation is not the doer: it receives, hosts or owns.
 _NOT_SUBJECT = frozenset(["về", "của", "với", "tại", "cho", "trình", "gửi", "gởi", "qua", "lên", "tới", "ở", "thuộc",
                           "vào", "đến", "theo", "cùng", "và", "dự", "thăm", "giữa", "từ", "nhận", "mời", "họp",
-                          "trường", "sở"])  # fmt: skip
+                          "trường", "sở", "sách"])  # fmt: skip
 _PERSON = frozenset(["tịch", "thư", "đốc", "trưởng", "phó", "chí", "đ/c", "ông", "bà"])
 # Verbs whose organisation is their object: "nghe các tổ đại biểu", "bỏ cấp huyện", "sáp nhập một số đơn vị".
 _OBJECT_VERBS = frozenset(["nghe", "ra", "mời", "chọn", "thăm", "gặp", "giúp", "nhận", "bỏ", "nhập", "xếp"])
@@ -482,6 +482,7 @@ class Extractor:
         table: _Table | None = None
         day: tuple[FoundDeadline, int] | None = None
         day_has_items = False
+        intro: list[str] = []  # the body a lead-in paragraph ending with ":" names, for the bullets below it
         for number, (at, paragraph) in enumerate(paragraphs):
             if " | " in paragraph or paragraph.endswith(" |"):
                 table = table if table is not None and table.last == number - 1 else _Table(paragraph, number)
@@ -511,23 +512,39 @@ class Extractor:
                     tasks += item
                     day_has_items = True
             else:
-                tasks += self.paragraph_tasks(paragraph, number, section_title, section_units, at)
+                bullet = BULLET.match(paragraph) is not None
+                tasks += self.paragraph_tasks(
+                    paragraph, number, section_title, section_units, at, carried=intro if bullet else None
+                )
+                if paragraph.rstrip().endswith(":"):
+                    intro = self.intro_lead(paragraph)
+                elif not bullet:
+                    intro = []
         return tasks
+
+    def intro_lead(self, paragraph: str) -> list[str]:
+        """ "Văn bản ấn định thời hạn để các cơ quan, đơn vị xây dựng … như sau:": the body the items below are for."""
+        named = self.directed(paragraph)
+        if named:
+            return named
+        for org in organisations(paragraph):
+            if _ends_with(paragraph[: org.start].lower(), ("để", "yêu cầu", "đề nghị", "giao cho"), word=True):
+                return [org.name]
+        return []
 
     def directed(self, text: str) -> list[str]:
         """The unit a directive names ("… chỉ đạo: Giao các sở, ngành …"), known or as written."""
         lowered = text.lower()
-        directive = None
-        for match in _DIRECTIVE.finditer(lowered):
-            directive = match
-        if directive is None:
-            return []
-        words = key(text[directive.end() :]).split()
-        known = self.known(words[:8])
-        if known and known[0].start <= 2:
-            return [known[0].code]
-        after = [o for o in organisations(text) if o.start >= directive.end()]
-        return [after[0].name] if after and after[0].start - directive.end() <= 12 else []
+        # the last directive first: "Thủ tướng đề nghị Bộ Tài chính chỉ đạo quyết liệt …" names Bộ Tài chính
+        for directive in reversed(list(_DIRECTIVE.finditer(lowered))):
+            words = key(text[directive.end() :]).split()
+            known = self.known(words[:8])
+            if known and known[0].start <= 2:
+                return [known[0].code]
+            after = [o for o in organisations(text) if o.start >= directive.end()]
+            if after and after[0].start - directive.end() <= 12:
+                return [after[0].name]
+        return []
 
     def day_header(self, paragraph: str, at: int) -> tuple[FoundDeadline, int] | None:
         """ "THỨ HAI (ngày 12/6/2023)", "Ngày 07/8/2017:": a schedule's day, alone on its line."""
@@ -779,7 +796,13 @@ class Extractor:
         return [], [*review, "không tìm thấy đơn vị chủ trì: hãy ghi lead"], confidence - 0.4
 
     def paragraph_tasks(
-        self, paragraph: str, number: int, section: str, section_units: list[str], offset: int = 0
+        self,
+        paragraph: str,
+        number: int,
+        section: str,
+        section_units: list[str],
+        offset: int = 0,
+        carried: list[str] | None = None,
     ) -> list[DraftTask]:
         """The tasks of one paragraph: leads carry over to the sentences that follow, deadlines to those before.
 
@@ -787,7 +810,7 @@ class Extractor:
         (an ongoing task); the verb only raises or lowers the confidence.
         """
         tasks: list[DraftTask] = []
-        carried: list[str] = []
+        carried = list(carried or [])
         task_sentence = None  # a clause after ";" is a task only when the one before it was
         for clause in self.clauses(paragraph, number, offset):
             words = key(clause.text).split()

@@ -574,3 +574,19 @@ def test_the_lead_is_the_body_that_does_the_work_not_who_asks_or_receives() -> N
         (date(2022, 6, 19), None),  # the words of a title in quotes are no body
         (date(2022, 6, 29), ["cấp xã"]),  # "Hội thao" is an event, not an association
     ]
+
+
+def test_bullets_below_a_lead_in_take_the_body_it_names() -> None:
+    text = (
+        "CÔNG VĂN\nThường Xuân, ngày 07 tháng 4 năm 2022\n"
+        "Công văn ấn định thời hạn để các trường học, cơ sở giáo dục gửi báo cáo như sau:\n"
+        "• Báo cáo học kỳ được gửi trước ngày 15/6/2022\n"
+        "• Báo cáo năm học được gửi trước ngày 20/8/2022\n"
+        "Ông Chủ tịch đề nghị Phòng Nội vụ chỉ đạo các tổ; kiểm tra xong trước ngày 30/8/2022.\n"
+    )
+    draft = extract(text, REGISTER_LOADED)
+    assert [(t.due, t.lead) for t in draft.dated] == [
+        (date(2022, 6, 14), ["các trường học, cơ sở giáo dục"]),
+        (date(2022, 8, 19), ["các trường học, cơ sở giáo dục"]),
+        (date(2022, 8, 29), ["Phòng Nội vụ"]),  # the last directive names the body; carried past ";"
+    ]
