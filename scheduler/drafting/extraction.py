@@ -446,7 +446,7 @@ class Extractor:
         out: list[_Clause] = []
         cursor = 0
         for sentence in sentences(paragraph):
-            for k, part in enumerate(p.strip() for p in sentence.split(";")):
+            for k, part in enumerate(_join_named_lists(sentence.split(";"))):
                 if part:
                     text = BULLET.sub("", part)
                     at = paragraph.find(text, cursor)
@@ -521,6 +521,15 @@ class Extractor:
                 elif not bullet:
                     intro = []
         return tasks
+
+    def opening_body(self, text: str) -> str | None:
+        """The body a clause opens with, as its subject (not a register unit: those are read by `leads`)."""
+        lowered = text.lower()
+        prefix = len(lowered) - len(_SUBJECT_ZONE.sub("", lowered, count=1))
+        found = organisations(text)
+        if found and found[0].start <= prefix and not self.known(key(found[0].name).split()):
+            return found[0].name
+        return None
 
     def intro_lead(self, paragraph: str) -> list[str]:
         """ "Văn bản ấn định thời hạn để các cơ quan, đơn vị xây dựng … như sau:": the body the items below are for."""
@@ -828,6 +837,9 @@ class Extractor:
                 named = self.directed(clause.text)
                 if named:
                     carried = named  # "Chủ tịch UBND tỉnh chỉ đạo: Giao các sở, ngành …" names who does what follows
+                elif (subject := self.opening_body(clause.text)) is not None:
+                    carried = [subject]  # "Các Ban QLDA … được giao lập báo cáo …; báo cáo gửi về … trước ngày …"
+                    task_sentence = clause.sentence
                 continue
             task_sentence = clause.sentence
             review: list[str] = []
@@ -1004,6 +1016,26 @@ class _Table:
     def unit_columns(self, width: int) -> list[int]:
         units = [i for i, h in enumerate(self.headings) if re.search(r"đơn vị|chủ trì|thực hiện|phụ trách|cơ quan", h)]
         return [i for i in units if i < width and "thời gian" not in self.headings[i]]
+
+
+def _join_named_lists(parts: list[str]) -> list[str]:
+    """ "Các sở, ngành tỉnh; UBND các huyện; Các Ban QLDA … được giao lập báo cáo": bodies listed with ";" before
+    their verb are one clause's subject, not clauses of their own."""
+    out: list[str] = []
+    pending = ""
+    for part in (p.strip() for p in parts):
+        if pending:
+            part = f"{pending}; {part}"
+            pending = ""
+        piece = part[part.rfind("; ") + 2 :] if "; " in part else part
+        names = organisations(piece)
+        if piece and names and names[0].start == 0 and names[0].end >= len(piece.rstrip(" ,.")) and len(out) < 20:
+            pending = part  # only a body's name: the verb comes after the next ";"
+            continue
+        out.append(part)
+    if pending:
+        out.append(pending)
+    return out
 
 
 def _only_dates(text: str, found: list[FoundDeadline]) -> bool:

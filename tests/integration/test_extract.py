@@ -590,3 +590,14 @@ def test_bullets_below_a_lead_in_take_the_body_it_names() -> None:
         (date(2022, 8, 19), ["các trường học, cơ sở giáo dục"]),
         (date(2022, 8, 29), ["Phòng Nội vụ"]),  # the last directive names the body; carried past ";"
     ]
+
+
+def test_bodies_listed_with_semicolons_before_their_verb_are_the_subject_of_what_follows() -> None:
+    text = (
+        "CÔNG VĂN\nThường Xuân, ngày 07 tháng 4 năm 2022\n"
+        "Ban Chỉ đạo giảm nghèo huyện vừa ban hành công văn về việc rà soát hộ nghèo trên địa bàn năm 2022.\n"
+        "Các phòng, ban huyện; Ủy ban nhân dân các xã, thị trấn được giao lập danh sách hộ nghèo; "
+        "danh sách gửi về Phòng Lao động trước ngày 20/4/2022.\n"
+    )
+    draft = extract(text, REGISTER_LOADED)
+    assert [(t.due, t.lead) for t in draft.dated] == [(date(2022, 4, 19), ["Các phòng, ban huyện"])]
