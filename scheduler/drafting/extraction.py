@@ -957,17 +957,24 @@ class Extractor:
             return [(text, found)]
         cuts: list[int] = []
         part_start = 0
-        for before, after in zip(strong, strong[1:], strict=False):
+        for k, (before, after) in enumerate(zip(strong, strong[1:], strict=False)):
             gap = text[before.end : after.start]
             opens = len(key(text[part_start : before.start]).split()) <= 2
+            until = strong[k + 2].start if k + 2 < len(strong) else len(text)
+            after_works = _has_work(text[after.end : until], [])  # "…, và trước ngày 16-11 phải báo cáo"
             for sep in re.finditer(r",?\s+và\s+|,\s+|;\s+|\s*\(\s*", gap):
                 rest = gap[sep.end() :]
                 if opens and sep.start() == 0 and rest:
                     continue  # the opening deadline's own subject
                 orgs = organisations(rest)
-                if (orgs and orgs[0].start == 0) or set(key(rest).split()) <= {"từ", "và", "đến"}:
-                    cuts.append(before.end + sep.start())
-                    part_start = cuts[-1]
+                if (orgs and orgs[0].start == 0) or (set(key(rest).split()) <= {"từ", "và", "đến"} and after_works):
+                    cut = before.end + sep.start()
+                    inside = [FoundDeadline(f.deadline, f.start - part_start, f.end - part_start, f.weak)
+                              for f in found if part_start <= f.start < cut]  # fmt: skip
+                    if opens and not _has_work(text[part_start:cut], inside):
+                        continue  # "Tháng 03/2019: Các phòng GDĐT và …": a period and a body, no work of their own
+                    cuts.append(cut)
+                    part_start = cut
                     break
         if not cuts:
             return [(text, found)]
@@ -1016,6 +1023,16 @@ class _Table:
     def unit_columns(self, width: int) -> list[int]:
         units = [i for i, h in enumerate(self.headings) if re.search(r"đơn vị|chủ trì|thực hiện|phụ trách|cơ quan", h)]
         return [i for i in units if i < width and "thời gian" not in self.headings[i]]
+
+
+def _has_work(text: str, found: list[FoundDeadline]) -> bool:
+    """Is there more in the text than its deadlines and the bodies it names?"""
+    rest = text
+    for f in sorted(found, key=lambda f: -f.start):
+        rest = rest[: f.start] + " " + rest[f.end :]
+    for org in sorted(organisations(rest), key=lambda o: -o.start):
+        rest = rest[: org.start] + " " + rest[org.end :]
+    return bool(re.search(r"[^\W\d_]{2,}", rest))
 
 
 def _join_named_lists(parts: list[str]) -> list[str]:

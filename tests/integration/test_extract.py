@@ -601,3 +601,12 @@ def test_bodies_listed_with_semicolons_before_their_verb_are_the_subject_of_what
     )
     draft = extract(text, REGISTER_LOADED)
     assert [(t.due, t.lead) for t in draft.dated] == [(date(2022, 4, 19), ["Các phòng, ban huyện"])]
+
+
+def test_a_month_heading_a_line_is_its_scope_and_the_day_inside_it_the_deadline() -> None:
+    text = (
+        "KẾ HOẠCH\nThường Xuân, ngày 07 tháng 4 năm 2022\n"
+        "- Tháng 5/2022: Các thôn và tổ dân phố gửi danh sách về thị trấn, trước ngày 12/5/2022.\n"
+    )
+    draft = extract(text, REGISTER_LOADED)
+    assert [t.due for t in draft.dated] == [date(2022, 5, 11)]  # one task, not one for the month and one for the day
