@@ -645,7 +645,7 @@ _ENDINGS = frozenset(["năm", "tuần", "tháng", "quý", "quí", "hè", "nay", 
 _ENDINGS |= {"i", "ii", "iii", "iv", "sau", "tới"}  # a quarter's numeral; "năm sau", "năm tới"
 # A phrase without a number needs one of these words ("giữa năm", "dịp nghỉ hè", "hằng tuần").
 _WORDY = frozenset(["hè", "hằng", "hàng", "mỗi", "giữa", "cuối", "đầu"])
-_LONGEST = 10  # words
+_LONGEST = 12  # words ("dự kiến được tổ chức vào đầu quý III năm 2021")
 # A number's characters: the digits \d reads and the other ones str.isdigit knows (superscripts, circled …).
 _DIGITS = (
     r"\d\u00b2\u00b3\u00b9\u1369-\u1371\u19da\u2070\u2074-\u2079\u2080-\u2089\u2460-\u2468\u2474-\u247c"

@@ -59,6 +59,8 @@ _DAY_HEADER = re.compile(
     r"|(?:ngày\s+)?\d{1,2}\s*[/.\-]\s*\d{1,2}(?:\s*[/.\-]\s*\d{2,4})?\s*(?:\([^)]{0,12}\))?\s*:)\s*$",
     re.IGNORECASE,
 )  # any leap year: only to see which phrases lack a year
+# "sẽ diễn ra vào các ngày 26, 27/6", "dự kiến được công bố vào …": a preamble's sentence about what is to come
+_FUTURE = re.compile(r"\b(?:sẽ|dự kiến)\b", re.IGNORECASE)
 _TOPIC = re.compile(r"^[\W]*(?:(?:\d{1,2}|[ivx]{1,4}|[a-zđ])[.)]\s*)?đối với\b")  # "1. Đối với khen thưởng …,"
 _CONGRESS = re.compile(r"(?:(?:tổ chức|tiến hành)\s+)?đại hội\s+(?:đại biểu\s+)?")
 # Words that may stand before a deadline that opens its clause ("từ tháng 1 đến tháng 3-2020 các chi bộ …").
@@ -498,7 +500,10 @@ class Extractor:
                 section_units = found[:1] or named[:1] or ([issuer] if issuer else [])
                 continue
             if number < first:
-                continue  # the preamble: what happened, not what is asked
+                # the preamble: what happened, not what is asked; only what it says is still to come stays
+                tasks += [t for t in self.paragraph_tasks(paragraph, number, section_title, section_units, at)
+                          if t.deadline is not None and _FUTURE.search(t.quote)]  # fmt: skip
+                continue
             header = self.day_header(paragraph, at)
             if header is not None:
                 day = header  # a schedule's day: the items below it happen on it
@@ -967,7 +972,9 @@ class Extractor:
                 if opens and sep.start() == 0 and rest:
                     continue  # the opening deadline's own subject
                 orgs = organisations(rest)
-                if (orgs and orgs[0].start == 0) or (set(key(rest).split()) <= {"từ", "và", "đến"} and after_works):
+                congress = _CONGRESS.match(rest.lower())  # "… và Đại hội đại biểu Đảng bộ huyện hoàn thành …"
+                body_first = bool(orgs) and orgs[0].start == (congress.end() if congress else 0)
+                if body_first or (set(key(rest).split()) <= {"từ", "và", "đến"} and after_works):
                     cut = before.end + sep.start()
                     inside = [FoundDeadline(f.deadline, f.start - part_start, f.end - part_start, f.weak)
                               for f in found if part_start <= f.start < cut]  # fmt: skip

@@ -610,3 +610,26 @@ def test_a_month_heading_a_line_is_its_scope_and_the_day_inside_it_the_deadline(
     )
     draft = extract(text, REGISTER_LOADED)
     assert [t.due for t in draft.dated] == [date(2022, 5, 11)]  # one task, not one for the month and one for the day
+
+
+def test_a_preamble_keeps_only_what_it_says_is_still_to_come() -> None:
+    text = (
+        "Hướng dẫn tổ chức hội thi năm 2022\n\n"
+        "Ngày 07/4/2022, UBND huyện đã ban hành Văn bản số 12/UBND-VX hướng dẫn hội thi.\n"
+        "Theo văn bản, hội thi sẽ diễn ra vào các ngày 20, 21/5/2022; các xã đã nộp danh sách ngày 01/4/2022.\n"
+        "I. NỘI DUNG\n"
+        "Các xã nộp bài dự thi trước ngày 30/4/2022.\n"
+    )
+    draft = extract(text, REGISTER_LOADED)
+    assert sorted(t.due for t in draft.dated if t.due) == [date(2022, 4, 29), date(2022, 5, 21)]
+
+
+def test_each_congress_of_a_sentence_has_its_own_deadline() -> None:
+    text = (
+        "KẾ HOẠCH\nThường Xuân, ngày 07 tháng 4 năm 2022\n"
+        "Đại hội các chi bộ hoàn thành từ tháng 5 - 6 và Đại hội đại biểu Đảng bộ huyện hoàn thành trong tháng "
+        "8.2022; đại hội phụ nữ huyện dự kiến được tổ chức vào đầu quý IV năm 2022.\n"
+    )
+    draft = extract(text, REGISTER_LOADED)
+    assert [t.due for t in draft.dated] == [date(2022, 6, 30), date(2022, 8, 31), date(2022, 10, 31)]
+    assert draft.dated[1].lead == ["Đảng bộ huyện"]
