@@ -1045,6 +1045,8 @@ def _has_work(text: str, found: list[FoundDeadline]) -> bool:
 def _join_named_lists(parts: list[str]) -> list[str]:
     """ "Các sở, ngành tỉnh; UBND các huyện; Các Ban QLDA … được giao lập báo cáo": bodies listed with ";" before
     their verb are one clause's subject, not clauses of their own."""
+    if len(parts) == 1:
+        return [parts[0].strip()]
     out: list[str] = []
     pending = ""
     for part in (p.strip() for p in parts):
