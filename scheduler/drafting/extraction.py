@@ -61,8 +61,9 @@ _DAY_HEADER = re.compile(
 )  # any leap year: only to see which phrases lack a year
 # "sẽ diễn ra vào các ngày 26, 27/6", "dự kiến được công bố vào …": a preamble's sentence about what is to come
 _FUTURE = re.compile(r"\b(?:sẽ|dự kiến)\b", re.IGNORECASE)
-_TOPIC = re.compile(r"^[\W]*(?:(?:\d{1,2}|[ivx]{1,4}|[a-zđ])[.)]\s*)?đối với\b")  # "1. Đối với khen thưởng …,"
-_CONGRESS = re.compile(r"(?:(?:tổ chức|tiến hành)\s+)?đại hội\s+(?:đại biểu\s+)?")
+# "1. Đối với khen thưởng …,", "Theo kế hoạch …,": what the clause is about, or where it comes from
+_TOPIC = re.compile(r"^[\W]*(?:(?:\d{1,2}|[ivx]{1,4}|[a-zđ])[.)]\s*)?(?:đối với|(?P<source>theo))\b")
+_CONGRESS = re.compile(r"(?:(?:còn|riêng|đồng thời)\s+)?(?:(?:tổ chức|tiến hành)\s+)?đại hội\s+(?:đại biểu\s+)?")
 # Words that may stand before a deadline that opens its clause ("từ tháng 1 đến tháng 3-2020 các chi bộ …").
 _OPENERS = frozenset(["từ", "trong", "vào", "đến", "trước", "chậm", "nhất", "là", "theo", "đó", "sau", "đồng", "thời"])
 _DEADLINE_WORDS = ("trước", "chậm nhất", "hạn", "đến hết", "hoàn thành", "muộn nhất")
@@ -657,7 +658,22 @@ class Extractor:
             return None
         lowered = text.lower()
         about = _TOPIC.match(lowered)
-        topic = lowered.find(",", about.end()) if about else -1
+        topic = -1  # where the topic ends: its first comma that is not inside a name or a list of bodies
+        for comma in re.finditer(",", lowered[about.end() :] if about else ""):
+            at = (about.end() if about else 0) + comma.start()
+            inside = any(o.start <= at < o.end for o in found)
+            listed = any(o.end == at for o in found) and any(o.start == at + 2 for o in found)
+            if not inside and not listed:  # "… của Bộ Chính trị, Ban Bí thư về …": the list goes on
+                topic = at
+                break
+        if topic >= 0 and about is not None and about.group("source"):
+            # "Theo kế hoạch tổ chức đại hội MTTQ các cấp, đại hội Mặt trận cấp xã …": the source first, then
+            # the clause itself, read on its own
+            rest = text[topic + 1 :]
+            shift = len(text) - len(rest)
+            inner = self.lead_name(rest, None if deadline_at is None else deadline_at - shift)
+            if inner is not None:
+                return Organisation(inner.name, inner.start + shift, inner.end + shift, inner.word)
         directives = [m for m in _DIRECTIVE.finditer(lowered) if deadline_at is None or m.start() < deadline_at]
         # the last directive first; "Thủ tướng đề nghị Bộ Tài chính chỉ đạo quyết liệt …": the one naming a body
         for directive in reversed(directives):
@@ -972,7 +988,7 @@ class Extractor:
                 if opens and sep.start() == 0 and rest:
                     continue  # the opening deadline's own subject
                 orgs = organisations(rest)
-                congress = _CONGRESS.match(rest.lower())  # "… và Đại hội đại biểu Đảng bộ huyện hoàn thành …"
+                congress = _CONGRESS.match(rest.lower())  # "…, còn Đại hội đại biểu Đảng bộ huyện hoàn thành …"
                 body_first = bool(orgs) and orgs[0].start == (congress.end() if congress else 0)
                 if body_first or (set(key(rest).split()) <= {"từ", "và", "đến"} and after_works):
                     cut = before.end + sep.start()

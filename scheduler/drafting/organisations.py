@@ -31,7 +31,8 @@ _HEADS_ANY = [h.strip() for h in _HEADS_ANY if h.strip()]
 # Heads that are also common words: only with a capital ("Ban Tuyên giáo", not "ban hành").
 _HEADS_CAPITAL = ["Sở", "Phòng", "Ban", "Bộ", "Hội", "Đoàn", "Tổ", "Trường", "Trung tâm", "Cục", "Tổng cục",
                   "Chi cục", "Viện", "Bảo tàng", "Thư viện", "Bệnh viện", "Trạm", "Đội", "Cơ quan", "Tiểu ban",
-                  "Kho bạc", "Lực lượng", "Ủy ban", "Uỷ ban", "Hội đồng", "HS12", "Nhà văn hóa"]  # fmt: skip
+                  "Kho bạc", "Lực lượng", "Ủy ban", "Uỷ ban", "Hội đồng", "HS12", "Nhà văn hóa",
+                  "Mặt trận"]  # fmt: skip
 # Heads that need a name after them to be a body ("xã Khánh Hội", not "xã" alone in "xã hội").
 _NEED_NAME = {"xã", "phường", "thị trấn", "huyện", "tỉnh", "ấp", "khóm", "thôn", "khu phố", "bản", "trường",
               "văn phòng", "thường trực"}  # fmt: skip

@@ -633,3 +633,20 @@ def test_each_congress_of_a_sentence_has_its_own_deadline() -> None:
     draft = extract(text, REGISTER_LOADED)
     assert [t.due for t in draft.dated] == [date(2022, 6, 30), date(2022, 8, 31), date(2022, 10, 31)]
     assert draft.dated[1].lead == ["Đảng bộ huyện"]
+
+
+def test_a_source_opening_names_no_doer_and_the_clause_after_it_does() -> None:
+    text = (
+        "THÔNG BÁO\nThường Xuân, ngày 07 tháng 4 năm 2022\n"
+        "Theo kế hoạch tổ chức đại hội Hội Nông dân các cấp, đại hội Hội Nông dân cấp xã phải hoàn thành trước "
+        "tháng 6.2022. Đại hội Mặt trận cấp huyện sẽ xong trước tháng 8.2022, còn Đại hội Hội Cựu chiến binh "
+        "huyện hoàn thành trước tháng 10.2022.\n"
+        "Theo lộ trình của Ban Thường vụ, Ban Tuyên giáo về đề án, đề án được báo cáo trước ngày 20/5/2022.\n"
+    )
+    draft = extract(text, REGISTER_LOADED)
+    assert [(t.due, t.lead if t.explicit else None) for t in draft.dated] == [
+        (date(2022, 5, 31), ["Hội Nông dân cấp xã"]),
+        (date(2022, 7, 31), ["Mặt trận cấp huyện"]),
+        (date(2022, 9, 30), ["Hội Cựu chiến binh huyện"]),  # "…, còn Đại hội …": its own part
+        (date(2022, 5, 19), None),  # the bodies of the source are no doers
+    ]
