@@ -130,7 +130,7 @@ def normalize(text: str) -> str:
 
 _DATE = (
     r"(?:ngày )?(?P<d>\d{1,2})(?:[/\-.](?P<m>\d{1,2})(?:[/\-.](?P<y>\d{4}|\d{2})| năm (?P<y3>\d{4}))?"
-    r"| tháng (?P<m2>\d{1,2})(?: năm (?P<y2>\d{4}))?)"
+    r"| (?:của )?tháng (?P<m2>\d{1,2})(?: năm (?P<y2>\d{4}))?)"
 )
 _YEAR = r"(?:[/\-.](?P<y>\d{4})| năm (?P<y2>\d{4})| năm nay)?"
 _YEAR_AFTER_NAM = r"(?: (?P<y>\d{4})| nay)?"
@@ -448,6 +448,18 @@ def _day_monthly(phrase: str, g: dict[str, str | None], doc_date: date | None) -
     return Deadline(phrase, None, f"FREQ=MONTHLY;BYMONTHDAY={by_day}", event=event)
 
 
+@_rule(r"(?:định kỳ )?(?:(?P<before>trước )|(?P<by>chậm nhất )|vào )?ngày (?P<d>\d{1,2}) của (?:mỗi |hằng )?tháng")
+def _day_of_the_month(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
+    """ "Báo cáo tháng gửi trước ngày 15 của tháng": of each month ("của tháng sau" is not read: see the scan)."""
+    day = int(g["d"] or 0)
+    if not 1 <= day <= 31:
+        raise DeadlineError(phrase, f"không có ngày {day} trong tháng")
+    if g.get("before"):
+        day = day - 1 if day > 1 else -1
+    event = not (g.get("before") or g.get("by"))
+    return Deadline(phrase, None, f"FREQ=MONTHLY;BYMONTHDAY={day}", event=event)
+
+
 @_rule(
     r"(?:định kỳ )?(?:(?P<before>trước )|(?P<by>chậm nhất )|vào )?ngày (?P<d>\d{1,2}) (?:của )?tháng "
     r"(?P<which>đầu|cuối)(?: cùng)? (?:của )?" + _EVERY + " quý"
@@ -691,6 +703,12 @@ def _read_or_none(phrase: str, doc_date: date | None) -> Deadline | None:
 
 
 _TRIM = '("“”,.;:)'
+_WHICH_MONTH = frozenset(["sau", "tới", "này", "trước", "kế", "tiếp"])
+
+
+def _clean_next(text: str, spans: list[tuple[int, int]], k: int) -> str:
+    """The k-th word of the text, lower case, without punctuation ("" past the end)."""
+    return text[spans[k][0] : spans[k][1]].lower().strip(_TRIM) if k < len(spans) else ""
 
 
 _BLANKS = re.compile(_SPELLED.pattern + r"|(?<=\d)\.?/\.(?=\s|$)", re.IGNORECASE)
@@ -741,6 +759,9 @@ def find_deadlines(text: str, doc_date: date | None = None) -> list[FoundDeadlin
             deadline = _read_or_none(phrase, doc_date)
             if deadline is None:
                 continue
+            following = _clean_next(text, spans, i + j)
+            if phrase.lower().endswith("của tháng") and (following in _WHICH_MONTH or following[:1].isdigit()):
+                continue  # "trước ngày 15 của tháng sau": one month, which one the grammar does not guess
             normal = normalize(phrase)  # "hoàn thành năm 2022" says more than "năm 2022": filler was stripped
             before = words.get(i - 1, text[spans[i - 1][0] : spans[i - 1][1]].lower().strip(_TRIM)) if i else ""
             # "cả năm 2022", "suốt năm 2022" name the whole year

@@ -136,6 +136,7 @@ CASES = [
     # a day of the year after the document's
     ("chậm nhất ngày 20/2 năm sau", date(2023, 2, 20)),
     ("trước ngày 10/01 năm sau", date(2023, 1, 9)),
+    ("trước ngày 10 của tháng 5 năm 2023", date(2023, 5, 9)),
 ]
 
 
@@ -168,6 +169,7 @@ RECURRING = [
     ("ngày 08 hằng tháng (từ tháng 3 đến tháng 6)", "FREQ=YEARLY;BYMONTH=3,4,5,6;BYMONTHDAY=8"),
     ("trước ngày 10 tháng cuối cùng của mỗi quý", "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=9"),
     ("chậm nhất ngày 15 tháng đầu của mỗi quý", "FREQ=YEARLY;BYMONTH=1,4,7,10;BYMONTHDAY=15"),
+    ("trước ngày 10 của tháng", "FREQ=MONTHLY;BYMONTHDAY=9"),  # a monthly report's rule: of each month
 ]
 
 
@@ -282,11 +284,17 @@ def test_unknown_or_impossible_phrase_is_reported_not_guessed(phrase: str, reaso
         ("Nộp báo cáo trong tuần đầu tháng 5/2023 để tổng hợp.", "trong tuần đầu tháng 5/2023", date(2023, 5, 7)),
         ("Đại hội tổ chức trong quý I và quý II năm 2024.", "trong quý I và quý II năm 2024", date(2024, 6, 30)),
         ("Huyện phê duyệt đề án trong Quý III.", "trong Quý III", date(2022, 9, 30)),  # no digit, no year
+        ("Các xã gửi báo cáo trước ngày 10 của tháng 5 năm 2023.", "trước ngày 10 của tháng 5 năm 2023",
+         date(2023, 5, 9)),  # fmt: skip
     ],
 )
 def test_running_text_reads_the_whole_new_phrase(sentence: str, phrase: str, due: date) -> None:
     found = find_deadlines(sentence, DOC)
     assert [(f.deadline.text, f.deadline.due) for f in found] == [(phrase, due)]
+
+
+def test_the_day_of_a_month_the_text_does_not_name_is_not_read_as_every_month() -> None:
+    assert find_deadlines("Các xã gửi báo cáo trước ngày 10 của tháng sau.", DOC) == []  # which month: not guessed
 
 
 def test_missing_year_without_document_date_is_an_error() -> None:
