@@ -284,8 +284,11 @@ def test_unknown_or_impossible_phrase_is_reported_not_guessed(phrase: str, reaso
         ("Nộp báo cáo trong tuần đầu tháng 5/2023 để tổng hợp.", "trong tuần đầu tháng 5/2023", date(2023, 5, 7)),
         ("Đại hội tổ chức trong quý I và quý II năm 2024.", "trong quý I và quý II năm 2024", date(2024, 6, 30)),
         ("Huyện phê duyệt đề án trong Quý III.", "trong Quý III", date(2022, 9, 30)),  # no digit, no year
-        ("Các xã gửi báo cáo trước ngày 10 của tháng 5 năm 2023.", "trước ngày 10 của tháng 5 năm 2023",
-         date(2023, 5, 9)),  # fmt: skip
+        (
+            "Các xã gửi báo cáo trước ngày 10 của tháng 5 năm 2023.",
+            "trước ngày 10 của tháng 5 năm 2023",
+            date(2023, 5, 9),
+        ),  # fmt: skip
     ],
 )
 def test_running_text_reads_the_whole_new_phrase(sentence: str, phrase: str, due: date) -> None:
