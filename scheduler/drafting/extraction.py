@@ -842,9 +842,26 @@ class Extractor:
         tasks: list[DraftTask] = []
         carried = list(carried or [])
         task_sentence = None  # a clause after ";" is a task only when the one before it was
+        line_day = self.line_day(paragraph, offset)
         for clause in self.clauses(paragraph, number, offset):
             words = key(clause.text).split()
             found = self.found(clause.text, clause.offset)
+            borrowed = (
+                line_day is not None
+                and clause.offset > offset + line_day.end
+                and not clause.continues
+                and clause.text.startswith(clause.sentence[:20])  # a sentence of its own, not its tail
+                and not any(not f.weak for f in found)
+                and len(words) >= 4
+                and (
+                    self.opening_body(clause.text) is not None
+                    or any(m.start <= 1 for m in self.known(words[:12]))
+                    or self.is_task(words, False)
+                )
+            )
+            if borrowed and line_day is not None:
+                # "Ngày 11/7/2017: Công bố kết quả …. Các trường cấp giấy chứng nhận …": the line's day is theirs too
+                found = [FoundDeadline(line_day.deadline, 0, 0, False)]
             # a deadline anchors a task; a whole year alone ("cả năm 2022") does not
             anchored = any(not f.weak and not _YEAR_ONLY.match(normalize(f.deadline.text)) for f in found)
             by_verb = self.is_task(words, clause.continues and task_sentence == clause.sentence)
@@ -866,12 +883,27 @@ class Extractor:
             review: list[str] = []
             confidence = 0.95 if by_verb else 0.8
             for part_text, part_found in self.split_by_organisations(clause.text, found):
-                tasks += self.clause_tasks(
-                    clause, part_text, part_found, section, section_units, carried, review, confidence
-                )
+                own = self.clause_tasks(clause, part_text, part_found, section, section_units, carried, review,
+                                        confidence)  # fmt: skip
+                if borrowed and line_day is not None:
+                    for task in own:
+                        task.at = offset + line_day.start
+                        task.review.append(f"ngày lấy từ đầu dòng “{line_day.deadline.text}”: kiểm tra")
+                        task.confidence -= 0.1
+                tasks += own
                 if tasks and tasks[-1].explicit:
                     carried = tasks[-1].lead
         return _share_deadlines(tasks)
+
+    def line_day(self, paragraph: str, offset: int) -> FoundDeadline | None:
+        """ "Ngày 11/7/2017: …": a day heading its line, the date of every sentence on it (None otherwise)."""
+        text = BULLET.sub("", paragraph)
+        shift = len(paragraph) - len(text)
+        found = [f for f in self.found(text[:60], offset + shift) if not f.weak and f.deadline.due is not None]
+        if not found or found[0].start > 0 or not text[found[0].end :].lstrip().startswith(":"):
+            return None
+        first = found[0]
+        return FoundDeadline(first.deadline, first.start + shift, first.end + shift, False)
 
     def clause_tasks(
         self,

@@ -650,3 +650,18 @@ def test_a_source_opening_names_no_doer_and_the_clause_after_it_does() -> None:
         (date(2022, 9, 30), ["Hội Cựu chiến binh huyện"]),  # "…, còn Đại hội …": its own part
         (date(2022, 5, 19), None),  # the bodies of the source are no doers
     ]
+
+
+def test_a_day_heading_its_line_dates_every_sentence_on_it() -> None:
+    text = (
+        "KẾ HOẠCH\nThường Xuân, ngày 07 tháng 4 năm 2022\n"
+        "- Ngày 20/5/2022: Công bố danh sách khen thưởng. Các trường học trao giấy khen cho học sinh.\n"
+        "- Ngày 25/5/2022: Tổng kết; ĐVBC số 1, TP. Thanh Hóa.\n"
+    )
+    draft = extract(text, REGISTER_LOADED)
+    assert [(t.due, t.lead if t.explicit else None) for t in draft.dated] == [
+        (date(2022, 5, 20), None),
+        (date(2022, 5, 20), ["cac-truong"]),  # the second sentence on the line has the line's day
+        (date(2022, 5, 25), None),  # a list's tail after ";" borrows nothing
+    ]
+    assert any("đầu dòng" in r for r in draft.dated[1].review)
