@@ -63,7 +63,9 @@ _DAY_HEADER = re.compile(
 _FUTURE = re.compile(r"\b(?:sẽ|dự kiến)\b", re.IGNORECASE)
 # "1. Đối với khen thưởng …,", "Theo kế hoạch …,": what the clause is about, or where it comes from
 _TOPIC = re.compile(r"^[\W]*(?:(?:\d{1,2}|[ivx]{1,4}|[a-zđ])[.)]\s*)?(?:đối với|(?P<source>theo))\b")
-_CONGRESS = re.compile(r"(?:(?:còn|riêng|đồng thời)\s+)?(?:(?:tổ chức|tiến hành)\s+)?đại hội\s+(?:đại biểu\s+)?")
+_CONGRESS = re.compile(
+    r"(?:(?:còn|riêng|đồng thời)\s+)?(?:(?:tổ chức|tiến hành)\s+)?(?:đại hội\s+(?:đại biểu\s+)?|kỳ họp\s+|phiên họp\s+)"
+)
 # Words that may stand before a deadline that opens its clause ("từ tháng 1 đến tháng 3-2020 các chi bộ …").
 _OPENERS = frozenset(["từ", "trong", "vào", "đến", "trước", "chậm", "nhất", "là", "theo", "đó", "sau", "đồng", "thời"])
 _DEADLINE_WORDS = ("trước", "chậm nhất", "hạn", "đến hết", "hoàn thành", "muộn nhất")

@@ -227,6 +227,7 @@ _STOP = frozenset(
         "tham mưu",
         "thông qua",
         "thẩm tra",
+        "thường lệ",
         "thẩm định",
         "thực hiện",
         "tiến hành",
@@ -385,6 +386,9 @@ def organisations(text: str) -> tuple[Organisation, ...]:
             if j == i + size or not named:
                 i += 1
                 continue
+        if head.startswith("cấp ") and previous and _clean(words[i - 1])[:1].isupper() and not words[i - 1].endswith(","):
+            i += j - i
+            continue  # "Hội khỏe Phù Đổng cấp tỉnh": the level of an event named before it, not a body
         if j == i + size and size == 1 and _clean(words[i]) in _BARE_COMMON:
             i += 1
             continue  # "Hội khỏe Phù Đổng", "Ban" alone: a common word, no body's name after it

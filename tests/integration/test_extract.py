@@ -665,3 +665,16 @@ def test_a_day_heading_its_line_dates_every_sentence_on_it() -> None:
         (date(2022, 5, 25), None),  # a list's tail after ";" borrows nothing
     ]
     assert any("đầu dòng" in r for r in draft.dated[1].review)
+
+
+def test_a_body_holds_its_own_session_and_an_events_level_is_no_body() -> None:
+    text = (
+        "THÔNG BÁO\nThường Xuân, ngày 07 tháng 4 năm 2022\n"
+        "Theo đó, kỳ họp HĐND huyện thường lệ giữa năm 2022 dự kiến được tổ chức từ ngày 18 đến ngày 20/7/2022.\n"
+        "Giải bóng đá Hữu Nghị cấp huyện dự kiến kết thúc trước ngày 30/7/2022.\n"
+    )
+    draft = extract(text, REGISTER_LOADED)
+    assert [(t.due, t.lead if t.explicit else None) for t in draft.dated] == [
+        (date(2022, 7, 20), ["HĐND huyện"]),
+        (date(2022, 7, 29), None),  # "cấp huyện" is the level of the tournament, left to the keeper
+    ]
