@@ -386,8 +386,9 @@ def organisations(text: str) -> tuple[Organisation, ...]:
             if j == i + size or not named:
                 i += 1
                 continue
-        if head.startswith("cấp ") and previous and _clean(words[i - 1])[:1].isupper() and not words[i - 1].endswith(","):
-            i += j - i
+        named_before = previous and _clean(words[i - 1])[:1].isupper() and not words[i - 1].endswith(",")
+        if head.startswith("cấp ") and named_before:
+            i = j
             continue  # "Hội khỏe Phù Đổng cấp tỉnh": the level of an event named before it, not a body
         if j == i + size and size == 1 and _clean(words[i]) in _BARE_COMMON:
             i += 1
