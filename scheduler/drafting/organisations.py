@@ -23,7 +23,7 @@ _HEADS_ANY = sorted(
     ban bí thư|trung ương|ủy ban thường vụ quốc hội|cấp xã|cấp huyện|cấp tỉnh|cấp cơ sở|cấp trên cơ sở|
     các cấp ủy|các đơn vị|các địa phương|các sở|các ngành|các cơ quan|các xã|các phường|các huyện|các ấp|
     các chi bộ|các đảng bộ|các trường|các phòng|các ban|các tổ chức|các hội|các đoàn thể|các khu phố|
-    các thôn|các bộ|đơn vị bầu cử|đvbc|ban tổ chức|tổ đại biểu|
+    các thôn|các bộ|các cơ sở|đơn vị bầu cử|đvbc|ban tổ chức|tổ đại biểu|
     thí sinh|trường|xã|phường|thị trấn|huyện|tỉnh|ấp|khóm|thôn|khu phố""".replace("\n", "").split("|"),
     key=lambda h: -len(h.split()),
 )

@@ -678,3 +678,12 @@ def test_a_body_holds_its_own_session_and_an_events_level_is_no_body() -> None:
         (date(2022, 7, 20), ["HĐND huyện"]),
         (date(2022, 7, 29), None),  # "cấp huyện" is the level of the tournament, left to the keeper
     ]
+
+
+def test_the_bases_a_body_directs_are_the_lead() -> None:
+    text = (
+        "KẾ HOẠCH\nThường Xuân, ngày 07 tháng 4 năm 2022\n"
+        "Theo kế hoạch, Hội Nông dân huyện chỉ đạo các cơ sở Hội tổng kết chi hội xong trong tháng 12/2022.\n"
+    )
+    draft = extract(text, REGISTER_LOADED)
+    assert [(t.due, t.lead) for t in draft.dated] == [(date(2022, 12, 31), ["các cơ sở Hội"])]
