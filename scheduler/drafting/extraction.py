@@ -1005,8 +1005,8 @@ class Extractor:
         ("…, và trước ngày 16-11 phải báo cáo"), starts the next one's part. A deadline that opens its part
         ("Trước ngày 25-10, UBND các huyện …") keeps the body right after it: that is its own subject.
         """
-        strong = [f for f in found if not f.weak and f.deadline.due is not None]
-        if strong and len({f.deadline.due for f in strong}) == 1:
+        strong = [f for f in found if not f.weak and (f.deadline.due is not None or f.deadline.rrule is not None)]
+        if strong and len({(f.deadline.due, f.deadline.rrule) for f in strong}) == 1:
             return self.split_by_doers(text, found, strong[0])
         if len(strong) < 2:
             return [(text, found)]

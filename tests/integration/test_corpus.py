@@ -69,20 +69,20 @@ def test_set_aside_documents_meet_the_issue_figures_for_dates() -> None:
 
 
 def test_set_aside_documents_keep_their_lead_and_date_floor() -> None:
-    """First scored at 0.647 (22 of 34), below the issue's 0.7; after general fixes found on holdout2 it is 0.765
-    (26 of 34). The holdout has been seen since, so this is a floor on seen data, not a set-aside figure."""
+    """First scored at 0.647 (22 of 34), below the issue's 0.7; after general fixes found on holdout2 it is 0.853
+    (29 of 34). The holdout has been seen since, so this is a floor on seen data, not a set-aside figure."""
     _precision, _recall, lead_and_date, summary = _score("holdout")
-    assert lead_and_date >= 0.76, summary
+    assert lead_and_date >= 0.85, summary
 
 
 def test_holdout2_documents_keep_the_figures_reached() -> None:
     """holdout2 was seen (first look: recall 0.693, precision 0.591, lead and date 0.480) and used to fix general
-    misses; these floors are the figures reached after (recall 0.973, precision 0.859, lead and date 0.813), not
+    misses; these floors are the figures reached after (recall 0.987, precision 0.860, lead and date 0.813), not
     figures of an unseen set. Precision stays under the issue's 0.9: see the closing note for the drafted tasks
     the labels leave out (headline summaries, candidates' exam sessions, a citizen's own registration)."""
     precision, recall, lead_and_date, summary = _score("holdout2")
     assert precision >= 0.85, summary
-    assert recall >= 0.97, summary
+    assert recall >= 0.98, summary
     assert lead_and_date >= 0.81, summary
 
 

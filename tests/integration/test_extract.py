@@ -687,3 +687,15 @@ def test_the_bases_a_body_directs_are_the_lead() -> None:
     )
     draft = extract(text, REGISTER_LOADED)
     assert [(t.due, t.lead) for t in draft.dated] == [(date(2022, 12, 31), ["các cơ sở Hội"])]
+
+
+def test_two_yearly_deadlines_in_a_sentence_are_two_tasks() -> None:
+    text = (
+        "HƯỚNG DẪN\nThường Xuân, ngày 07 tháng 4 năm 2022\n"
+        "Hồ sơ khen thưởng gửi trước ngày 20/2 hằng năm và trước ngày 10/7 hằng năm (đối với các trường học).\n"
+    )
+    draft = extract(text, REGISTER_LOADED)
+    assert [t.rrule for t in draft.dated] == [
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=19",
+        "FREQ=YEARLY;BYMONTH=7;BYMONTHDAY=9",
+    ]
