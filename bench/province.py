@@ -96,7 +96,7 @@ def phrases(count: int, seed: int = 7) -> list[str]:
 # --- the province's morning (issue 17) ---------------------------------------------------------------------
 
 MORNING_CHILD = """
-import asyncio, json, sys, time
+import asyncio, json, os, sys, time
 from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from bot.channels.telegram import TelegramChannel, build_application
@@ -143,7 +143,12 @@ async def main():
         await app.shutdown()
     print(json.dumps({"started": started, "planned_in": planned_in, "rows": planned.planned, "sent_rows": sent}))
 
-asyncio.run(main())
+profile = os.environ.get("NHACVIEC_BENCH_PROFILE")  # a file: the bot process's cProfile stats go there
+if profile:
+    import cProfile
+    cProfile.run("asyncio.run(main())", profile)
+else:
+    asyncio.run(main())
 """
 
 
