@@ -41,6 +41,7 @@ from telegram.ext import (
     filters,
 )
 from telegram.request import HTTPXRequest
+from telegram.warnings import PTBUserWarning
 from tornado.httpserver import HTTPServer
 from tornado.web import Application as WebApplication
 
@@ -76,6 +77,18 @@ def _markup(message: Message) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in message.buttons]
     )
+
+
+def _keyboard(message: Message) -> dict[str, Any]:
+    """The buttons as the Bot API reads them (what `_markup` serialises to)."""
+    return {
+        "inline_keyboard": [[{"text": b.label, "callback_data": b.data} for b in row] for row in message.buttons]
+    }
+
+
+SEND_MESSAGE = "sendMessage"
+# do_api_request("sendMessage") works as send_message does, but PTB suggests send_message each time
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.sendMessage'", category=PTBUserWarning)
 
 
 def _seconds(value: int | float | timedelta) -> float:
@@ -250,11 +263,31 @@ class TelegramChannel:
 
     async def deliver(self, delivery: Delivery) -> str:
         """The reminders' Notifier."""
+        message = render_delivery(delivery, TELEGRAM)
         try:
-            sent = await self.send(delivery.chat_id, render_delivery(delivery, TELEGRAM))
+            if message.attachment is None:
+                return await self._deliver_text(delivery.chat_id, message)
+            sent = await self.send(delivery.chat_id, message)
         except TelegramError as exc:
             raise delivery_error(exc) from exc
         return str(sent.message_id)
+
+    async def _deliver_text(self, chat_id: str, message: Message) -> str:
+        """A text in parts, buttons on the last, as `send` sends it; but only the answer's message id is read.
+
+        A morning's wave sends 50,000 of these: building a Message object for each answer, and going through
+        `send_message` for the parameters it does not use, cost a tenth of the process's CPU. The call is
+        still PTB's (its HTTP client, its errors), so failures are told apart exactly as before."""
+        parts = split_text(message.text, TELEGRAM.max_length)
+        result: Any = None
+        for number, part in enumerate(parts, start=1):
+            parameters: dict[str, Any] = {"chat_id": chat_id, "text": part}
+            if number == len(parts) and message.buttons:
+                parameters["reply_markup"] = _keyboard(message)
+            result = await self.application.bot.do_api_request(SEND_MESSAGE, api_kwargs=parameters)
+        if not isinstance(result, dict) or "message_id" not in result:
+            raise TelegramError(f"sendMessage answered without a message id: {str(result)[:200]}")
+        return str(result["message_id"])
 
     async def _answer(self, incoming: Incoming, chat_id: str) -> None:
         """The core's answers, sent to the chat that spoke through the token's one budget."""
