@@ -50,3 +50,22 @@ def test_claims_take_the_soonest_rows_first_one_person_each(engine: Engine) -> N
     first, second = dispatcher.claim_next(), dispatcher.claim_next()
     assert first is not None and second is not None
     assert first.ids < second.ids and len(first.ids) == len(second.ids) == 1
+
+
+def test_on_postgresql_the_pick_that_also_tries_the_persons_lock_reads_the_same_index(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        return  # the advisory lock is PostgreSQL's; SQLite picks with the plain statement above
+    fill_outbox(engine, 20_000, NOW)
+    dispatcher = _dispatcher(engine)
+    with engine.connect() as conn:
+        plan = "\n".join(query_plan(conn, dispatcher._and_lock(dispatcher.pick(NOW))))
+    assert "ix_reminder_waiting" in plan and "Sort" not in plan, plan
+
+
+def test_a_batch_of_claims_takes_the_soonest_people_in_order_each_with_its_message(engine: Engine) -> None:
+    fill_outbox(engine, 2_000, NOW)
+    dispatcher = _dispatcher(engine)
+    single = dispatcher.claim_next()
+    batch = dispatcher.claim_batch("telegram", 5)
+    assert single is not None and [c.official_id for c, _ in batch] == list(range(5_002, 5_007))
+    assert all(isinstance(built, str) for _, built in batch)  # fill_outbox links nobody: no chat to send to
