@@ -735,29 +735,33 @@ class Dispatcher:
     def _finish_sent(self, sent: list[tuple[Claim, str, str]]) -> None:
         """Several delivered claims recorded as sent in one transaction (a wave's answers come side by side)."""
         at = self.clock.now()
-        for table in self._tables():
+        for table, statement in self._sent_statements.items():
             rows = [
-                {"row": row_id, "chat": chat_id, "message": message_id}
+                {"row": row_id, "chat": chat_id, "message": message_id, "at": at}
                 for claim, chat_id, message_id in sent
                 if claim.table is table
                 for row_id in claim.ids
             ]
-            if not rows:
-                continue
-            statement = (
-                update(table)
-                .where(table.c.id == bindparam("row"), ours(table, self.worker_id, ReminderState.sent))
-                .values(
-                    state=ReminderState.sent.value,
-                    last_error="",
-                    lease_until=None,
-                    sent_at=at,
-                    chat_id=bindparam("chat"),
-                    message_id=bindparam("message"),
-                )
+            if rows:
+                with self.engine.begin() as conn:
+                    conn.execute(statement, rows)
+
+    @cached_property
+    def _sent_statements(self) -> dict[Table, Any]:
+        """Each outbox table's update of one delivered row, made once."""
+        return {
+            table: update(table)
+            .where(table.c.id == bindparam("row"), ours(table, self.worker_id, ReminderState.sent))
+            .values(
+                state=ReminderState.sent.value,
+                last_error="",
+                lease_until=None,
+                sent_at=bindparam("at", type_=table.c.sent_at.type),
+                chat_id=bindparam("chat"),
+                message_id=bindparam("message"),
             )
-            with self.engine.begin() as conn:
-                conn.execute(statement, rows)
+            for table in self._tables()
+        }
 
     def _give_back(self, claims: list[Claim]) -> None:
         """Claims taken but never sent (the process stops): planned again, the attempt not counted."""
