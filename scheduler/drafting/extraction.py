@@ -1227,11 +1227,19 @@ def _not_a_date(text: str, found: FoundDeadline) -> bool:
     )
 
 
+# A document's code right before a date: "24/2021/QĐ-TTg", "05-NQ/TU", "3145/BKHĐT-KTĐPLT", "Nghị quyết 05-NQ/TU".
+_CODE = re.compile(r"\b\d{1,5}[\w]*(?:[/-][\w.\-–]*)*[/-][\w.\-–]*[A-ZĐ]{2,}[\w.\-–]*\s*,?\s*$")
+_HELD = re.compile(r"\bđã\s+(?:được\s+)?(?:\w+\s+){0,2}?(?:vào\s+)?$")
+
+
 def _reference(text: str, found: FoundDeadline) -> bool:
     """ "Kế hoạch số 75/KH-UBND ngày 21/3/2022", "Tính đến 31/3": a date that names a paper or a moment past."""
     before = text[: found.start].lower()
-    if _CITED.search(before[-60:]) and found.deadline.text.lower().startswith(("ngày", "0", "1", "2", "3")):
-        return True
+    dated = found.deadline.text.lower().startswith(("ngày", "0", "1", "2", "3"))
+    if dated and (_CITED.search(before[-60:]) or _CODE.search(text[max(0, found.start - 60) : found.start])):
+        return True  # "Quyết định 24/2021/QĐ-TTg ngày 16-7-2021": a paper's date, with or without "số"
+    if (dated or found.deadline.text.lower().startswith("vào")) and _HELD.search(before[-40:]):
+        return True  # "Hội nghị đã diễn ra ngày 10/5": an event already held
     if found.deadline.text.lower().startswith(("đến", "từ")) and _ends_with(before, ("tính",), word=True):
         return True  # "tính đến ngày 22.4": as of, not by
     return _ends_with(before, ("tính đến", "tính từ", "đến nay", "căn cứ"))

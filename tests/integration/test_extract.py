@@ -699,3 +699,14 @@ def test_two_yearly_deadlines_in_a_sentence_are_two_tasks() -> None:
         "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=19",
         "FREQ=YEARLY;BYMONTH=7;BYMONTHDAY=9",
     ]
+
+
+def test_dates_of_papers_cited_and_of_events_already_held_are_no_deadlines() -> None:
+    text = (
+        "BẢN TIN\n\n"  # no date of its own: nothing is dropped for being before it
+        "Thực hiện Quyết định 15/2021/QĐ-UBND ngày 02-6-2021 của UBND tỉnh, các xã báo cáo trước ngày 30/9/2021.\n"
+        "Căn cứ Nghị quyết 07-NQ/HU ngày 12 tháng 3 năm 2021 của Huyện ủy, các xã hoàn thành trước ngày 30/10/2021.\n"
+        "Hội nghị sơ kết đã được tổ chức vào ngày 10/5/2021; các thôn gửi báo cáo trước ngày 30/11/2021.\n"
+    )
+    draft = extract(text, REGISTER_LOADED)
+    assert [t.due for t in draft.dated] == [date(2021, 9, 29), date(2021, 10, 29), date(2021, 11, 29)]
