@@ -81,9 +81,7 @@ def _markup(message: Message) -> InlineKeyboardMarkup | None:
 
 def _keyboard(message: Message) -> dict[str, Any]:
     """The buttons as the Bot API reads them (what `_markup` serialises to)."""
-    return {
-        "inline_keyboard": [[{"text": b.label, "callback_data": b.data} for b in row] for row in message.buttons]
-    }
+    return {"inline_keyboard": [[{"text": b.label, "callback_data": b.data} for b in row] for row in message.buttons]}
 
 
 SEND_MESSAGE = "sendMessage"

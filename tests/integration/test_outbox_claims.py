@@ -251,3 +251,23 @@ def test_claimers_side_by_side_never_share_a_person_nor_deadlock(morning: Engine
     ids = [i for c in claims for i in c.ids]
     assert len(ids) == len(set(ids))
     assert states(morning) == Counter({ReminderState.sending.value: len(ids)})
+
+
+def test_people_claimed_in_a_batch_but_not_sent_when_told_to_stop_wait_again_uncounted(
+    morning: Engine, clock: FixedClock
+) -> None:
+    class StoppedWhileClaiming(Dispatcher):
+        def claim_batch(self, on: str | None = None, limit: int = 8) -> list[tuple[Claim, Delivery | str]]:
+            taken = super().claim_batch(on, limit)
+            self.request_stop()  # SIGTERM while the claim ran: these were claimed, none sent
+            return taken
+
+    notifier = LoggingNotifier()
+    stopped = StoppedWhileClaiming(morning, {"console": notifier}, clock, limiter=unlimited(), claim_batch_size=3)
+    asyncio.run(stopped.run_once())
+    assert notifier.delivered == [] and states(morning)["sending"] == 0
+    with morning.connect() as conn:
+        assert conn.execute(select(func.max(REMINDERS.c.attempts))).scalar_one() == 0
+        assert conn.execute(select(func.count()).where(REMINDERS.c.claimed_by.is_not(None))).scalar_one() == 0
+    report = asyncio.run(dispatcher(morning, clock, notifier).run_once())  # the next process sends them all
+    assert report.messages > 3 and states(morning)["planned"] == 0
