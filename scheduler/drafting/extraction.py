@@ -63,6 +63,7 @@ _DAY_HEADER = re.compile(
 _FUTURE = re.compile(r"\b(?:sẽ|dự kiến)\b", re.IGNORECASE)
 # "1. Đối với khen thưởng …,", "Theo kế hoạch …,": what the clause is about, or where it comes from
 _TOPIC = re.compile(r"^[\W]*(?:(?:\d{1,2}|[ivx]{1,4}|[a-zđ])[.)]\s*)?(?:đối với|(?P<source>theo))\b")
+_LINE_DAY = re.compile(r"(?:ngày\s+)?\d{1,2}\s*[/.\-]", re.IGNORECASE)
 _CONGRESS = re.compile(
     r"(?:(?:còn|riêng|đồng thời)\s+)?(?:(?:tổ chức|tiến hành)\s+)?(?:đại hội\s+(?:đại biểu\s+)?|kỳ họp\s+|phiên họp\s+)"
 )
@@ -900,6 +901,8 @@ class Extractor:
     def line_day(self, paragraph: str, offset: int) -> FoundDeadline | None:
         """ "Ngày 11/7/2017: …": a day heading its line, the date of every sentence on it (None otherwise)."""
         text = BULLET.sub("", paragraph)
+        if not _LINE_DAY.match(text):
+            return None  # most lines open with no date: no need to read one
         shift = len(paragraph) - len(text)
         found = [f for f in self.found(text[:60], offset + shift) if not f.weak and f.deadline.due is not None]
         if not found or found[0].start > 0 or not text[found[0].end :].lstrip().startswith(":"):
