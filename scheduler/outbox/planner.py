@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, ClassVar
@@ -95,53 +95,56 @@ class Recipients:
 
 
 def recipients(conn: Connection, today: date, include_unlinked: bool = False) -> Recipients:
-    links = conn.execute(select(CHATS.c.official_id, CHATS.c.channel).where(CHATS.c.active.is_(True)).distinct()).all()
-    channels: dict[int, list[str]] = defaultdict(list)
-    for official_id, channel in links:
-        channels[official_id].append(channel)
+    # Rows are read as they come and kept as tuples, not lists of Row objects: the garbage collector's full
+    # passes grow with the objects a tick keeps, and a province has 15,000 officials and 100,000 assignments.
+    heard_on: dict[int, tuple[tuple[int, str], ...]] = {}  # official → (official, channel) pairs
+    links = select(CHATS.c.official_id, CHATS.c.channel).where(CHATS.c.active.is_(True)).distinct()
+    for official_id, channel in conn.execute(links):
+        heard_on[official_id] = (*heard_on.get(official_id, ()), (official_id, channel))
     roles: dict[int, str] = {}
     for official_id, role, code in conn.execute(select(OFFICIALS.c.id, OFFICIALS.c.role, OFFICIALS.c.code)):
         roles[official_id] = role
         if include_unlinked and not is_group_recipient(code):  # the dry run names who cannot be reached yet
-            channels.setdefault(official_id, [UNLINKED])
+            heard_on.setdefault(official_id, ((official_id, UNLINKED),))
     settings = conn.execute(
         select(SETTINGS.c.official_id, SETTINGS.c.muted_until, SETTINGS.c.digest_at, SETTINGS.c.channels)
     ).all()
     on_leave = {o for o, muted, _, _ in settings if muted is not None and muted >= today}
     digest_at = {o: at for o, _, at, _ in settings if at is not None}
     for official_id, _, _, preferred in settings:  # /kenh: where an official linked twice wants reminders
-        if preferred and any(channel_kind(c) == preferred for c in channels.get(official_id, ())):
-            channels[official_id] = [c for c in channels[official_id] if channel_kind(c) == preferred]
+        if preferred and any(channel_kind(c) == preferred for _, c in heard_on.get(official_id, ())):
+            heard_on[official_id] = tuple(p for p in heard_on[official_id] if channel_kind(p[1]) == preferred)
     found = Recipients(defaultdict(list), defaultdict(list), [], set(), digest_at)
     groups = linked_group_units(conn)  # a unit's group chat hears instead of its members (unless they asked)
     private_too = wants_private_too(conn) if groups else set()
+    leader = Role.leader.value
+    leaders = {o for o, role in roles.items() if role == leader}
     for official_id, unit_id in conn.execute(select(MEMBERS.c.official_id, MEMBERS.c.unit_id)):
         if official_id in on_leave:
             found.on_leave_units.add(unit_id)
             continue
-        in_group = groups.get(unit_id, official_id) != official_id and official_id not in private_too
-        for channel in channels.get(official_id, ()):
-            if not in_group:
-                found.by_unit[unit_id].append((official_id, channel))
-            if roles.get(official_id) == Role.leader.value:
-                found.leaders_by_unit[unit_id].append((official_id, channel))
-    found.leaders = [
-        (o, c)
-        for o, chans in channels.items()
-        if roles.get(o) == Role.leader.value and o not in on_leave
-        for c in chans
-    ]
+        pairs = heard_on.get(official_id)
+        if not pairs:
+            continue
+        if groups.get(unit_id, official_id) == official_id or official_id in private_too:  # not heard via a group
+            found.by_unit[unit_id] += pairs
+        if official_id in leaders:
+            found.leaders_by_unit[unit_id] += pairs
+    found.leaders = [pair for o, pairs in heard_on.items() if o in leaders and o not in on_leave for pair in pairs]
     return found
 
 
 @dataclass
 class Occasion:
-    """One assignment's reminder due today, and everyone who hears of it (official, channel, kind)."""
+    """One assignment's reminder due today, and everyone who hears of it (official, channel, kind).
+
+    The rows are tuples shared by the occasions of one unit (see occasions): nothing can change one
+    occasion's rows through another."""
 
     assignment_id: int
     day: date
-    targets: list[tuple[int, str, str]]
-    send_after: list[datetime]
+    targets: Sequence[tuple[int, str, str]]
+    send_after: Sequence[datetime]
 
     def row_keys(self) -> Iterator[tuple[tuple[int, int, str, str, str], datetime]]:
         """Each row's outbox key (assignment, official, channel, kind, day) and when it should go out."""
@@ -161,6 +164,9 @@ class Occasion:
             }
             for (official_id, channel, kind), send_after in zip(self.targets, self.send_after, strict=True)
         ]
+
+
+_Rows = tuple[tuple[tuple[int, str, str], ...], tuple[datetime, ...]]  # an occasion's targets and send times
 
 
 def occasions(conn: Connection, today: date, policy: ReminderPolicy, include_unlinked: bool = False) -> list[Occasion]:
@@ -190,33 +196,56 @@ def occasions(conn: Connection, today: date, policy: ReminderPolicy, include_unl
     if events:  # an event whose day has passed is counted ("not reported"), not reminded: not even read
         query = query.where(or_(ASSIGNMENTS.c.due >= today, ASSIGNMENTS.c.task_id.not_in(events)))
     query = query.order_by(ASSIGNMENTS.c.id)  # a stable order: a morning is planned in pieces, by assignment
-    days: dict[str, date] = {}
-    found: list[Occasion] = []
+    # Thousands of assignments share a unit and a deadline: the occasion of each (policy, due date) and the
+    # rows of each (unit, occasion, send time) are made once per tick, and occasions share those tuples.
+    latest: dict[tuple[int, str], Any] = {}
+    shared: dict[tuple[int, str, date, time], _Rows | None] = {}
+    targets_of: dict[tuple[int, str], tuple[tuple[int, str, str], ...]] = {}
+    times_of: dict[tuple[int, bool, date, time], tuple[datetime, ...]] = {}
     send_times: dict[tuple[date, time], datetime] = {}
     own_time = people.digest_at
-    for assignment_id, unit_id, due_text, task_id in conn.execute(query).all():
-        due = days.get(due_text) or days.setdefault(due_text, date.fromisoformat(due_text[:10]))
+
+    def send_time(day: date, at: time) -> datetime:
+        moment = send_times.get((day, at))
+        if moment is None:
+            moment = send_times[(day, at)] = to_utc(at_local(day, at))
+        return moment
+
+    def rows_of(unit_id: int, kind: str, day: date, at: time) -> _Rows | None:
         unit_people = people.for_unit(unit_id)
         escalating_to = people.leaders_by_unit.get(unit_id) or people.leaders
         if not unit_people and not escalating_to:
-            continue
+            return None
+        targets = targets_of.get((unit_id, kind))
+        if targets is None:
+            unit_kind = OVERDUE if kind == ESCALATION else kind
+            targets = tuple([(o, c, unit_kind) for o, c in unit_people])
+            if kind == ESCALATION:
+                targets += tuple([(o, c, ESCALATION) for o, c in escalating_to])
+            targets_of[(unit_id, kind)] = targets
+        times_key = (unit_id, kind == ESCALATION, day, at)  # the same people, in the same order
+        times = times_of.get(times_key)
+        if times is None:
+            usual = send_time(day, at)  # everyone at the set time, but those who chose their own (/caidat giờ)
+            times = tuple([usual if o not in own_time else send_time(day, own_time[o]) for o, _c, _k in targets])
+            times_of[times_key] = times
+        return targets, times
+
+    found: list[Occasion] = []
+    for assignment_id, unit_id, due_text, task_id in conn.execute(query):  # read as they come (see recipients)
         task_policy = overrides.get(task_id, policy)
-        occasion = task_policy.latest(due, today)
+        schedule_key = (id(task_policy), due_text)
+        occasion = latest.get(schedule_key, False)
+        if occasion is False:
+            occasion = latest[schedule_key] = task_policy.latest(date.fromisoformat(due_text[:10]), today)
         if occasion is None:
             continue
-        unit_kind = OVERDUE if occasion.kind == ESCALATION else occasion.kind
-        targets = [(o, c, unit_kind) for o, c in unit_people]
-        if occasion.kind == ESCALATION:
-            targets += [(o, c, ESCALATION) for o, c in escalating_to]
-        key = (occasion.day, task_policy.send_at)
-        usual = send_times.get(key) or send_times.setdefault(key, to_utc(at_local(occasion.day, key[1])))
-        times = [usual] * len(targets)  # everyone at the set time, but those who chose their own (/caidat giờ)
-        if own_time:
-            for index, (official_id, _channel, _kind) in enumerate(targets):
-                if official_id in own_time:
-                    key = (occasion.day, own_time[official_id])
-                    times[index] = send_times.get(key) or send_times.setdefault(key, to_utc(at_local(*key)))
-        found.append(Occasion(assignment_id, occasion.day, targets, times))
+        rows_key = (unit_id, occasion.kind, occasion.day, task_policy.send_at)
+        if rows_key not in shared:
+            shared[rows_key] = rows_of(*rows_key)
+        rows = shared[rows_key]
+        if rows is not None:
+            found.append(Occasion(assignment_id, occasion.day, rows[0], rows[1]))
     return found
 
 
@@ -479,17 +508,22 @@ def _hashes(found: list[Occasion]) -> dict[int, int]:
     pairs: dict[tuple[str, str], int] = {}
     instants: dict[datetime, int] = {}
     hashed: dict[int, int] = {}
+    alike: dict[tuple[int, int, date], int] = {}  # occasions share their lists of rows (see occasions)
     for f in found:
-        numbers = [f.day.toordinal()]
-        for (official_id, channel, kind), at in zip(f.targets, f.send_after, strict=True):
-            pair = pairs.get((channel, kind))
-            if pair is None:
-                pair = pairs[(channel, kind)] = _code(f"{channel}|{kind}")
-            moment = instants.get(at)
-            if moment is None:
-                moment = instants[at] = int(at.timestamp())
-            numbers += (official_id, pair, moment)
-        hashed[f.assignment_id] = hash(tuple(numbers))
+        same = (id(f.targets), id(f.send_after), f.day)
+        value = alike.get(same)
+        if value is None:
+            numbers = [f.day.toordinal()]
+            for (official_id, channel, kind), at in zip(f.targets, f.send_after, strict=True):
+                pair = pairs.get((channel, kind))
+                if pair is None:
+                    pair = pairs[(channel, kind)] = _code(f"{channel}|{kind}")
+                moment = instants.get(at)
+                if moment is None:
+                    moment = instants[at] = int(at.timestamp())
+                numbers += (official_id, pair, moment)
+            value = alike[same] = hash(tuple(numbers))
+        hashed[f.assignment_id] = value
     return hashed
 
 
@@ -582,11 +616,11 @@ def _compare(
     ours: dict[str, bool] = {}
     rows: list[Any] = []
     if only is None:
-        rows = list(conn.execute(_day_rows(min(f.day for f in found))).all())
+        rows = [tuple(row) for row in conn.execute(_day_rows(min(f.day for f in found)))]  # (see recipients)
     else:
         ids = sorted(only)
         for start in range(0, len(ids), 500):
-            rows += conn.execute(_assignment_rows(ids[start : start + 500])).all()
+            rows += [tuple(row) for row in conn.execute(_assignment_rows(ids[start : start + 500]))]
     present = {row[1] for row in rows}  # only rows are looked up in `wanted`: the first tick of a day has few
     wanted: dict[Key, datetime] = {}
     for f in found:
