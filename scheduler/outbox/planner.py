@@ -101,11 +101,11 @@ def recipients(conn: Connection, today: date, include_unlinked: bool = False) ->
     links = select(CHATS.c.official_id, CHATS.c.channel).where(CHATS.c.active.is_(True)).distinct()
     for official_id, channel in conn.execute(links):
         heard_on[official_id] = (*heard_on.get(official_id, ()), (official_id, channel))
-    roles: dict[int, str] = {}
-    for official_id, role, code in conn.execute(select(OFFICIALS.c.id, OFFICIALS.c.role, OFFICIALS.c.code)):
-        roles[official_id] = role
-        if include_unlinked and not is_group_recipient(code):  # the dry run names who cannot be reached yet
-            heard_on.setdefault(official_id, ((official_id, UNLINKED),))
+    if include_unlinked:  # the dry run names who cannot be reached yet
+        for official_id, code in conn.execute(select(OFFICIALS.c.id, OFFICIALS.c.code)):
+            if not is_group_recipient(code):
+                heard_on.setdefault(official_id, ((official_id, UNLINKED),))
+    leaders = set(conn.execute(select(OFFICIALS.c.id).where(OFFICIALS.c.role == Role.leader.value)).scalars())
     settings = conn.execute(
         select(SETTINGS.c.official_id, SETTINGS.c.muted_until, SETTINGS.c.digest_at, SETTINGS.c.channels)
     ).all()
@@ -117,8 +117,6 @@ def recipients(conn: Connection, today: date, include_unlinked: bool = False) ->
     found = Recipients(defaultdict(list), defaultdict(list), [], set(), digest_at)
     groups = linked_group_units(conn)  # a unit's group chat hears instead of its members (unless they asked)
     private_too = wants_private_too(conn) if groups else set()
-    leader = Role.leader.value
-    leaders = {o for o, role in roles.items() if role == leader}
     for official_id, unit_id in conn.execute(select(MEMBERS.c.official_id, MEMBERS.c.unit_id)):
         if official_id in on_leave:
             found.on_leave_units.add(unit_id)

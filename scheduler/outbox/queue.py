@@ -11,7 +11,7 @@ snooze to its new time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -156,20 +156,22 @@ def _sqlite_insert_or_ignore(conn: Connection, table: Table, rows: list[dict[str
         if c.name not in given and c.default is not None and getattr(c.default, "is_scalar", False)
     }
     columns = given + list(defaults)
-    rows = [{**defaults, **row} for row in rows] if defaults else rows
     processors = [table.c[name].type.bind_processor(conn.dialect) for name in columns]
-    memo: list[dict[Any, Any]] = [{} for _ in columns]
-
-    def value(index: int, raw: Any) -> Any:
-        process = processors[index]
-        if process is None or raw is None:
-            return raw
-        if isinstance(raw, list):  # JSON (buttons): not hashable, and rare
-            return process(raw)
-        seen = memo[index]
-        if raw not in seen:
-            seen[raw] = process(raw)
-        return seen[raw]
+    bound = [
+        _bound([row.get(name, defaults[name]) for row in rows] if name in defaults else [row[name] for row in rows], p)
+        for name, p in zip(columns, processors, strict=True)
+    ]  # column by column: no call per value
 
     sql = f"INSERT OR IGNORE INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
-    conn.exec_driver_sql(sql, [tuple(value(i, row[name]) for i, name in enumerate(columns)) for row in rows])
+    conn.exec_driver_sql(sql, list(zip(*bound, strict=True)))
+
+
+def _bound(column: list[Any], process: Callable[[Any], Any] | None) -> list[Any]:
+    """One column's values through its bind processor, once per distinct value (the first of equal ones)."""
+    if process is None:
+        return column
+    try:
+        seen = {raw: None if raw is None else process(raw) for raw in dict.fromkeys(column)}
+    except TypeError:  # JSON (buttons): lists are not hashable, and rare
+        return [None if raw is None else process(raw) for raw in column]
+    return [seen[raw] for raw in column]
