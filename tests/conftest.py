@@ -13,7 +13,9 @@ from sqlalchemy import Engine, create_engine, make_url, select, text
 
 from scheduler.clock import LOCAL_TZ, FixedClock
 from scheduler.db import make_engine
-from scheduler.register.models import ASSIGNMENTS, TASKS, UNITS
+from scheduler.register.importer import import_register, load_register
+from scheduler.register.links import link_chat
+from scheduler.register.models import ASSIGNMENTS, OFFICIALS, TASKS, UNITS
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTER = ROOT / "data" / "register.yaml"
@@ -67,6 +69,17 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
 def clock() -> FixedClock:
     """The morning after the conclusion was signed: 08/04/2022 08:00 in Vietnam."""
     return FixedClock(datetime(2022, 4, 8, 8, 0, tzinfo=LOCAL_TZ))
+
+
+@pytest.fixture
+def linked(engine: Engine, clock: FixedClock) -> Engine:
+    """The Thường Xuân register with every official linked on the console channel."""
+    import_register(engine, load_register(REGISTER), clock)
+    with engine.connect() as conn:
+        officials = conn.execute(select(OFFICIALS.c.id, OFFICIALS.c.code)).all()
+    for official_id, code in officials:
+        link_chat(engine, official_id, "console", f"chat-{code}", clock)
+    return engine
 
 
 def assignment_id(engine: Engine, task: str, unit: str) -> int:

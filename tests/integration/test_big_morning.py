@@ -16,9 +16,7 @@ from scheduler.outbox.planner import deliver_by, plan_all
 from scheduler.outbox.policy import ReminderPolicy
 from scheduler.outbox.ticker import Ticker
 from scheduler.register.models import ASSIGNMENTS, REMINDERS, ReminderState
-from tests.integration.test_reminders import linked, unlimited
-
-__all__ = ["linked"]  # the fixture, used by name
+from tests.integration.test_reminders import unlimited
 
 
 def test_one_tick_plans_every_piece_of_the_morning_and_sends_it(

@@ -17,10 +17,7 @@ from scheduler.outbox.notify import Delivery, DeliveryError, LoggingNotifier
 from scheduler.outbox.planner import plan
 from scheduler.outbox.ratelimit import RateLimiter
 from scheduler.outbox.ticker import Ticker
-from scheduler.register.importer import import_register, load_register
-from scheduler.register.links import link_chat
-from scheduler.register.models import OFFICIALS, REMINDERS, WORKERS, ReminderState
-from tests.conftest import REGISTER
+from scheduler.register.models import REMINDERS, WORKERS, ReminderState
 
 MORNING = datetime(2022, 4, 22, 7, 31, tzinfo=LOCAL_TZ)  # a working day with reminders for many
 
@@ -30,16 +27,11 @@ def unlimited() -> RateLimiter:
 
 
 @pytest.fixture
-def morning(engine: Engine, clock: FixedClock) -> Engine:
+def morning(linked: Engine, clock: FixedClock) -> Engine:
     """The Thường Xuân register, everyone linked on the console, the morning of 22/04/2022 planned."""
-    import_register(engine, load_register(REGISTER), clock)
-    with engine.connect() as conn:
-        officials = conn.execute(select(OFFICIALS.c.id, OFFICIALS.c.code)).all()
-    for official_id, code in officials:
-        link_chat(engine, official_id, "console", f"chat-{code}", clock)
     clock.set(MORNING)
-    assert plan(engine, clock).planned > 0
-    return engine
+    assert plan(linked, clock).planned > 0
+    return linked
 
 
 def dispatcher(engine: Engine, clock: FixedClock, notifier: object | None = None, **kwargs: object) -> Dispatcher:

@@ -32,17 +32,6 @@ def at(day: date, hour: int, minute: int) -> datetime:
 APRIL_29, APRIL_30 = date(2022, 4, 29), date(2022, 4, 30)
 
 
-@pytest.fixture
-def linked(engine: Engine, clock: FixedClock) -> Engine:
-    """The Thường Xuân register with every official linked on the console channel."""
-    import_register(engine, load_register(REGISTER), clock)
-    with engine.connect() as conn:
-        officials = conn.execute(select(OFFICIALS.c.id, OFFICIALS.c.code)).all()
-    for official_id, code in officials:
-        link_chat(engine, official_id, "console", f"chat-{code}", clock)
-    return engine
-
-
 def outbox(engine: Engine) -> list[tuple[object, ...]]:
     with engine.connect() as conn:
         return sorted(

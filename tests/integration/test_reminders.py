@@ -30,17 +30,6 @@ def unlimited() -> RateLimiter:
     return RateLimiter(per_second=10**6, per_chat_second=10**6, per_group_minute=10**6)
 
 
-@pytest.fixture
-def linked(engine: Engine, clock: FixedClock) -> Engine:
-    """The Thường Xuân register with every official linked on the console channel."""
-    import_register(engine, load_register(REGISTER), clock)
-    with engine.connect() as conn:
-        officials = conn.execute(select(OFFICIALS.c.id, OFFICIALS.c.code)).all()
-    for official_id, code in officials:
-        link_chat(engine, official_id, "console", f"chat-{code}", clock)
-    return engine
-
-
 def flatten(deliveries: list[Delivery]) -> list[Sent]:
     return [(d.today, d.official_name, i.task_code, i.unit_name, i.kind) for d in deliveries for i in d.items]
 

@@ -30,9 +30,7 @@ from scheduler.register.yaml_format import dump_yaml
 from scheduler.reporting.stats import parse_period, report_lines, statistics
 from scheduler.reporting.weekly import weekly_report
 from tests.conftest import REGISTER
-from tests.integration.test_reminders import flatten, linked, simulate
-
-__all__ = ["linked"]  # the fixture: the Thường Xuân register, every official linked on the console
+from tests.integration.test_reminders import flatten, simulate
 
 # Mondays of Q2/2022 that are working days: 11/4 (Hùng Kings, observed) and 2/5 (observed) are not.
 CEREMONIES = [
@@ -58,6 +56,18 @@ def occurrences(engine: Engine, task: str) -> list[tuple[date, str]]:
             .order_by(ASSIGNMENTS.c.due)
         ).all()
     return [(due, status) for due, status in rows]
+
+
+def occurrence_id(engine: Engine, task: str, due: date) -> int:
+    """The id of the occurrence of a recurring task due on that day (there is exactly one)."""
+    with engine.connect() as conn:
+        return int(
+            conn.execute(
+                select(ASSIGNMENTS.c.id)
+                .join(TASKS, TASKS.c.id == ASSIGNMENTS.c.task_id)
+                .where(TASKS.c.code == task, ASSIGNMENTS.c.due == due)
+            ).scalar_one()
+        )
 
 
 def plan_every_morning(engine: Engine, clock: FixedClock, start: date, end: date) -> None:
@@ -109,12 +119,7 @@ def test_q2_statistics_count_the_unconfirmed_ceremonies_as_not_reported(engine: 
 def test_confirming_a_ceremony_makes_it_done_and_leaves_the_next_ones_alone(linked: Engine, clock: FixedClock) -> None:
     plan_every_morning(linked, clock, date(2022, 4, 8), date(2022, 5, 3))
     before = occurrences(linked, "Q2-17")
-    with linked.connect() as conn:
-        first = conn.execute(
-            select(ASSIGNMENTS.c.id)
-            .join(TASKS, TASKS.c.id == ASSIGNMENTS.c.task_id)
-            .where(TASKS.c.code == "Q2-17", ASSIGNMENTS.c.due == date(2022, 4, 18))
-        ).scalar_one()
+    first = occurrence_id(linked, "Q2-17", date(2022, 4, 18))
     clock.set(datetime(2022, 5, 3, 9, 0, tzinfo=LOCAL_TZ))  # confirmed two weeks late
     change_status(linked, first, Status.done, Actor("Hoàng Văn E"), clock)
     plan(linked, clock)
@@ -147,12 +152,7 @@ def test_a_monthly_deadline_on_a_sunday_moves_to_the_friday_and_a_late_close_cre
 
     def close_may_late(day: date) -> None:
         if day == date(2022, 5, 25):  # the 19/5 report, six days late
-            with engine.connect() as conn:
-                may = conn.execute(
-                    select(ASSIGNMENTS.c.id)
-                    .join(TASKS, TASKS.c.id == ASSIGNMENTS.c.task_id)
-                    .where(TASKS.c.code == "Q2-90", ASSIGNMENTS.c.due == date(2022, 5, 19))
-                ).scalar_one()
+            may = occurrence_id(engine, "Q2-90", date(2022, 5, 19))
             before = occurrences(engine, "Q2-90")
             clock.set(datetime(2022, 5, 25, 7, 0, tzinfo=LOCAL_TZ))
             change_status(engine, may, Status.done, Actor("Bùi Thị K"), clock)
