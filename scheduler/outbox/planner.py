@@ -506,7 +506,7 @@ def _hashes(found: list[Occasion]) -> dict[int, int]:
     pairs: dict[tuple[str, str], int] = {}
     instants: dict[datetime, int] = {}
     hashed: dict[int, int] = {}
-    alike: dict[tuple[int, int, date], int] = {}  # occasions share their lists of rows (see occasions)
+    alike: dict[tuple[int, int, date], int] = {}  # occasions share their tuples of rows (see occasions)
     for f in found:
         same = (id(f.targets), id(f.send_after), f.day)
         value = alike.get(same)
