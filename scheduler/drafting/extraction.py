@@ -501,7 +501,9 @@ class Extractor:
                 section_title = headings[number]
                 found = [m.code for m in self.known(key(section_title).split())]
                 named = [o.name for o in organisations(section_title)]
-                section_units = found[:1] or named[:1] or ([issuer] if issuer else [])
+                # "Đối với các lớp năm nhất (Chi đoàn mới):": a group the section is for, kept as written
+                group = re.match(r"đối với\s+(các\s+.+)$", section_title, re.IGNORECASE)
+                section_units = found[:1] or named[:1] or ([group[1]] if group else []) or ([issuer] if issuer else [])
                 continue
             if number < first:
                 # the preamble: what happened, not what is asked; only what it says is still to come stays

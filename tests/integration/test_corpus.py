@@ -77,13 +77,13 @@ def test_set_aside_documents_keep_their_lead_and_date_floor() -> None:
 
 def test_holdout2_documents_keep_the_figures_reached() -> None:
     """holdout2 was seen (first look: recall 0.693, precision 0.591, lead and date 0.480) and used to fix general
-    misses; these floors are the figures reached after (recall 0.987, precision 0.860, lead and date 0.813), not
+    misses; these floors are the figures reached after (recall 0.987, precision 0.860, lead and date 0.827), not
     figures of an unseen set. Precision stays under the issue's 0.9: see the closing note for the drafted tasks
     the labels leave out (headline summaries, candidates' exam sessions, a citizen's own registration)."""
     precision, recall, lead_and_date, summary = _score("holdout2")
     assert precision >= 0.85, summary
     assert recall >= 0.98, summary
-    assert lead_and_date >= 0.81, summary
+    assert lead_and_date >= 0.82, summary
 
 
 def _drafted(due: date | None, rrule: str | None) -> Drafted:

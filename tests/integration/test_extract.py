@@ -710,3 +710,14 @@ def test_dates_of_papers_cited_and_of_events_already_held_are_no_deadlines() -> 
     )
     draft = extract(text, REGISTER_LOADED)
     assert [t.due for t in draft.dated] == [date(2021, 9, 29), date(2021, 10, 29), date(2021, 11, 29)]
+
+
+def test_a_section_for_a_group_gives_the_group_as_written() -> None:
+    text = (
+        "KẾ HOẠCH\nThường Xuân, ngày 07 tháng 4 năm 2022\n"
+        "1. Đối với các lớp mới thành lập (khóa 2022):\n"
+        "• Thời gian tổ chức: từ ngày 15/5/2022 đến 30/5/2022\n"
+    )
+    draft = extract(text, REGISTER_LOADED)
+    assert [(t.due, t.lead) for t in draft.dated] == [(date(2022, 5, 30), ["các lớp mới thành lập (khóa 2022)"])]
+    assert any("chưa có trong sổ" in r for r in draft.dated[0].review)  # not in the register: flagged, not mapped
