@@ -712,6 +712,8 @@ def _clean_next(text: str, spans: list[tuple[int, int]], k: int) -> str:
 
 
 _BLANKS = re.compile(_SPELLED.pattern + r"|(?<=\d)\.?/\.(?=\s|$)", re.IGNORECASE)
+# "9.1. Đơn vị sự nghiệp": an outline number opening its line, not the 9th of January
+_OUTLINE = re.compile(r"(?m)^[ \t*•\-]*\d{1,2}(?:\.\d{1,2})+\.(?=[ \t]+[^\W\d_])")
 
 
 def find_deadlines(text: str, doc_date: date | None = None) -> list[FoundDeadline]:
@@ -721,6 +723,8 @@ def find_deadlines(text: str, doc_date: date | None = None) -> list[FoundDeadlin
     original = text
     if "(" in text or "/." in text:  # "06 (sáu)", "8/6/2021./.": blanked in place, so positions stay
         text = _BLANKS.sub(lambda m: " " * len(m.group()), text)
+    if "." in text:
+        text = _OUTLINE.sub(lambda m: " " * len(m.group()), text)
     spans = [m.span() for m in _WORD.finditer(text)]
     count = len(spans)
     # Only words near a hint can be in a phrase: a word with a number at either end, or a wordy one. Every

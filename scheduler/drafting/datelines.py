@@ -45,7 +45,9 @@ FURNITURE = re.compile(
     # "Chủ nhật, ngày 17 tháng 10 năm 2021 | 15:8:30", "author Thứ Tư, ngày 23/05/2012 05:36 AM (GMT+7)"
     r"|(?:[a-z]{2,12}\s+)?(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy)|chủ nhật)\s*,?\s*(?:ngày\s+)?"
     r"(?:\d{1,2}/\d{1,2}/\d{4}|\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4})\s*[,|\-]?\s*\d{1,2}:\d{1,2}.*"
-    r"|\d{1,2}/\d{1,2}/\d{4}(?:\s*[-,|]?\s*\d{1,2}:\d{2}(?::\d{2})?)?(?:\s*\(?gmt[^)]*\)?|\s*\[gmt[^\]]*\])?"
+    # "3/3/2021 12:00:00 AM | 0": the post's clock and its view counter
+    r"|\d{1,2}/\d{1,2}/\d{4}(?:\s*[-,|]?\s*\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]m)?)?(?:\s*\(?gmt[^)]*\)?|\s*\[gmt[^\]]*\])?"
+    r"(?:\s*\|\s*\d[\d.]*)?"
     r"|(?:ngày\s+)?\d{1,2}/\d{1,2}/\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?"
     r"|[•*]?\s*(?:đang online|hôm nay|trong tuần|tất cả)\s*:.*)$",
     re.IGNORECASE,

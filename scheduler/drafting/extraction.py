@@ -338,12 +338,15 @@ class Extractor:
         """A unit right after the first ones, in the same list (shared-head names are adjacent)."""
         return other.start == first[-1].end
 
-    def found(self, text: str, offset: int = -1) -> list[FoundDeadline]:
-        """The deadlines of a clause that can be deadlines: not history, not a reference, not a range's start."""
+    def found(self, text: str, offset: int = -1, cell: bool = False) -> list[FoundDeadline]:
+        """The deadlines of a clause that can be deadlines: not history, not a reference, not a range's start.
+
+        A table's time cell (`cell`) is read as the plan's schedule.
+        """
         return [
             _period_of(text, _bare_recurrence(f))
             for f in _next_year_yearly(text, self._read(text))
-            if (f.deadline.due is None or self._ahead(f, text))
+            if (f.deadline.due is None or self._ahead(f, text, cell))
             and not _opens_range(text, f)
             and not _reference(text, f)
             and not _not_a_date(text, f)
@@ -432,7 +435,7 @@ class Extractor:
                 out.append(FoundDeadline(Deadline(f.deadline.text, None, every.rrule), f.start, f.end, f.weak))
         return out
 
-    def _ahead(self, found: FoundDeadline, text: str = "") -> bool:
+    def _ahead(self, found: FoundDeadline, text: str = "", cell: bool = False) -> bool:
         """A date before the document is history ("kế hoạch số 108 ngày 06/4/2022"), not a deadline.
 
         Unless the phrase says it is one ("trước ngày 13/4/2021", "chậm nhất đến ngày …") of work not said
@@ -444,6 +447,8 @@ class Extractor:
         said_done = _DONE.search(text, 0, found.start) is not None
         if self.stamped and not said_done and (self.doc_date - (found.deadline.due or date.max)).days <= 7:
             return True  # a page published a few days into the week it schedules
+        if self.stamped and not said_done and cell:
+            return True  # a plan table's time cell: the page may carry a plan written long before it was posted
         return phrase.startswith(_DEADLINE_WORDS) and not said_done
 
     # -- the document --
@@ -744,7 +749,12 @@ class Extractor:
         deadline = None
         for index in table.date_columns(len(cells)):
             cell = cells[index]
-            found = [f for f in self.found(cell) if not f.weak]
+            # a time cell holding only "Năm 2022" is that year's deadline, not a year named in passing
+            found = [
+                FoundDeadline(f.deadline, f.start, f.end, False) if f.deadline.text == cell.rstrip(".;") else f
+                for f in self.found(cell, cell=True)
+            ]
+            found = [f for f in found if not f.weak]
             if found:
                 deadline, _notes = self.deadline(cell, found)
                 cell_at = at + row.find(cell)

@@ -721,3 +721,17 @@ def test_a_section_for_a_group_gives_the_group_as_written() -> None:
     draft = extract(text, REGISTER_LOADED)
     assert [(t.due, t.lead) for t in draft.dated] == [(date(2022, 5, 30), ["các lớp mới thành lập (khóa 2022)"])]
     assert any("chưa có trong sổ" in r for r in draft.dated[0].review)  # not in the register: flagged, not mapped
+
+
+def test_a_plan_table_posted_later_keeps_its_earlier_rows_and_its_year_cells() -> None:
+    text = (
+        "Kế hoạch điều tra nông nghiệp\n\n"
+        "15/4/2024 08:30:00 AM | 12\n\n"  # the post's clock and views: the page's date, not the plan's
+        "Nội dung | Thời gian\n"
+        "1. Xây dựng phương án điều tra | Tháng 10-12/2023\n"
+        "2.1. In phiếu điều tra | Tháng 02/2024\n"
+        "3. Công bố kết quả | Năm 2025\n"
+    )
+    draft = extract(text, REGISTER_LOADED)
+    assert draft.doc_date == date(2024, 4, 15)
+    assert [t.due for t in draft.dated] == [date(2023, 12, 31), date(2024, 2, 29), date(2025, 12, 31)]

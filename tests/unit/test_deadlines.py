@@ -296,6 +296,11 @@ def test_running_text_reads_the_whole_new_phrase(sentence: str, phrase: str, due
     assert [(f.deadline.text, f.deadline.due) for f in found] == [(phrase, due)]
 
 
+def test_an_outline_number_opening_a_line_is_not_a_date() -> None:
+    found = find_deadlines("3.2. Rà soát hồ sơ các hộ | Tháng 04/2023", DOC)
+    assert [(f.deadline.text, f.deadline.due) for f in found] == [("Tháng 04/2023", date(2023, 4, 30))]
+
+
 def test_the_day_of_a_month_the_text_does_not_name_is_not_read_as_every_month() -> None:
     assert find_deadlines("Các xã gửi báo cáo trước ngày 10 của tháng sau.", DOC) == []  # which month: not guessed
 
