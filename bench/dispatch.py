@@ -15,7 +15,8 @@
                                       the installed `nhacviec run`: 2,000 reminders, 20 % of officials reply
                                       "xong" 3 s after theirs: 429 count, answers delivered, answer p95
     python bench/dispatch.py pg-four  four `nhacviec run` processes on one PostgreSQL, one token, 10,000
-                                      reminders: duplicates, missing, deadlocks, busiest second, msg/s
+                                      reminders: duplicates, missing, deadlocks, busiest second, msg/s, and
+                                      where the shared limiter's time goes (`pg-four 3000`: a shorter run)
     python bench/dispatch.py slow     the installed `nhacviec run`, 1,000 reminders, 5 % of answers after 8 s:
                                       duplicates
     python bench/dispatch.py          all of them
@@ -555,6 +556,35 @@ def bench_slow(people: int = 1_000) -> None:
         print(f"  {len(api.sent):,} messages in {elapsed:.0f} s; lost {lost}; repeated {repeated}  (target: 0 and 0)")
 
 
+def _slot_figures(engine: Engine, per_second: int = 30, window: float = 1.005) -> str:
+    """Where the shared limiter's time goes: how long each send held its place (start → answer recorded), and how
+    late a start came after the moment the table first had room for it (the 30th-latest window end before it,
+    or the even pacing after the previous start)."""
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT started_at, done_at FROM send_slot ORDER BY started_at")).all()
+    if len(rows) <= per_second:
+        return "send_slot: too few rows to say"
+    base = rows[0].started_at
+    starts = [(r.started_at - base).total_seconds() for r in rows]
+    ends = [(r.done_at - base).total_seconds() + window if r.done_at else math.inf for r in rows]
+    held = sorted(e - window - s for s, e in zip(starts, ends, strict=True) if e < math.inf)
+    lags = []
+    for k in range(per_second, len(rows)):
+        room = sorted(ends[k - 4 * per_second if k > 4 * per_second else 0 : k])[-per_second]
+        lags.append(starts[k] - max(room, starts[k - 1] + 0.9 / per_second))
+    lags.sort()
+
+    def q(values: list[float], share: float) -> float:
+        return values[min(len(values) - 1, int(len(values) * share))] * 1000
+
+    return (
+        f"send_slot: {len(rows):,} starts at {(len(rows) - 1) / starts[-1]:.2f}/s; each send held its place "
+        f"{q(held, 0.5):.0f} ms p50, {q(held, 0.9):.0f} ms p90, {sum(held) / len(held) * 1000:.1f} ms mean (start → "
+        f"answer recorded);\n  a start came {q(lags, 0.5):.0f} ms p50, {q(lags, 0.9):.0f} ms p90, {q(lags, 0.99):.0f} "
+        f"ms p99, {sum(lags) / len(lags) * 1000:.1f} ms mean after the table had room for it"
+    )
+
+
 def bench_pg_four(people: int = 10_000, processes: int = 4) -> None:
     """Four real processes on one PostgreSQL and one token: one outbox, one budget."""
     import random
@@ -597,6 +627,7 @@ def bench_pg_four(people: int = 10_000, processes: int = 4) -> None:
                 f"sustained {rate:.2f} msg/s from first to last arrival; messages per process: {senders}"
             )
             print("  targets: 0 duplicates, 0 missing, no deadlock, never > 30 in a second, ≥ 28 msg/s")
+            print(f"  {_slot_figures(morning.engine)}")
             morning.engine.dispose()
     finally:
         with admin.connect() as conn:
@@ -611,8 +642,8 @@ def main() -> None:
         bench_claims()
     if which == "wave-replies":
         bench_wave_replies()
-    if which == "pg-four":
-        bench_pg_four()
+    if which == "pg-four":  # an optional size: `pg-four 3000` for a shorter run
+        bench_pg_four(int(sys.argv[2]) if len(sys.argv) > 2 else 10_000)
     if which == "slow":
         bench_slow()
     if which in ("plan", "all"):

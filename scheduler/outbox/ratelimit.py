@@ -117,12 +117,16 @@ class RateLimiter:
     def _wait_needed(self, chat_id: str, is_group: bool) -> float:
         now = self._now()
         second = 1.0 + self.margin
-        ready = max(now, self._paused_until, self._next_slot, self._chat_paused.get(chat_id, 0.0))  # even pacing
+        ready = max(now, self._paused_until, self._pace(), self._chat_paused.get(chat_id, 0.0))
         ready = max(ready, self._free_at(self._all, self.per_second, second, now))
         window, limit = (60.0 + self.margin, self.per_group_minute) if is_group else (second, self.per_chat_second)
         history = self._chats.setdefault(chat_id, deque())
         ready = max(ready, self._free_at(history, limit, window, now))
         return ready - now
+
+    def _pace(self) -> float:
+        """When the next send may start for even pacing (the shared limiter paces in its table instead)."""
+        return self._next_slot
 
     async def _take(self, chat_id: str, is_group: bool, urgent: bool = False) -> _Send:
         loop = asyncio.get_running_loop()
