@@ -94,7 +94,9 @@ _OBJECT_VERBS = frozenset(["nghe", "ra", "mời", "chọn", "thăm", "gặp", "g
 
 # What may stand before a clause's subject: a deadline phrase, a linking word ("Theo đó", "Tiếp đó"), bullets.
 _SUBJECT_ZONE = re.compile(
-    r"^[\s*•+\-–]*(?:(?:\d{1,2}\s*(?:giờ|g|h)(?:\s*\d{1,2}(?:\s*phút)?)?|cả ngày|buổi sáng|buổi chiều)\s*[:,]\s*)?"
+    # "08 giờ 00:", "cả ngày,", "07 giờ 30 ngày 28/01/2021 …" (the clock before its day)
+    r"^[\s*•+\-–]*(?:(?:\d{1,2}\s*(?:giờ|g|h)(?:\s*\d{1,2}(?:\s*phút)?)?|cả ngày|buổi sáng|buổi chiều)"
+    r"\s*(?:[:,]\s*|(?=ngày\s+\d)))?"
     r"(?:(?:theo đó|tiếp đó|sau đó|đồng thời|riêng|trong đó|ngoài ra|bên cạnh đó|theo kế hoạch|"
     r"theo dự kiến|dự kiến|cụ thể)\s*,?\s*)*(?:từ nay\s+)?(?:(?:trước|chậm nhất|đến hết|đến|trong|vào)\s+)?"
     r"(?:(?:sáng|chiều|tối)?\s*(?:ngày|thứ \w+)?\s*[\d/.\-]+\s*[:,]?\s*)?"
@@ -725,8 +727,9 @@ class Extractor:
             then = before.rfind(" thì ")
             cut = max(cut, then + 4 if then >= 0 else -1)  # "Nếu … đồng ý thì UBND tỉnh hoàn thiện hồ sơ"
             zone = key(_SUBJECT_ZONE.sub("", before[cut + 1 :])).split()
-            if zone in (["chủ", "tịch"], ["phó", "chủ", "tịch"]) and not org.name.lower().startswith("thường"):
-                return org  # "Chủ tịch UBND huyện tiếp công dân": the body whose head does it
+            heads = (["chủ", "tịch"], ["phó", "chủ", "tịch"], ["bí", "thư"], ["phó", "bí", "thư"])
+            if zone in heads and not org.name.lower().startswith("thường"):
+                return org  # "Chủ tịch UBND huyện tiếp công dân", "Bí thư Huyện ủy": the body whose head does it
             delegates = zone[-1:] == ["biểu"] and zone[-4:-2] != ["đại", "hội"]  # "đại biểu Quốc hội"
             delegates = delegates or bool(zone[-1:]) and zone[-1] in _PERSON  # "Phó Chủ tịch Thường trực Đỗ Văn Lô"
             if _starts_with(zone, TASK_VERBS) or any(w in _OBJECT_VERBS for w in zone) or delegates:

@@ -233,6 +233,7 @@ _STOP = frozenset(
         "tiến hành",
         "tiếp tục",
         "triển khai",
+        "trực tiếp",
         "tuyên truyền",
         "tập trung",
         "tổ chức",
@@ -342,6 +343,8 @@ def organisations(text: str) -> tuple[Organisation, ...]:
         j = i + size
         while j < len(words) and not words[j - 1].endswith((";", ":", ".", ")")):
             word = words[j]
+            if "   " in text[spans[j - 1][1] : spans[j][0]]:
+                break  # a wide gap: the next column of a two-column letterhead ("… TRƯỜNG SƠN      CỘNG HÒA …")
             # "UBND các tỉnh, thành phố", "xã, thị trấn": a list of levels goes on; anything else ends it
             if words[j - 1].endswith(","):
                 # "Các phòng, ban chuyên môn", "các cơ quan, đơn vị": a list of bodies under one "các"

@@ -27,6 +27,7 @@ from scheduler.deadlines import find_deadlines
 from scheduler.drafting.documents import DocumentError, read_document
 from scheduler.drafting.drafts import compare, draft_yaml, read_items
 from scheduler.drafting.extraction import extract
+from scheduler.drafting.organisations import organisations
 from scheduler.register.file import RegisterError
 from scheduler.register.importer import import_register, load_register
 from scheduler.register.models import ASSIGNMENTS, TASKS
@@ -735,3 +736,22 @@ def test_a_plan_table_posted_later_keeps_its_earlier_rows_and_its_year_cells() -
     draft = extract(text, REGISTER_LOADED)
     assert draft.doc_date == date(2024, 4, 15)
     assert [t.due for t in draft.dated] == [date(2023, 12, 31), date(2024, 2, 29), date(2025, 12, 31)]
+
+
+def test_a_reception_line_with_its_clock_names_the_body_whose_secretary_receives() -> None:
+    text = (
+        "LỊCH TIẾP CÔNG DÂN\nThường Xuân, ngày 07 tháng 4 năm 2022\n"
+        "Văn phòng UBND huyện thông báo lịch tiếp công dân như sau:\n"
+        "08 giờ 00 ngày 12/5/2022 Bí thư Huyện ủy.\n"
+        "Chủ tịch UBND xã Lương Sơn trực tiếp tiếp công dân ngày 19/5/2022.\n"
+    )
+    draft = extract(text, REGISTER_LOADED)
+    assert [(t.due, t.lead) for t in draft.dated] == [
+        (date(2022, 5, 12), ["Huyện ủy"]),
+        (date(2022, 5, 19), ["UBND xã Lương Sơn"]),  # "trực tiếp" is how, not part of the name
+    ]
+
+
+def test_a_name_stops_at_the_gap_of_a_two_column_letterhead() -> None:
+    line = "BAN CHẤP HÀNH HỘI NÔNG DÂN          CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+    assert [o.name for o in organisations(line)][:1] == ["BAN CHẤP HÀNH HỘI NÔNG DÂN"]
