@@ -237,6 +237,18 @@ def _on_date(phrase: str, g: dict[str, str | None], doc_date: date | None) -> De
 
 
 @_rule(
+    r"(?:thứ (?P<wd>[2-7])|(?P<cn>chủ nhật)),? \(?(?:ngày )?"
+    r"(?P<d>\d{1,2})[/\-.](?P<m>\d{1,2})(?:[/\-.](?P<y>\d{4}))?\)?"
+)
+def _weekday_date(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
+    """ "Thứ 2 14/7", "THỨ HAI (09/02/2026)": a calendar's day heading; the weekday must be the date's."""
+    day = _date(phrase, g, doc_date)
+    if day.weekday() != (6 if g["cn"] else int(g["wd"] or 2) - 2):
+        raise DeadlineError(phrase, f"ngày {day:%d/%m/%Y} không phải thứ đã ghi; hãy kiểm tra ngày hoặc thứ")
+    return Deadline(phrase, day)
+
+
+@_rule(
     r"từ (?:ngày )?(?P<first>nay|bây giờ|.{1,30}?) (?:đến|tới)(?: hết)? (?P<last>.{1,40})"
     r"|từ (?:ngày )?(?P<first2>\d{1,2}[/.]\d{1,2}(?:[/.]\d{4})?) ?- ?(?P<last2>(?:ngày )?\d{1,2}[/.]\d{1,2}[/.]\d{4})"
 )

@@ -296,6 +296,23 @@ def test_running_text_reads_the_whole_new_phrase(sentence: str, phrase: str, due
     assert [(f.deadline.text, f.deadline.due) for f in found] == [(phrase, due)]
 
 
+@pytest.mark.parametrize(
+    ("phrase", "due"),
+    [
+        ("Thứ 4 18/5", date(2022, 5, 18)),
+        ("THỨ SÁU (20/5/2022)", date(2022, 5, 20)),
+        ("Chủ nhật, 22/5", date(2022, 5, 22)),
+    ],
+)
+def test_a_calendar_day_heading_with_its_weekday_is_that_day(phrase: str, due: date) -> None:
+    assert parse_deadline(phrase, DOC).due == due
+
+
+def test_a_weekday_that_is_not_the_dates_is_reported() -> None:
+    with pytest.raises(DeadlineError, match="không phải thứ"):
+        parse_deadline("Thứ 3 18/5/2022", DOC)
+
+
 def test_an_outline_number_opening_a_line_is_not_a_date() -> None:
     found = find_deadlines("3.2. Rà soát hồ sơ các hộ | Tháng 04/2023", DOC)
     assert [(f.deadline.text, f.deadline.due) for f in found] == [("Tháng 04/2023", date(2023, 4, 30))]
