@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.conversation.texts import CONSOLE, Attachment, Button, Message, file_size, render_delivery
+from bot.conversation.deliveries import render_delivery
+from bot.conversation.texts import CONSOLE, Attachment, Button, Message, file_size
 from scheduler.outbox.notify import Delivery
 
 CHANNEL = "console"

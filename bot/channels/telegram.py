@@ -47,8 +47,9 @@ from tornado.web import Application as WebApplication
 
 from bot.channels.webhook import SecretWebhook, webhook_http_server
 from bot.conversation.core import COMMANDS, Conversation, Incoming
+from bot.conversation.deliveries import render_delivery
 from bot.conversation.incoming import IncomingFile
-from bot.conversation.texts import TELEGRAM, Message, render_delivery, split_text
+from bot.conversation.texts import TELEGRAM, Message, split_text
 from bot.startup import Verdict
 from scheduler.outbox.notify import Delivery, DeliveryError
 from scheduler.outbox.ratelimit import RateLimiter

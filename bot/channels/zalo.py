@@ -25,7 +25,8 @@ from tornado.httpserver import HTTPServer
 from bot.channels.media import LIFETIME, MediaStore, media_route
 from bot.channels.webhook import SecretWebhook, webhook_http_server
 from bot.conversation.core import Conversation, Incoming
-from bot.conversation.texts import ZALO, Button, Message, render_delivery, split_text
+from bot.conversation.deliveries import render_delivery
+from bot.conversation.texts import ZALO, Button, Message, split_text
 from bot.startup import Verdict
 from scheduler.outbox.notify import Delivery, DeliveryError
 
