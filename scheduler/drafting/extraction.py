@@ -762,12 +762,20 @@ class Extractor:
                 deadline, _notes = self.deadline(cell, found)
                 cell_at = at + row.find(cell)
                 break
+        review: list[str] = []
+        dated = table.dated_headings()
+        if deadline is not None and dated and dated[0] < len(cells) and cells[dated[0]]:
+            table.day, table.day_at = deadline, cell_at
+        elif deadline is None and table.day is not None and dated and not cells[0] and not cells[dated[0]]:
+            # " |  | (10h) Họp …": the row opens with the day's cell blank, as if merged: it is on the day above
+            # ("3. Xây dựng …, gồm: |", a group's heading with its time cell blank, is not)
+            deadline, cell_at = table.day, table.day_at
+            review.append(f"ngày lấy từ dòng trên của bảng ({deadline.deadline.text}): kiểm tra")
         if deadline is None:
             return []
         task_index = table.task_column(cells)
         task_text = cells[task_index] if task_index is not None else row
         leads: list[str] = []
-        review: list[str] = []
         confidence = 0.85
         columns = [*table.unit_columns(len(cells)), *table.note_columns(len(cells))]
         for index in [*columns, *([task_index] if task_index is not None else [])]:
@@ -1073,6 +1081,8 @@ class _Table:
     header: str
     start: int
     last: int = -1
+    day: FoundDeadline | None = None  # the date of the last dated row, with where it is in the text
+    day_at: int = -1
 
     def __post_init__(self) -> None:
         self.headings = [c.strip().lower() for c in self.header.split("|")]
@@ -1080,8 +1090,11 @@ class _Table:
             self.headings = []  # no header row: every row is data
             self.header = ""
 
+    def dated_headings(self) -> list[int]:
+        return [i for i, h in enumerate(self.headings) if re.search(r"thời gian|thời hạn|ngày|hạn|hoàn thành", h)]
+
     def date_columns(self, width: int) -> list[int]:
-        dated = [i for i, h in enumerate(self.headings) if re.search(r"thời gian|thời hạn|ngày|hạn|hoàn thành", h)]
+        dated = self.dated_headings()
         # the last date heading is the deadline ("Ngày chậm nhất phải hoàn thành"), then any other cell
         return list(dict.fromkeys([*reversed(dated), *range(width)]))
 

@@ -4,6 +4,7 @@ Collectors who never saw the extractor rewrote public administrative texts and l
 (clause, lead as named, deadline phrase, due date). `dev/` was used while building; `holdout/` was set aside
 and scored once at the end; `holdout2/` (a third collector) was scored once as a set-aside, then looked at and
 used to fix general misses, so it is no longer a set-aside either: its floors only keep what is true.
+`holdout3/` (a fourth collector, conventions in SOURCES-d.md) was set aside the same way and is seen now too.
 The figures are the issue's: due-date precision and recall, and the share of
 labelled dated tasks drafted with the right date and the right lead. How a lead counts as right (the same
 organisation, compared by folded names and abbreviations) is written in `scheduler/drafting/scoring.py`.
@@ -54,7 +55,7 @@ def test_a_lead_is_right_when_it_names_the_same_organisation(label: str, drafted
 
 
 def test_corpus_files_are_paired() -> None:
-    for folder in ("dev", "holdout", "holdout2"):
+    for folder in ("dev", "holdout", "holdout2", "holdout3"):
         texts = sorted(p.stem for p in (CORPUS / folder).glob("*.txt"))
         labels = sorted(p.stem for p in (CORPUS / folder).glob("*.yaml"))
         assert texts == labels and texts, folder
@@ -84,6 +85,17 @@ def test_holdout2_documents_keep_the_figures_reached() -> None:
     assert precision >= 0.85, summary
     assert recall >= 0.98, summary
     assert lead_and_date >= 0.82, summary
+
+
+def test_holdout3_documents_keep_the_figures_reached() -> None:
+    """holdout3 was set aside and scored once at 01:55 UTC (recall 0.698, precision 0.674, lead and date 0.500),
+    then used for general fixes; these floors are what was reached after (recall 0.826, precision 0.755, lead
+    and date 0.640), on seen data. Still under the issue's figures: see notes/extract2.md for the misses that
+    are the labeller's conventions (a schedule's person as lead, days taken from a heading line, consequences)."""
+    precision, recall, lead_and_date, summary = _score("holdout3")
+    assert precision >= 0.75, summary
+    assert recall >= 0.82, summary
+    assert lead_and_date >= 0.63, summary
 
 
 def _drafted(due: date | None, rrule: str | None) -> Drafted:

@@ -755,3 +755,19 @@ def test_a_reception_line_with_its_clock_names_the_body_whose_secretary_receives
 def test_a_name_stops_at_the_gap_of_a_two_column_letterhead() -> None:
     line = "BAN CHẤP HÀNH HỘI NÔNG DÂN          CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
     assert [o.name for o in organisations(line)][:1] == ["BAN CHẤP HÀNH HỘI NÔNG DÂN"]
+
+
+def test_a_calendar_row_with_its_day_cell_blank_is_on_the_day_above() -> None:
+    text = (
+        "LỊCH CÔNG TÁC\nThường Xuân, ngày 07 tháng 4 năm 2022\n"
+        "Ngày | Buổi | Nội dung | Địa điểm\n"
+        "Thứ 3 12/4 | Sáng | Họp bàn kế hoạch trồng rừng | Hội trường\n"
+        " | Chiều | Kiểm tra tiến độ làm đường giao thông nông thôn | Thôn 3\n"
+        "Rà soát hồ sơ đất đai, gồm: | \n"  # a group's heading with no day of its own: not on the day above
+    )
+    draft = extract(text, REGISTER_LOADED)
+    assert [(t.due, t.title.split()[0]) for t in draft.dated] == [
+        (date(2022, 4, 12), "Họp"),
+        (date(2022, 4, 12), "Kiểm"),
+    ]
+    assert any("dòng trên" in r for r in draft.dated[1].review)
