@@ -389,7 +389,7 @@ class Extractor:
     def split_by_deadlines(self, text: str, found: list[FoundDeadline]) -> list[str]:
         """ "Sinh hoạt vào ngày 05 hằng tháng, nộp biên bản chậm nhất ngày 10 hằng tháng" is two tasks.
 
-        A clause with two deadlines is cut at a comma between them that opens a new verb phrase;
+        A clause with two deadlines is cut at a comma (or a "và") between them that opens a new verb phrase;
         without such a comma ("trong quý 2 và cả năm 2022") it stays one task with two deadlines.
         """
         found = [f for f in found if not f.weak]
@@ -397,7 +397,8 @@ class Extractor:
             return [text]
         cuts = []
         for before, after in zip(found, found[1:], strict=False):
-            for comma in re.finditer(r",\s+", text[before.end : after.start]):
+            # ", nộp …" or " và hoàn thành … trước ngày …": a new verb phrase with its own deadline
+            for comma in re.finditer(r",\s+|\s+và\s+", text[before.end : after.start]):
                 start = before.end + comma.end()
                 rest = _strip_leading(key(text[start:]).split())
                 own_words = len(key(text[start : after.start]).split())  # more than "hoàn thành" before its date
@@ -408,7 +409,8 @@ class Extractor:
         if not cuts:
             return [text]
         bounds = [0, *cuts, len(text)]
-        return [text[a:b].strip(" ,") for a, b in zip(bounds, bounds[1:], strict=False) if text[a:b].strip(" ,")]
+        parts = [re.sub(r"^và\s+", "", text[a:b].strip(" ,")) for a, b in zip(bounds, bounds[1:], strict=False)]
+        return [p for p in parts if p]
 
     def _year_guessed(self, found: FoundDeadline) -> bool:
         """Did the year of this deadline come from the text rather than from the document's date?"""

@@ -771,3 +771,12 @@ def test_a_calendar_row_with_its_day_cell_blank_is_on_the_day_above() -> None:
         (date(2022, 4, 12), "Kiểm"),
     ]
     assert any("dòng trên" in r for r in draft.dated[1].review)
+
+
+def test_two_deadlines_joined_by_va_and_a_new_verb_are_two_tasks() -> None:
+    text = (
+        "KẾ HOẠCH\nThường Xuân, ngày 07 tháng 4 năm 2022\n"
+        "Các thôn họp dân vào ngày 20/4/2022 và hoàn thành việc lấy ý kiến về quy hoạch trước ngày 15/5/2022.\n"
+    )
+    draft = extract(text, REGISTER_LOADED)
+    assert [t.due for t in draft.dated] == [date(2022, 4, 20), date(2022, 5, 14)]
