@@ -1275,7 +1275,15 @@ def _reference(text: str, found: FoundDeadline) -> bool:
         return True  # "Hội nghị đã diễn ra ngày 10/5": an event already held
     if found.deadline.text.lower().startswith(("đến", "từ")) and _ends_with(before, ("tính",), word=True):
         return True  # "tính đến ngày 22.4": as of, not by
+    if found.deadline.text.lower().startswith("đến") and _DATA_PERIOD.search(before[-80:]):
+        return True  # "số liệu … tính từ tháng 9/2016 đến hết tháng 6/2021": the period the figures cover
     return _ends_with(before, ("tính đến", "tính từ", "đến nay", "căn cứ"))
+
+
+# The figures of a report cover a period: "số liệu từ tháng 1/2021 đến …", "lấy số liệu 5 năm đến hết …".
+_DATA_PERIOD = re.compile(
+    r"(?:\bsố liệu\b|\btính\b)[^;:]{0,40}?\btừ\s+(?:ngày\s+|tháng\s+)?[\d/.\-]+\s*$|\blấy số liệu\b[^;:]{0,30}$"
+)
 
 
 def _title(text: str, deadline: FoundDeadline | None) -> str:

@@ -780,3 +780,14 @@ def test_two_deadlines_joined_by_va_and_a_new_verb_are_two_tasks() -> None:
     )
     draft = extract(text, REGISTER_LOADED)
     assert [t.due for t in draft.dated] == [date(2022, 4, 20), date(2022, 5, 14)]
+
+
+def test_the_period_a_reports_figures_cover_is_no_deadline() -> None:
+    text = (
+        "CÔNG VĂN\nThường Xuân, ngày 07 tháng 4 năm 2022\n"
+        "Số liệu báo cáo tính từ tháng 01/2021 đến hết tháng 3/2022; các xã gửi báo cáo trước ngày 20/4/2022.\n"
+        "Báo cáo quý lấy số liệu 3 tháng đến hết tháng 6/2022.\n"
+        "Các thôn gửi số liệu đến hết ngày 30/4/2022.\n"  # sending the figures by a day is a deadline
+    )
+    draft = extract(text, REGISTER_LOADED)
+    assert [t.due for t in draft.dated] == [date(2022, 4, 19), date(2022, 4, 30)]
