@@ -14,6 +14,8 @@ from pathlib import Path
 
 MAX_BYTES = 50 * 1024 * 1024
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
+_COLUMN_GAP = re.compile(r"(?<=\S)[ \u00a0]{4,}(?=\S)")
+_LETTERHEAD_LINES = 15
 
 
 class DocumentError(ValueError):
@@ -21,9 +23,15 @@ class DocumentError(ValueError):
 
 
 def clean_text(text: str) -> str:
-    """NFC, one kind of line break, single spaces, no blank-only lines doubled."""
+    """NFC, one kind of line break, single spaces, no blank-only lines doubled.
+
+    In the letterhead (the first lines), a wide gap parts two columns ("Số: 63/HTS        Hà Nội, ngày …"):
+    each column becomes a line of its own, so the dateline and the issuer are read apart.
+    """
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", ""))
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    raw = text.split("\n")
+    raw = [part for line in raw[:_LETTERHEAD_LINES] for part in _COLUMN_GAP.split(line)] + raw[_LETTERHEAD_LINES:]
+    lines = [_SPACES.sub(" ", line).strip() for line in raw]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 

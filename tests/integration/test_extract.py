@@ -791,3 +791,16 @@ def test_the_period_a_reports_figures_cover_is_no_deadline() -> None:
     )
     draft = extract(text, REGISTER_LOADED)
     assert [t.due for t in draft.dated] == [date(2022, 4, 19), date(2022, 4, 30)]
+
+
+def test_a_two_column_letterhead_gives_its_dateline_not_the_pages_stamp(tmp_path: Path) -> None:
+    path = tmp_path / "cong-van.txt"
+    path.write_text(
+        "Ngày đăng: 09:10 02/05/2022 Lượt xem: 310\n"
+        "HỘI NÔNG DÂN HUYỆN          CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+        "Số: 12/HND          Thường Xuân, ngày 07 tháng 4 năm 2022\n"
+        "Các cơ sở Hội gửi báo cáo trước ngày 20/4/2022.\n",
+        encoding="utf-8",
+    )
+    draft = extract(read_document(path), REGISTER_LOADED)
+    assert draft.doc_date == date(2022, 4, 7)
