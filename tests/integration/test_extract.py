@@ -804,3 +804,14 @@ def test_a_two_column_letterhead_gives_its_dateline_not_the_pages_stamp(tmp_path
     )
     draft = extract(read_document(path), REGISTER_LOADED)
     assert draft.doc_date == date(2022, 4, 7)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name"),
+    [
+        ("Ban Thi đua - Khen thưởng huyện tổng hợp hồ sơ.", "Ban Thi đua - Khen thưởng huyện"),
+        ("Đảng bộ Ban Chỉ huy Quân sự huyện tổ chức đại hội.", "Đảng bộ Ban Chỉ huy Quân sự huyện"),
+    ],
+)
+def test_names_of_emulation_and_command_bodies_are_read_whole(sentence: str, name: str) -> None:
+    assert [o.name for o in organisations(sentence)][:1] == [name]
