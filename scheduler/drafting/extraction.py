@@ -78,6 +78,7 @@ _WHOLE_RANGE = re.compile(
     r"\d{1,2}\s*(?:-|và|,)\s*\d{1,2}\s*(?:/|tháng)| (?:đến|tới) |tháng \d{1,2}\s*(?:-|và|,)\s*(?:tháng )?\d{1,2}(?!\d)"
 )
 _DONE = re.compile(r"\bđã\b", re.IGNORECASE)
+_ASKED = re.compile(r"\b(?:đề nghị|yêu cầu|chỉ đạo|giao)\b", re.IGNORECASE)
 _CITED = re.compile(r"\bsố\s+[\w/.\-–]+(?:\s+[\w/.\-–]+){0,4}?\s*,?\s*$")
 # A short name of the register followed by one of these words is a body of another level or place.
 _OTHER_LEVEL = frozenset(["huyện", "tỉnh", "xã", "phường", "quận", "thành", "thị", "các", "khối", "cấp", "trung",
@@ -448,7 +449,10 @@ class Extractor:
         if self.doc_date is None or (found.deadline.due or date.max) >= self.doc_date:
             return True
         phrase = found.deadline.text.lower()
-        said_done = _DONE.search(text, 0, found.start) is not None
+        done = [m.end() for m in _DONE.finditer(text, 0, found.start)]
+        # "Sở đã có công văn đề nghị các đơn vị chậm nhất ngày 25.12.2017 phải báo cáo": the letter was sent, the
+        # work it asks for is not said to be done
+        said_done = bool(done) and not _ASKED.search(text, done[-1], found.start)
         if self.stamped and not said_done and (self.doc_date - (found.deadline.due or date.max)).days <= 7:
             return True  # a page published a few days into the week it schedules
         if self.stamped and not said_done and cell:

@@ -815,3 +815,13 @@ def test_a_two_column_letterhead_gives_its_dateline_not_the_pages_stamp(tmp_path
 )
 def test_names_of_emulation_and_command_bodies_are_read_whole(sentence: str, name: str) -> None:
     assert [o.name for o in organisations(sentence)][:1] == [name]
+
+
+def test_a_past_deadline_a_letter_asked_for_is_kept_in_a_later_report() -> None:
+    text = (
+        "TIN TỨC\nThường Xuân, ngày 07 tháng 4 năm 2022\n"
+        "Trước đó, Phòng Nội vụ đã có văn bản đề nghị các xã chậm nhất ngày 30.3.2022 phải gửi báo cáo biên chế.\n"
+        "Hội nghị đã thống nhất danh sách, các xã đã gửi hồ sơ trước ngày 25/3/2022.\n"  # said to be done: history
+    )
+    draft = extract(text, REGISTER_LOADED)
+    assert [t.due for t in draft.dated] == [date(2022, 3, 30)]
