@@ -1251,7 +1251,7 @@ def _next_year_yearly(text: str, found: list[FoundDeadline]) -> list[FoundDeadli
 
 
 def _not_a_date(text: str, found: FoundDeadline) -> bool:
-    """Numbers that look like dates: "8/8 huyện" (a count), a date before 1990 (history).
+    """Numbers that look like dates: "8/8 huyện" (a count), a date before 1990 (history), a day off.
 
     An anniversary's date of this year ("30/4/1975 - 30/4/2022") stays: the celebration is due that day.
     """
@@ -1259,6 +1259,8 @@ def _not_a_date(text: str, found: FoundDeadline) -> bool:
     if found.deadline.due is not None and found.deadline.due.year < 1990:
         return True  # history
     after = text[found.end :]
+    if re.match(r"\s*[:,\-–]?\s*nghỉ\s+(?:lễ|tết|bù)\b", after, re.IGNORECASE):
+        return True  # "Ngày 11/02/2021 Nghỉ Tết Nguyên đán": a day off in a calendar, no work due
     return bool(_COUNT.fullmatch(phrase) and re.match(r"\s+[^\W\d_]", after)) and not re.match(
         r"\s+(?:năm|hằng|hàng|và|đến|tới)\b", after
     )

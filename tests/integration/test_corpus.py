@@ -89,11 +89,11 @@ def test_holdout2_documents_keep_the_figures_reached() -> None:
 
 def test_holdout3_documents_keep_the_figures_reached() -> None:
     """holdout3 was set aside and scored once at 01:55 UTC (recall 0.698, precision 0.674, lead and date 0.500),
-    then used for general fixes; these floors are what was reached after (recall 0.849, precision 0.793, lead
+    then used for general fixes; these floors are what was reached after (recall 0.849, precision 0.802, lead
     and date 0.651), on seen data. Still under the issue's figures: see notes/extract2.md for the misses that
     are the labeller's conventions (a schedule's person as lead, days taken from a heading line, consequences)."""
     precision, recall, lead_and_date, summary = _score("holdout3")
-    assert precision >= 0.79, summary
+    assert precision >= 0.80, summary
     assert recall >= 0.84, summary
     assert lead_and_date >= 0.65, summary
 

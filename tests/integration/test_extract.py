@@ -825,3 +825,13 @@ def test_a_past_deadline_a_letter_asked_for_is_kept_in_a_later_report() -> None:
     )
     draft = extract(text, REGISTER_LOADED)
     assert [t.due for t in draft.dated] == [date(2022, 3, 30)]
+
+
+def test_a_day_off_in_a_calendar_is_no_task() -> None:
+    text = (
+        "LỊCH TIẾP CÔNG DÂN\nThường Xuân, ngày 07 tháng 4 năm 2022\n"
+        "08 giờ 00 ngày 14/4/2022 Chủ tịch UBND thị trấn;\n"
+        "* Ngày 11/4/2022 Nghỉ lễ Giỗ Tổ Hùng Vương;\n"
+    )
+    draft = extract(text, REGISTER_LOADED)
+    assert [t.due for t in draft.dated] == [date(2022, 4, 14)]
