@@ -308,19 +308,8 @@ class Dispatcher:
         nobody is waiting."""
         if self.shared:
             return self._claim_shared(on)
-        now = self.clock.now()
-        values = {"now": now, "lease_until": now + self.lease, "pick_on": on}
-        pick_any, take, _, pick_on = self._claim_statements
-        pick_next = pick_any if on is None else pick_on
-        with self.engine.begin() as conn:  # SQLite: one process per file, one writer at a time
-            while True:
-                pick = conn.execute(pick_next, values).first()
-                if pick is None:
-                    return None
-                official_id, channel = pick
-                claimed = conn.execute(take, {**values, "person": official_id, "on": channel}).all()
-                if claimed:
-                    return Claim(official_id, channel, tuple(sorted(r[0] for r in claimed)), max(r[1] for r in claimed))
+        claims = self._claim_local(on, 1)
+        return claims[0] if claims else None
 
     def _claim_shared(self, on: str | None = None) -> Claim | None:
         """PostgreSQL: pick a row nobody holds, take its person's advisory lock without waiting (another
@@ -363,14 +352,15 @@ class Dispatcher:
         return [(claim, delivery or UNLINKED) for claim, delivery in zip(claims, built, strict=True)]
 
     def _claim_local(self, on: str | None, limit: int) -> list[Claim]:
-        """SQLite: the next `limit` people's due rows, claimed in one transaction."""
+        """SQLite (one process per file, one writer at a time): the next `limit` people's due rows, claimed in
+        one transaction."""
         now = self.clock.now()
         values = {"now": now, "lease_until": now + self.lease, "pick_on": on}
         _, take, _, _ = self._claim_statements
         claims: list[Claim] = []
         with self.engine.begin() as conn:
             while len(claims) < limit:
-                picks = conn.execute(self._pick_several(on is not None), {**values, "several": limit}).all()
+                picks = conn.execute(self._several[0 if on is None else 1], {**values, "several": limit}).all()
                 if not picks:
                     break
                 before = len(claims)
@@ -387,13 +377,11 @@ class Dispatcher:
 
     @cached_property
     def _several(self) -> tuple[Any, Any]:
-        """The pick of `claim_next` for several people (several rows: a person's rows are claimed together)."""
+        """The pick of the next people waiting, on any channel or on one (several rows, as a person's rows are
+        claimed together)."""
         now = bindparam("now", type_=REMINDERS.c.send_after.type)
         several: Any = bindparam("several")
         return self.pick(now).limit(several), self.pick(now, bindparam("pick_on")).limit(several)
-
-    def _pick_several(self, on: bool) -> Any:
-        return self._several[1 if on else 0]
 
     def claim_message(self, *, weekly: bool = True) -> Claim | None:
         """Claim the next due row of `outbox_message` (one message); the Monday digest only when `weekly`
@@ -713,13 +701,10 @@ class Dispatcher:
         state: ReminderState,
         *,
         error: str = "",
-        chat_id: str | None = None,
-        message_id: str | None = None,
         next_attempt_at: datetime | None = None,
     ) -> None:
+        """A claim that did not go out: failed, or planned again (a delivered one is recorded by `_finish_sent`)."""
         values: dict[str, Any] = {"state": state.value, "last_error": error[:500], "lease_until": None}
-        if state == ReminderState.sent:
-            values.update(sent_at=self.clock.now(), chat_id=chat_id, message_id=message_id)
         if next_attempt_at is not None:
             values["next_attempt_at"] = next_attempt_at
         table = claim.table

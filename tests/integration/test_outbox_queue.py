@@ -77,7 +77,7 @@ def test_a_claim_takes_one_message_with_its_owner_and_a_lease_then_finish_record
     held = next(r for r in message_rows(town) if r["id"] == claim.ids[0])
     assert held["state"] == "sending" and held["claimed_by"] == sender.worker_id
     assert held["lease_until"] == clock.now() + sender.lease
-    sender._finish(claim, ReminderState.sent, chat_id="chat-bi-thu", message_id="m-1")
+    sender._finish_sent([(claim, "chat-bi-thu", "m-1")])
     done = next(r for r in message_rows(town) if r["id"] == claim.ids[0])
     assert (done["state"], done["message_id"], done["lease_until"]) == ("sent", "m-1", None)
     second = sender.claim_message(weekly=False)
