@@ -18,8 +18,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram import Message as TgMessage
+from telegram import BotCommand, InputFile, Update
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -62,26 +61,18 @@ log = logging.getLogger("nhacviec.telegram")
 ANSWER_TIMEOUT = 30.0
 # How often an answer hit by a 429 is tried again (each after the retry_after Telegram gives).
 ANSWER_RETRIES = 5
-# Sends an answer that belongs to another channel (e.g. an extension request to a leader on Zalo).
 
 
-_Through = Callable[[Callable[[], Awaitable[TgMessage]]], Awaitable[TgMessage]]
+# A send, returning the message id Telegram gave it; `_Through` runs it (at once, or as a limited answer).
+_Through = Callable[[Callable[[], Awaitable[str]]], Awaitable[str]]
 
 
-async def _direct(call: Callable[[], Awaitable[TgMessage]]) -> TgMessage:
+async def _direct(call: Callable[[], Awaitable[str]]) -> str:
     return await call()
 
 
-def _markup(message: Message) -> InlineKeyboardMarkup | None:
-    if not message.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in message.buttons]
-    )
-
-
 def _keyboard(message: Message) -> dict[str, Any]:
-    """The buttons as the Bot API reads them (what `_markup` serialises to)."""
+    """The buttons as the Bot API reads them (an InlineKeyboardMarkup, without building one)."""
     return {"inline_keyboard": [[{"text": b.label, "callback_data": b.data} for b in row] for row in message.buttons]}
 
 
@@ -191,20 +182,21 @@ class TelegramChannel:
 
     async def send(
         self, chat_id: str, message: Message, reply_to: int | None = None, answer_in: bool | None = None
-    ) -> TgMessage:
-        """Send one message: its file first (with the text as caption when it fits), then the text in parts.
+    ) -> str:
+        """Send one message: its file first (with the text as caption when it fits), then the text in parts;
+        the id of the last one sent.
 
         `answer_in` (the chat is a group or not) makes it an answer: each part waits for the limiter's
         next slot ahead of the reminders, and a 429 is waited out and retried."""
         if answer_in is None:
             return await self._send(chat_id, message, reply_to, _direct)
 
-        async def limited(call: Callable[[], Awaitable[TgMessage]]) -> TgMessage:
+        async def limited(call: Callable[[], Awaitable[str]]) -> str:
             return await self._answer_call(chat_id, answer_in, call)
 
         return await self._send(chat_id, message, reply_to, limited)
 
-    async def _answer_call(self, chat_id: str, is_group: bool, call: Callable[[], Awaitable[TgMessage]]) -> TgMessage:
+    async def _answer_call(self, chat_id: str, is_group: bool, call: Callable[[], Awaitable[str]]) -> str:
         for attempt in range(ANSWER_RETRIES + 1):
             try:
                 if self.limiter is None:
@@ -224,9 +216,9 @@ class TelegramChannel:
                 await asyncio.sleep(wait)
         raise AssertionError("unreachable")
 
-    async def _send(self, chat_id: str, message: Message, reply_to: int | None, through: _Through) -> TgMessage:
+    async def _send(self, chat_id: str, message: Message, reply_to: int | None, through: _Through) -> str:
         text = message.text
-        sent: TgMessage | None = None
+        sent: str | None = None
         if message.attachment is not None:
             fits = len(text) <= TELEGRAM.caption_length
             caption = text if fits else text.split("\n", 1)[0]
@@ -238,55 +230,50 @@ class TelegramChannel:
         for number, part in enumerate(parts, start=1):
             last = number == len(parts)
             sent = await through(
-                lambda part=part, last=last, number=number: self.application.bot.send_message(  # type: ignore[misc]
-                    chat_id=chat_id,
-                    text=part,
-                    reply_markup=_markup(message) if last else None,
-                    reply_to_message_id=reply_to if number == 1 else None,
+                lambda part=part, last=last, number=number: self._send_text(  # type: ignore[misc]
+                    chat_id, part, message if last else None, reply_to if number == 1 else None
                 )
             )
         assert sent is not None
         return sent
 
-    async def _send_file(self, chat_id: str, message: Message, caption: str, reply_to: int | None) -> TgMessage:
-        attachment = message.attachment
-        assert attachment is not None
-        upload = InputFile(attachment.data, filename=attachment.filename)
-        if attachment.is_photo:
-            return await self.application.bot.send_photo(
-                chat_id=chat_id, photo=upload, caption=caption, reply_to_message_id=reply_to
-            )
-        return await self.application.bot.send_document(
-            chat_id=chat_id, document=upload, caption=caption, reply_to_message_id=reply_to
-        )
-
-    async def deliver(self, delivery: Delivery) -> str:
-        """The reminders' Notifier."""
-        message = render_delivery(delivery, TELEGRAM)
-        try:
-            if message.attachment is None:
-                return await self._deliver_text(delivery.chat_id, message)
-            sent = await self.send(delivery.chat_id, message)
-        except TelegramError as exc:
-            raise delivery_error(exc) from exc
-        return str(sent.message_id)
-
-    async def _deliver_text(self, chat_id: str, message: Message) -> str:
-        """A text in parts, buttons on the last, as `send` sends it; but only the answer's message id is read.
+    async def _send_text(self, chat_id: str, text: str, buttons_of: Message | None, reply_to: int | None) -> str:
+        """One part of a text (with the message's buttons when `buttons_of` is given); only the answer's
+        message id is read.
 
         A morning's wave sends 50,000 of these: building a Message object for each answer, and going through
         `send_message` for the parameters it does not use, cost a tenth of the process's CPU. The call is
         still PTB's (its HTTP client, its errors), so failures are told apart exactly as before."""
-        parts = split_text(message.text, TELEGRAM.max_length)
-        result: Any = None
-        for number, part in enumerate(parts, start=1):
-            parameters: dict[str, Any] = {"chat_id": chat_id, "text": part}
-            if number == len(parts) and message.buttons:
-                parameters["reply_markup"] = _keyboard(message)
-            result = await self.application.bot.do_api_request(SEND_MESSAGE, api_kwargs=parameters)
+        parameters: dict[str, Any] = {"chat_id": chat_id, "text": text}
+        if buttons_of is not None and buttons_of.buttons:
+            parameters["reply_markup"] = _keyboard(buttons_of)
+        if reply_to is not None:
+            parameters["reply_parameters"] = {"message_id": reply_to}
+        result: Any = await self.application.bot.do_api_request(SEND_MESSAGE, api_kwargs=parameters)
         if not isinstance(result, dict) or "message_id" not in result:
             raise TelegramError(f"sendMessage answered without a message id: {str(result)[:200]}")
         return str(result["message_id"])
+
+    async def _send_file(self, chat_id: str, message: Message, caption: str, reply_to: int | None) -> str:
+        attachment = message.attachment
+        assert attachment is not None
+        upload = InputFile(attachment.data, filename=attachment.filename)
+        if attachment.is_photo:
+            sent = await self.application.bot.send_photo(
+                chat_id=chat_id, photo=upload, caption=caption, reply_to_message_id=reply_to
+            )
+        else:
+            sent = await self.application.bot.send_document(
+                chat_id=chat_id, document=upload, caption=caption, reply_to_message_id=reply_to
+            )
+        return str(sent.message_id)
+
+    async def deliver(self, delivery: Delivery) -> str:
+        """The reminders' Notifier."""
+        try:
+            return await self.send(delivery.chat_id, render_delivery(delivery, TELEGRAM))
+        except TelegramError as exc:
+            raise delivery_error(exc) from exc
 
     async def _answer(self, incoming: Incoming, chat_id: str) -> None:
         """The core's answers, sent to the chat that spoke through the token's one budget."""
