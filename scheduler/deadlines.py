@@ -764,6 +764,8 @@ def find_deadlines(text: str, doc_date: date | None = None) -> list[FoundDeadlin
         if nxt == len(hinted) or hinted[nxt] >= i + _LONGEST:
             continue
         start, word = spans[i][0], words[i]
+        if original[start] == "(":
+            start += 1  # "vào ngày điều tra đầu tiên (1-4-2019)": the date in brackets, without its bracket
         for j in range(min(_LONGEST, count - i), 0, -1):
             if i + j - 1 not in ends or (j == 1 and not word[:1].isdigit()):
                 continue  # one word alone ("năm") is no deadline; "30/4/2022" is

@@ -353,6 +353,7 @@ class Extractor:
             and not _opens_range(text, f)
             and not _reference(text, f)
             and not _not_a_date(text, f)
+            and not _past_or_called_off(text, f)
             and not (offset >= 0 and offset + f.start < self.dateline[1] and offset + f.end > self.dateline[0])
             and not (0 <= offset < self.headline_end and self._published(f))
         ]
@@ -1283,7 +1284,51 @@ def _reference(text: str, found: FoundDeadline) -> bool:
         return True  # "tính đến ngày 22.4": as of, not by
     if found.deadline.text.lower().startswith("đến") and _DATA_PERIOD.search(before[-80:]):
         return True  # "số liệu … tính từ tháng 9/2016 đến hết tháng 6/2021": the period the figures cover
+    if _INSTANT.search(before[-60:]):
+        return True  # "Thời điểm điều tra là 0 giờ ngày 1-4-2019": the moment a count refers to, no work due
+    as_of = found.deadline.text.lower().startswith(("đến", "tới")) or _ends_with(before, ("đến", "tới"), word=True)
+    if as_of and _STATUS.match(text, found.end):
+        return True  # "đến ngày 02/01/2019 vẫn còn nhiều đơn vị chưa nộp": how things stood that day
     return _ends_with(before, ("tính đến", "tính từ", "đến nay", "căn cứ"))
+
+
+# "Thời điểm điều tra là …", "thời điểm thống kê là …": a reference instant (not "thời điểm hoàn thành là …")
+_INSTANT = re.compile(
+    r"\bthời điểm\s+(?!hoàn thành|hoàn tất|nộp|gửi|kết thúc|cuối|hạn|báo cáo)(?:[^\W\d_]+\s+){1,4}?là\s*$"
+)
+_STATUS = re.compile(r"\s*,?\s*(?:vẫn|mới|chỉ|còn|chưa|đã)\b", re.IGNORECASE)
+# After a day that opens its clause: what was done on it ("…, UBND tỉnh đã giao 833 nhiệm vụ", "…, Văn phòng UBND
+# tỉnh ban hành Văn bản số 404 …"), or that nothing is done on it ("… Đoàn ĐBQH tỉnh không tiếp công dân").
+_SUBJECT_THEN = r"[\s,:\-–]*(?:[^\s,;:.]+\s+){0,10}?"
+_HAPPENED = re.compile(
+    _SUBJECT_THEN + r"(?:(?:đã|vừa)\s|(?:ban hành|ký|có)\s+(?:văn bản|công văn|quyết định|kế hoạch|thông báo|chỉ thị|"
+    r"nghị quyết|hướng dẫn)\s+số\b)",
+    re.IGNORECASE,
+)
+_CALLED_OFF = re.compile(
+    _SUBJECT_THEN + r"(?:không|tạm dừng|tạm hoãn|hoãn|ngừng|hủy|huỷ)\s+(?!được|quá|muộn|chậm|để|phải|ít|kịp|còn)",
+    re.IGNORECASE,
+)
+_OPENING_WORDS = _OPENERS | {"ngày", "tháng", "năm", "sáng", "chiều", "tối", "giờ"}
+
+
+def _past_or_called_off(text: str, found: FoundDeadline) -> bool:
+    """A day that opens its clause and is followed by what was done then, or by what is not done then.
+
+    "Ngày 08/4/2021, Văn phòng UBND tỉnh ban hành Văn bản số 404 …", "Từ ngày 1.1 đến ngày 6.7, UBND tỉnh đã giao
+    833 nhiệm vụ": a past event, or a period the counts after it cover. "Ngày 11/3/2021 Đoàn ĐBQH … không tiếp
+    công dân": a session called off. None of them is work due by that day. "Trước ngày …" always asks.
+    """
+    if found.deadline.text.lower().startswith(_DEADLINE_WORDS):
+        return False
+    before = text[: found.start]
+    before = before[max(before.rfind(":"), before.rfind(","), before.rfind(";")) + 1 :]
+    if not all(w in _OPENING_WORDS or w[:1].isdigit() for w in key(before).split()):
+        return False
+    head = text[found.end : found.end + 160]
+    if re.match(r"[^.;]{0,160}?\b(?:sẽ|dự kiến)\b", head, re.IGNORECASE) and not _HAPPENED.match(head):
+        return False
+    return bool(_HAPPENED.match(head) or _CALLED_OFF.match(head))
 
 
 # The figures of a report cover a period: "số liệu từ tháng 1/2021 đến …", "lấy số liệu 5 năm đến hết …".
@@ -1368,6 +1413,25 @@ def _dedupe(tasks: list[DraftTask]) -> list[DraftTask]:
     return kept
 
 
+def _headline_repeats(tasks: list[DraftTask], headline_end: int) -> list[DraftTask]:
+    """A headline that repeats a deadline the body states ("Giãn cách xã hội đến hết 15/8" above "… thời gian thực
+    hiện đến hết ngày 15/8") only announces that task: the body's sentence is the task, the headline is dropped."""
+
+    def words(task: DraftTask) -> set[str]:
+        return {w for w in key(task.title).split() if not w[:1].isdigit()}
+
+    body = [t for t in tasks if t.deadline is not None and t.at >= headline_end]
+    return [
+        t
+        for t in tasks
+        if not (
+            t.deadline is not None
+            and 0 <= t.at < headline_end
+            and any((b.due, b.rrule) == (t.due, t.rrule) and len(words(b) & words(t)) >= 2 for b in body)
+        )
+    ]
+
+
 def extract(text: str, register: Register, doc_date: date | None = None, source: str = "") -> Draft:
     """Draft the tasks of a document; `doc_date` overrides the date read from the text."""
     found: DocumentDate | None = document_date(text)
@@ -1390,7 +1454,7 @@ def extract(text: str, register: Register, doc_date: date | None = None, source:
     dateline = (found.start, found.end) if found is not None and doc_date is None else (-1, -1)
     extractor = Extractor(register, day, dateline, year_date)
     extractor.stamped = doc_date is None and found is not None and found.source == "stamp"
-    tasks = _dedupe(extractor.run(text))
+    tasks = _headline_repeats(_dedupe(extractor.run(text)), extractor.headline_end)
     for number, task in enumerate(tasks, start=1):
         task.code = f"NV-{number:02d}"
         if task.deadline is None:

@@ -23,7 +23,7 @@ _HEADS_ANY = sorted(
     ban bí thư|trung ương|ủy ban thường vụ quốc hội|cấp xã|cấp huyện|cấp tỉnh|cấp cơ sở|cấp trên cơ sở|
     các cấp ủy|các đơn vị|các địa phương|các sở|các ngành|các cơ quan|các xã|các phường|các huyện|các ấp|
     các chi bộ|các đảng bộ|các trường|các phòng|các ban|các tổ chức|các hội|các đoàn thể|các khu phố|
-    các thôn|các bộ|các cơ sở|đơn vị bầu cử|đvbc|ban tổ chức|tổ đại biểu|
+    các thôn|các bộ|các cơ sở|đơn vị bầu cử|đvbc|ban tổ chức|ban chỉ đạo|tổ đại biểu|các đoàn|
     thí sinh|trường|xã|phường|thị trấn|huyện|tỉnh|ấp|khóm|thôn|khu phố""".replace("\n", "").split("|"),
     key=lambda h: -len(h.split()),
 )
@@ -342,7 +342,8 @@ def organisations(text: str) -> tuple[Organisation, ...]:
         if head == "trường" and previous in _PLACE_NOUNS:
             i += 1
             continue  # "hội trường", "môi trường", "thị trường": a place or a field, not a school
-        if (head, following) in _NOT_A_BODY or (size == 1 and f"{head} {following}" in _NOT_A_BODY_PHRASES):
+        members = head == "các đoàn" and following in ("viên", "kết")  # "các đoàn viên": members, not delegations
+        if (head, following) in _NOT_A_BODY or members or (size == 1 and f"{head} {following}" in _NOT_A_BODY_PHRASES):
             i += 1
             continue
         j = i + size

@@ -1,0 +1,67 @@
+"""Drafting rules read on short texts of our own: what a keeper should (and should not) find in the draft.
+
+Each text is a sentence or two of the kind public administrative documents hold, written here for the test;
+the assertions are on the dated tasks the keeper would see (due date and lead as written).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from scheduler.deadlines import find_deadlines
+from scheduler.drafting.extraction import extract
+from scheduler.drafting.organisations import organisations
+from scheduler.register.importer import load_register
+from tests.conftest import REGISTER
+
+UNITS = load_register(REGISTER)
+
+
+def dated(text: str) -> list[tuple[date | None, list[str]]]:
+    return [(t.due, t.lead) for t in extract(text, UNITS).tasks if t.deadline is not None]
+
+
+def test_a_date_in_brackets_after_the_day_it_names_is_read() -> None:
+    text = "Các tổ điều tra có mặt tại địa bàn vào ngày khởi động (15-5-2024)."
+    found = [(text[f.start : f.end], f.deadline.due) for f in find_deadlines(text, date(2024, 5, 1))]
+    assert found == [("15-5-2024", date(2024, 5, 15))]  # the bracket is not part of the phrase
+
+
+def test_a_steering_committee_and_delegations_in_lower_case_are_bodies() -> None:
+    assert [o.name for o in organisations("ban chỉ đạo cấp xã rà soát danh sách")] == ["ban chỉ đạo cấp xã"]
+    assert [o.name for o in organisations("các đoàn có mặt tại hội trường")] == ["các đoàn"]
+    assert organisations("các đoàn viên đóng đoàn phí") == ()  # members, not a body
+
+
+def test_what_was_done_on_a_day_or_is_not_done_on_it_is_no_task() -> None:
+    text = (
+        "KẾ HOẠCH\nHà Tĩnh, ngày 02 tháng 3 năm 2024\n"
+        "Ngày 05/3/2024, Sở Tư pháp ban hành Công văn số 210/STP-VP hướng dẫn các xã.\n"
+        "Từ ngày 01/01 đến ngày 28/02, UBND huyện đã tiếp nhận 120 hồ sơ.\n"
+        "Ngày 14/3/2024 Thường trực HĐND huyện không tiếp công dân do đi công tác.\n"
+        "Ngày 18/3/2024, Sở Tư pháp sẽ ban hành hướng dẫn mới.\n"
+        "UBND các xã gửi báo cáo trước ngày 20/3/2024.\n"
+    )
+    assert dated(text) == [
+        (date(2024, 3, 18), ["Sở Tư pháp"]),  # still to come ("sẽ"): a task
+        (date(2024, 3, 19), ["UBND các xã"]),
+    ]  # the paper issued on 5/3, the counts of January-February, the session called off on 14/3: none
+
+
+def test_a_reference_instant_and_how_things_stood_on_a_day_are_no_tasks() -> None:
+    text = (
+        "THÔNG BÁO\nNghệ An, ngày 10 tháng 6 năm 2024\n"
+        "Thời điểm thống kê là 0 giờ ngày 1/7/2024.\n"
+        "Đến ngày 12/6/2024 vẫn còn 5 xã chưa nộp hồ sơ.\n"
+        "Các xã nộp hồ sơ còn thiếu chậm nhất ngày 25/7/2024.\n"
+    )
+    assert dated(text) == [(date(2024, 7, 25), ["Các xã"])]
+
+
+def test_a_headline_that_repeats_the_body_s_deadline_is_not_a_second_task() -> None:
+    text = (
+        "Hoàn thành đo đạc đất công trước 30/9\n\n"
+        "Cập nhật ngày: 02/8/2024 09:10:00\n\n"
+        "UBND tỉnh yêu cầu các huyện hoàn thành đo đạc đất công trước ngày 30/9/2024.\n"
+    )
+    assert dated(text) == [(date(2024, 9, 29), ["các huyện"])]  # the body's sentence, not the headline
