@@ -511,14 +511,18 @@ class Extractor:
                 table.last = number
                 continue
             if number in headings:
-                day = None
+                if day is None or not NUMBERED.match(paragraph):
+                    day = None  # "2. Chủ tịch UBND xã …:" under a schedule's day is an item of that day
+                day_has_items = False
                 section_title = headings[number]
                 found = [m.code for m in self.known(key(section_title).split())]
-                named = [o.name for o in organisations(section_title)]
+                named = [_with_title(section_title, o).name for o in organisations(section_title)]
                 # "Đối với các lớp năm nhất (Chi đoàn mới):": a group the section is for, kept as written
                 group = re.match(r"đối với\s+(các\s+.+)$", section_title, re.IGNORECASE)
                 section_units = found[:1] or named[:1] or ([group[1]] if group else []) or ([issuer] if issuer else [])
                 continue
+            if number < first and self.day_header(paragraph, at) is not None:
+                first = number  # a schedule's first day ends the preamble, whatever headings come below it
             if number < first:
                 # the preamble: what happened, not what is asked; only what it says is still to come stays
                 tasks += [t for t in self.paragraph_tasks(paragraph, number, section_title, section_units, at)
@@ -533,7 +537,9 @@ class Extractor:
                 tasks += own
             elif day is not None:
                 item = self.schedule_item(paragraph, number, at, day, section_title, section_units)
-                if item and (item[0].explicit or not day_has_items):  # "* Buổi sáng: …" belongs to the item above
+                # "* Buổi sáng: …" belongs to the item above; "09 giờ 00’: Dự lễ …", with its own clock, is an item
+                timed = _CLOCK_START.match(paragraph) is not None
+                if item and (item[0].explicit or timed or not day_has_items):
                     tasks += item
                     day_has_items = True
             else:
@@ -598,8 +604,8 @@ class Extractor:
     ) -> list[DraftTask]:
         """An item under a schedule's day (" - 7 giờ 30: Thường trực HĐND dự họp …") is a task of that day."""
         text = BULLET.sub("", paragraph).strip()
-        if len(text.split()) < 3:
-            return []
+        if len(text.split()) < 3 or _ITEM_DETAIL.match(text):
+            return []  # "Thành phần tham dự: …", "Địa điểm: …": who comes and where, for the item above
         deadline, header_at = day
         words = key(text).split()
         leads, coordinating, _unknown = self.leads(words)
@@ -608,9 +614,17 @@ class Extractor:
         if not leads:
             prefix = len(text) - len(_SUBJECT_ZONE.sub("", text.lower(), count=1))
             opening = [o for o in organisations(text) if o.start <= prefix]
+            person = _person_named(text, prefix)
             org = opening[0] if opening else self.header_org(text)
+            if person is not None and (org is None or org.start > person[1]):
+                # "Đồng chí Lê Văn Ba dự hội nghị …": the person the line names, as written
+                org = Organisation(text[person[0] : person[1]], person[0], person[1], 0)
             if org is not None:
                 leads = self._as_written(org, review)
+        preparations = [
+            self._prepared_by(match[1], paragraph, section, section_units, deadline, number, header_at)
+            for match in _PREPARATION.finditer(text)
+        ]
         return [
             self._dated_task(
                 text,
@@ -625,7 +639,27 @@ class Extractor:
                 number,
                 header_at,
             )  # fmt: skip
-        ]
+        ] + [p for p in preparations if p is not None]
+
+    def _prepared_by(
+        self,
+        inner: str,
+        paragraph: str,
+        section: str,
+        section_units: list[str],
+        deadline: FoundDeadline,
+        number: int,
+        header_at: int,
+    ) -> DraftTask | None:
+        """ "(Giao Phòng Văn hóa – Xã hội chuẩn bị nội dung)" in a schedule's item: that body's own task, that day."""
+        named = organisations(inner)
+        if not named or named[0].start > 0:
+            return None
+        review = ["việc chuẩn bị cho mục của lịch, ngày lấy từ dòng đầu ngày: kiểm tra"]
+        known = [m.code for m in self.known(key(named[0].name).split())]
+        leads = known[:1] or self._as_written(named[0], review)
+        return self._dated_task(inner, inner, section, section_units, leads, [], deadline, 0.7, review, number,
+                                header_at)  # fmt: skip
 
     def header_org(self, text: str) -> Organisation | None:
         """The body an item's header names: "Triển khai công tác bầu cử ở cấp huyện: tổ chức hội nghị …"."""
@@ -633,6 +667,12 @@ class Extractor:
         if not 0 < colon <= 100 or self._read(text[:colon]):
             return None  # a header names a topic; "gửi về Văn phòng … trước 14 giờ, ngày 05/12/2017, kèm …:" is none
         named = [o for o in organisations(text[:colon]) if not self.known(key(o.name).split())]
+        if not named and re.fullmatch(r"\W*(?:sáng|chiều|tối|buổi sáng|buổi chiều|cả ngày)\W*", text[:colon], re.I):
+            # "SÁNG: 1. Chủ tịch, các Phó Chủ tịch UBND xã: Thực hiện …": the time of day, then the item's header
+            inner = self.header_org(text[colon + 1 :])
+            return (
+                Organisation(inner.name, inner.start + colon + 1, inner.end + colon + 1, inner.word) if inner else None
+            )
         return named[-1] if named else None
 
     def _speaks_of_the_register(self, text: str) -> bool:
@@ -757,7 +797,14 @@ class Extractor:
         """A table row with a date in one of its cells is a task: the work in its task cell, the unit's cell."""
         cells = [c.strip() for c in row.split("|")]
         deadline = None
-        for index in table.date_columns(len(cells)):
+        dated = table.dated_headings()
+        # " |  | (8h) Dự họp … sơ kết 6 tháng đầu năm … | …": its day cells blank, the row is on the day above; a
+        # period named in its task cell is what the meeting is about
+        under_day = table.day is not None and bool(dated) and all(not cells[i] for i in dated if i < len(cells))
+        columns = dated if under_day else table.date_columns(len(cells))
+        for index in columns:
+            if index >= len(cells):
+                continue
             cell = cells[index]
             # a time cell holding only "Năm 2022" is that year's deadline, not a year named in passing
             found = [
@@ -770,7 +817,6 @@ class Extractor:
                 cell_at = at + row.find(cell)
                 break
         review: list[str] = []
-        dated = table.dated_headings()
         if deadline is not None and dated and dated[0] < len(cells) and cells[dated[0]]:
             table.day, table.day_at = deadline, cell_at
         elif deadline is None and table.day is not None and dated and not cells[0] and not cells[dated[0]]:
@@ -784,7 +830,8 @@ class Extractor:
         task_text = cells[task_index] if task_index is not None else row
         leads: list[str] = []
         confidence = 0.85
-        columns = [*table.unit_columns(len(cells)), *table.note_columns(len(cells))]
+        people = table.unit_columns(len(cells))
+        columns = [*people, *table.note_columns(len(cells))]
         for index in [*columns, *([task_index] if task_index is not None else [])]:
             if index >= len(cells):
                 continue
@@ -793,6 +840,9 @@ class Extractor:
                 leads = known[:1]
                 break
             org = self.lead_name(cells[index]) or self.header_org(cells[index])
+            if org is None and index in people and _has_work(cells[index], []) and len(cells[index].split()) <= 12:
+                # "PCT Mai Xuân Liêm", "Chủ tịch, Các Phó Chủ tịch liên quan": who the column says acts, as written
+                org = Organisation(cells[index], 0, len(cells[index]), 0)
             if org is not None:
                 leads = self._as_written(org, review)
                 confidence -= 0.2
@@ -1116,7 +1166,15 @@ class _Table:
         return [i for i, h in enumerate(self.headings) if "ghi chú" in h and i < width]
 
     def unit_columns(self, width: int) -> list[int]:
-        units = [i for i, h in enumerate(self.headings) if re.search(r"đơn vị|chủ trì|thực hiện|phụ trách|cơ quan", h)]
+        """The columns that say who acts: by their heading's words, or a heading that is itself a body's name
+        ("Thường trực UBND tỉnh": the leaders who attend)."""
+        raw = [c.strip() for c in self.header.split("|")]
+        units = [
+            i
+            for i, h in enumerate(self.headings)
+            if re.search(r"đơn vị|chủ trì|thực hiện|phụ trách|cơ quan|thành phần|lãnh đạo|người dự|tham dự", h)
+            or (not re.search(r"nội dung|công việc|địa điểm|ghi chú|ngày|thời gian", h) and organisations(raw[i]))
+        ]
         return [i for i in units if i < width and "thời gian" not in self.headings[i]]
 
 
@@ -1411,6 +1469,54 @@ def _dedupe(tasks: list[DraftTask]) -> list[DraftTask]:
             if note not in twin.review:
                 twin.review.append(note)
     return kept
+
+
+# The lines under a schedule's item that say who attends and where: no task of their own
+_ITEM_DETAIL = re.compile(r"(?:thành phần|địa điểm|thời gian, địa điểm|chủ trì|mời dự)\b[^:]{0,30}:", re.IGNORECASE)
+# "(Giao Văn phòng UBND xã bảo đảm các điều kiện)": who prepares a schedule's item
+_PREPARATION = re.compile(r"\(\s*(?:giao|đề nghị)\s+([^()]{3,200})\)", re.IGNORECASE)
+# "Đồng chí Lê Văn Ba", "Đ/c Hà", "Ông Nguyễn Văn Nam", "PCT Mai Xuân Liêm": a person a schedule's line names
+_PERSON_TITLE = re.compile(r"(?i:đồng chí|đ/c|ông|bà)\s+|(?:P?CT|PCTTT|P?BT|P?GĐ)\s+")
+
+
+def _person_named(text: str, at: int) -> tuple[int, int] | None:
+    """Where the person named at `at` is ("Đồng chí Lê Văn Ba", "PCT Mai Xuân Liêm"): a title, then capitalised
+    words; None when there is none."""
+    title = _PERSON_TITLE.match(text, at)
+    if title is None:
+        return None
+    end = title.end()
+    names = 0
+    for word in re.finditer(r"\S+", text[end:]):
+        clean = word.group().strip(",.:;()")
+        if not clean[:1].isupper() or names == 4:
+            break
+        names += 1
+        end = title.end() + word.start() + len(word.group().rstrip(",.:;"))
+        if word.group() != word.group().rstrip(",.:;"):
+            break
+    return (at, end) if names else None
+
+
+# A schedule's line opening with its own clock: "08 giờ 00’: …", "- 14 giờ: …", "(8h30) …"
+_CLOCK_START = re.compile(r"^[\s*•+\-–]*\(?\d{1,2}\s*(?:giờ|g|h)\s*(?:\d{1,2})?\s*(?:phút|’|')?\s*\)?\s*[:,\-–)]", re.I)
+# A person's title before the body they head: "Giám đốc Sở", "Phó Chủ tịch UBND tỉnh", "Chủ tịch, các Phó Chủ tịch".
+_ONE_TITLE = (
+    r"(?:(?:các|đồng chí|đ/c)\s+)?(?:phó\s+)?(?:chủ tịch|bí thư|giám đốc|tổng giám đốc|trưởng ban|trưởng phòng|"
+    r"hiệu trưởng|thủ trưởng|chánh văn phòng|chánh thanh tra|cục trưởng|viện trưởng|trưởng|lãnh đạo)"
+)
+_TITLES = re.compile(rf"(?:^|(?<=[\s:;(]))(?:{_ONE_TITLE})(?:\s*(?:,|và)\s*{_ONE_TITLE})*\s+$", re.IGNORECASE)
+
+
+def _with_title(text: str, org: Organisation) -> Organisation:
+    """A body named by one word ("Sở", "Bộ", "Trường") after a person's title is kept with it: "Giám đốc Sở" says
+    who acts, "Sở" alone names no body. Longer names stay as they are ("Chủ tịch UBND huyện" → "UBND huyện")."""
+    if len(org.name.split()) > 1:
+        return org
+    title = _TITLES.search(text[: org.start])
+    if title is None:
+        return org
+    return Organisation(text[title.start() : org.end], title.start(), org.end, org.word)
 
 
 def _headline_repeats(tasks: list[DraftTask], headline_end: int) -> list[DraftTask]:

@@ -94,11 +94,12 @@ def test_holdout3_documents_keep_the_figures_reached() -> None:
     and date 0.651), on seen data. Still under the issue's figures: see notes/extract2.md for the misses that
     are the labeller's conventions (a schedule's person as lead, days taken from a heading line, consequences).
     notes/extract6.md: past events, called-off sessions, reference instants and repeating headlines are no longer
-    drafted, a bracketed date is read (recall 0.872, precision 0.882, lead and date 0.686)."""
+    drafted, a bracketed date is read; a schedule's day heads its numbered items, a table's leaders column is the
+    lead as written, "(Giao X chuẩn bị …)" is X's task that day (recall 0.930, precision 0.889, lead and date 0.837)."""
     precision, recall, lead_and_date, summary = _score("holdout3")
     assert precision >= 0.88, summary
-    assert recall >= 0.87, summary
-    assert lead_and_date >= 0.68, summary
+    assert recall >= 0.92, summary
+    assert lead_and_date >= 0.83, summary
 
 
 def _drafted(due: date | None, rrule: str | None) -> Drafted:

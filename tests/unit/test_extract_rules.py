@@ -65,3 +65,45 @@ def test_a_headline_that_repeats_the_body_s_deadline_is_not_a_second_task() -> N
         "UBND tỉnh yêu cầu các huyện hoàn thành đo đạc đất công trước ngày 30/9/2024.\n"
     )
     assert dated(text) == [(date(2024, 9, 29), ["các huyện"])]  # the body's sentence, not the headline
+
+
+def test_a_schedule_s_numbered_items_stay_on_their_day_with_who_prepares_them() -> None:
+    text = (
+        "LỊCH LÀM VIỆC CỦA LÃNH ĐẠO UBND XÃ HÒA BÌNH\n"
+        "THỨ BA (10/03/2026):\n"
+        "* SÁNG: 1. Chủ tịch, các Phó Chủ tịch UBND xã: Họp giao ban. (Giao Văn phòng UBND xã chuẩn bị phòng họp)\n"
+        "Thành phần tham dự: Đại diện lãnh đạo Phòng Kinh tế.\n"
+        "Địa điểm: tại Hội trường UBND xã.\n"
+        "2. Phó Chủ tịch UBND xã Lê Văn Hùng:\n"
+        "08 giờ 00’: Kiểm tra công trình đường giao thông thôn 5.\n"
+        "14 giờ 00’: Đi thăm mô hình trồng rau sạch của thôn 2.\n"
+    )
+    day = date(2026, 3, 10)
+    assert dated(text) == [
+        (day, ["UBND xã"]),  # the item's header after the time of day names who holds it
+        (day, ["Văn phòng UBND xã"]),  # "(Giao … chuẩn bị …)": a task of its own, the same day
+        (day, ["UBND xã Lê Văn Hùng"]),  # each timed line under "2. …:" is an item of the day above
+        (day, ["UBND xã Lê Văn Hùng"]),
+    ]  # who attends and where are no tasks
+
+
+def test_a_schedule_table_s_leaders_column_is_the_lead_as_written() -> None:
+    text = (
+        "LỊCH CÔNG TÁC CỦA THƯỜNG TRỰC UBND HUYỆN\nHòa Bình, ngày 09 tháng 3 năm 2026\n"
+        "Ngày | Buổi | Nội dung | Địa điểm | Thường trực UBND huyện\n"
+        "Thứ 4 11/3 | Sáng | (8h) Họp Ban Chỉ đạo phòng chống dịch bệnh gia súc | Phòng họp số 2 | PCT Trần Văn Hải\n"
+        " |  | (9h30) Nghe báo cáo kết quả 6 tháng đầu năm của ngành nông nghiệp | Phòng họp số 1 | Chủ tịch, các PCT\n"
+    )
+    assert dated(text) == [
+        (date(2026, 3, 11), ["PCT Trần Văn Hải"]),
+        (date(2026, 3, 11), ["Chủ tịch, các PCT"]),  # the day above, not the "6 tháng đầu năm" it reports on
+    ]
+
+
+def test_a_head_of_a_body_named_by_one_word_is_kept_with_the_body() -> None:
+    text = (
+        "LỊCH TIẾP CÔNG DÂN\nNgày 05/01/2026\n2. Giám đốc Sở tiếp công dân:\n"
+        "Định kỳ vào ngày 20 hằng tháng, tại phòng tiếp dân (gặp ngày nghỉ thì lùi sang ngày làm việc kế tiếp).\n"
+    )
+    [task] = extract(text, UNITS).tasks
+    assert task.rrule == "FREQ=MONTHLY;BYMONTHDAY=20" and task.lead == ["Giám đốc Sở"]  # "Sở" alone names none
