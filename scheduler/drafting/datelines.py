@@ -79,8 +79,17 @@ def is_furniture(line: str) -> bool:
     return bool(FURNITURE.match(line.strip()))
 
 
+# "Lịch tiếp công dân … năm 2025", "Kế hoạch tổ chức Đại hội năm 2020": the year the headline says it is about
+_TITLE_YEAR = re.compile(r"\bnăm\s+((?:19|20)\d{2})\b(?!\s*[-–]\s*(?:19|20)\d{2})", re.IGNORECASE)
+
+
 def text_year(text: str) -> int | None:
-    """The year of the latest document the text cites, else the latest year it names (not a term's years)."""
+    """The year the headline says the document is about ("Lịch tiếp công dân … năm 2025"), else the year of the latest
+    document the text cites, else the latest year it names (not a term's years)."""
+    headline = next((line for line in text.split("\n") if line.strip()), "")
+    titled = _TITLE_YEAR.findall(headline[:300])
+    if len(titled) == 1:
+        return int(titled[0])
     cited = [int(y) for y in _CITED.findall(text)]
     if cited:
         return max(cited)

@@ -796,6 +796,8 @@ class Extractor:
     ) -> list[DraftTask]:
         """A table row with a date in one of its cells is a task: the work in its task cell, the unit's cell."""
         cells = [c.strip() for c in row.split("|")]
+        if any(_DAY_LIST.match(c) for c in cells):
+            return []  # "Tháng 7 | … | Ngày 03; 10; 17; 24; 31 (Thứ 5)": the days a routine falls on, spelled out
         deadline = None
         dated = table.dated_headings()
         # " |  | (8h) Dự họp … sơ kết 6 tháng đầu năm … | …": its day cells blank, the row is on the day above; a
@@ -828,6 +830,8 @@ class Extractor:
             return []
         task_index = table.task_column(cells)
         task_text = cells[task_index] if task_index is not None else row
+        if table.papers() or _private_doer(task_text):
+            return []  # an exam's timetable ("Ngữ văn | 120 phút"), what candidates or citizens do themselves
         leads: list[str] = []
         confidence = 0.85
         people = table.unit_columns(len(cells))
@@ -927,6 +931,8 @@ class Extractor:
         task_sentence = None  # a clause after ";" is a task only when the one before it was
         line_day = self.line_day(paragraph, offset)
         for clause in self.clauses(paragraph, number, offset):
+            if _private_doer(clause.text):
+                continue  # "Công dân đăng ký trước ngày 10 hằng tháng": a citizen's own step, no unit's task
             words = key(clause.text).split()
             found = self.found(clause.text, clause.offset)
             borrowed = (
@@ -1161,6 +1167,10 @@ class _Table:
                 return i
         longest = max(range(len(cells)), key=lambda i: len(cells[i]), default=None)
         return longest
+
+    def papers(self) -> bool:
+        """Is this an exam's timetable, a row per paper ("Bài thi", "Môn thi")? The candidates sit it."""
+        return any(re.fullmatch(r"bài thi|môn thi|môn", h) for h in self.headings)
 
     def note_columns(self, width: int) -> list[int]:
         return [i for i, h in enumerate(self.headings) if "ghi chú" in h and i < width]
@@ -1471,6 +1481,8 @@ def _dedupe(tasks: list[DraftTask]) -> list[DraftTask]:
     return kept
 
 
+# A cell listing the days of a month a routine falls on: "Ngày 03; 10; 17; 24; 31 (Thứ 5)", "07, 14, 21, 28"
+_DAY_LIST = re.compile(r"(?:ngày\s+)?\d{1,2}(?:\s*[;,]\s*\d{1,2}){2,}\s*(?:\([^)]*\))?\s*$", re.IGNORECASE)
 # The lines under a schedule's item that say who attends and where: no task of their own
 _ITEM_DETAIL = re.compile(r"(?:thành phần|địa điểm|thời gian, địa điểm|chủ trì|mời dự)\b[^:]{0,30}:", re.IGNORECASE)
 # "(Giao Văn phòng UBND xã bảo đảm các điều kiện)": who prepares a schedule's item
@@ -1517,6 +1529,30 @@ def _with_title(text: str, org: Organisation) -> Organisation:
     if title is None:
         return org
     return Organisation(text[title.start() : org.end], title.start(), org.end, org.word)
+
+
+# Citizens acting for themselves, not units: "cử tri cả nước đi bầu", "công dân ứng cử nộp hồ sơ" (candidates and
+# pupils stay: a school organises their registration, and collectors label it)
+_PRIVATE = re.compile(
+    r"(?:^|[,:;]\s+|\d\s+)(?:các\s+|những\s+)?(?:cử tri|công dân|người dân)\b",
+    re.IGNORECASE,
+)
+
+
+def _private_doer(text: str) -> bool:
+    """Does the clause's first doer stand for citizens or voters acting on their own (not "được …")?
+
+    The register reminds units: "Công dân đăng ký trước ngày 10 hằng tháng" is the citizen's step; "công dân được
+    tiếp vào thứ 5" is the unit's.
+    """
+    match = _PRIVATE.search(text)
+    if match is None:
+        return False
+    rest = text[match.end() :]
+    clause_rest = re.split(r"[,;.]", rest, maxsplit=1)[0]
+    if re.search(r"\bđược\b", clause_rest, re.IGNORECASE):
+        return False
+    return not any(o.start < match.start() for o in organisations(text))
 
 
 def _headline_repeats(tasks: list[DraftTask], headline_end: int) -> list[DraftTask]:

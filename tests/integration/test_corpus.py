@@ -81,9 +81,10 @@ def test_holdout2_documents_keep_the_figures_reached() -> None:
     misses; these floors are the figures reached after (recall 0.987, precision 0.860, lead and date 0.827), not
     figures of an unseen set. Precision stays under the issue's 0.9: see the closing note for the drafted tasks
     the labels leave out (headline summaries, candidates' exam sessions, a citizen's own registration). A headline
-    repeating the body's deadline is no longer drafted (precision 0.881, notes/extract6.md)."""
+    repeating the body's deadline, what citizens do themselves and an exam's timetable are no longer drafted
+    (precision 0.974, notes/extract6.md)."""
     precision, recall, lead_and_date, summary = _score("holdout2")
-    assert precision >= 0.88, summary
+    assert precision >= 0.97, summary
     assert recall >= 0.98, summary
     assert lead_and_date >= 0.82, summary
 
@@ -95,9 +96,10 @@ def test_holdout3_documents_keep_the_figures_reached() -> None:
     are the labeller's conventions (a schedule's person as lead, days taken from a heading line, consequences).
     notes/extract6.md: past events, called-off sessions, reference instants and repeating headlines are no longer
     drafted, a bracketed date is read; a schedule's day heads its numbered items, a table's leaders column is the
-    lead as written, "(Giao X chuẩn bị …)" is X's task that day (recall 0.930, precision 0.889, lead and date 0.837)."""
+    lead as written, "(Giao X chuẩn bị …)" is X's task that day; an undated page takes its headline's year, a row
+    spelling out a routine's days is no task (recall 0.930, precision 0.952, lead and date 0.837)."""
     precision, recall, lead_and_date, summary = _score("holdout3")
-    assert precision >= 0.88, summary
+    assert precision >= 0.95, summary
     assert recall >= 0.92, summary
     assert lead_and_date >= 0.83, summary
 

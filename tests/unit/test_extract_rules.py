@@ -107,3 +107,43 @@ def test_a_head_of_a_body_named_by_one_word_is_kept_with_the_body() -> None:
     )
     [task] = extract(text, UNITS).tasks
     assert task.rrule == "FREQ=MONTHLY;BYMONTHDAY=20" and task.lead == ["Giám đốc Sở"]  # "Sở" alone names none
+
+
+def test_what_citizens_do_for_themselves_is_no_unit_s_task() -> None:
+    text = (
+        "THÔNG BÁO\nLạng Sơn, ngày 04 tháng 3 năm 2026\n"
+        "Ngày 22/3/2026 cử tri toàn tỉnh đi bỏ phiếu bầu trưởng thôn.\n"
+        "Công dân nộp đơn đăng ký trước ngày 15 hằng tháng.\n"
+        "UBND các xã niêm yết danh sách cử tri trước ngày 12/3/2026.\n"
+    )
+    assert dated(text) == [(date(2026, 3, 11), ["UBND các xã"])]  # voters and citizens are no unit
+
+
+def test_an_exam_timetable_is_the_candidates_not_a_list_of_tasks() -> None:
+    text = (
+        "LỊCH THI\nCao Bằng, ngày 02 tháng 5 năm 2026\n"
+        "Ngày thi | Buổi | Bài thi | Thời gian làm bài\n"
+        "03.6.2026 | Sáng | Toán | 90 phút\n"
+        "03.6.2026 | Chiều | Tiếng Anh | 60 phút\n"
+        "Sở Giáo dục và Đào tạo công bố kết quả thi vào ngày 20/6/2026.\n"
+    )
+    assert dated(text) == [(date(2026, 6, 20), ["Sở Giáo dục và Đào tạo"])]
+
+
+def test_an_undated_page_takes_the_year_its_headline_names_not_a_cited_law_s() -> None:
+    text = (
+        "Lịch trực tiếp dân của Bí thư Đảng ủy xã năm 2026\n"
+        "Căn cứ Quy định số 11/2019/QĐ-TW ngày 14/02/2019 của Bộ Chính trị;\n"
+        "Văn phòng Đảng ủy xã gửi lịch trực trước ngày 20/4 cho các chi bộ.\n"
+    )
+    assert dated(text) == [(date(2026, 4, 19), ["Văn phòng Đảng ủy xã"])]
+
+
+def test_a_table_row_spelling_out_a_routine_s_days_is_not_a_month_end_deadline() -> None:
+    text = (
+        "LỊCH TIẾP CÔNG DÂN\nSơn La, ngày 02 tháng 1 năm 2026\n"
+        "Chủ tịch UBND xã tiếp công dân vào thứ 3 hằng tuần.\n"
+        "Tháng | Người tiếp | Ngày tiếp\n"
+        "Tháng 1 | Lò Văn Minh | Ngày 06; 13; 20; 27 (Thứ 3)\n"
+    )
+    assert [(t.rrule, t.due) for t in extract(text, UNITS).tasks if t.deadline] == [("FREQ=WEEKLY;BYDAY=TU", None)]
