@@ -8,10 +8,11 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, inspect, text
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy.dialects.sqlite import Insert
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 DEFAULT_DATA_DIR = Path("data")
@@ -33,6 +34,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def upsert(conn: Connection, table: Table) -> Insert:
+    """The INSERT that takes ON CONFLICT clauses, in this connection's dialect. PostgreSQL's dialect module
+    (2 MB, 19 modules) is imported only by a process that talks to PostgreSQL."""
+    if conn.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
+    return insert(table)
 
 
 def make_engine(url: str | None = None, *, migrate: bool = True) -> Engine:

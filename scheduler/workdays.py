@@ -2,15 +2,37 @@
 
 from __future__ import annotations
 
+import importlib.util
 from datetime import date, timedelta
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+
+@lru_cache(maxsize=1)
+def _vietnam() -> Any:
+    """Vietnam's holiday calendar class from `holidays`, read from its own module.
+
+    `holidays.country_holidays("VN")` imports the library's whole country package (about 300 modules, some
+    10 MB held for as long as the bot runs) to answer for one country; Vietnam's module needs only the core.
+    Should a release move that module, the library's own way is used."""
+    import holidays  # loaded on the first question about a day off, not by every command that reads a date
+
+    try:
+        path = Path(holidays.__file__).parent / "countries" / "vietnam.py"
+        spec = importlib.util.spec_from_file_location("nhacviec_holidays_vietnam", path)
+        if spec is None or spec.loader is None:
+            raise ImportError(path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.Vietnam
+    except (ImportError, OSError, AttributeError):
+        return lambda years: holidays.country_holidays("VN", years=years)
 
 
 @lru_cache(maxsize=64)
 def _holidays_of(year: int) -> frozenset[date]:
-    import holidays  # loaded on the first question about a day off, not by every command that reads a date
-
-    return frozenset(holidays.country_holidays("VN", years=year).keys())
+    return frozenset(_vietnam()(years=year).keys())
 
 
 def is_holiday(day: date) -> bool:

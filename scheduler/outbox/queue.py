@@ -17,9 +17,8 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from scheduler.db import upsert
 from scheduler.register.models import MESSAGES, REMINDERS, ReminderState
 
 # kinds of `outbox_message`
@@ -121,8 +120,7 @@ def enqueue_reminders(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
 
 def _snooze(conn: Connection, row: dict[str, Any]) -> None:
     """Pressed again the same day: the snooze waits again, for the new time."""
-    insert = sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
-    statement = insert(REMINDERS).values(row)
+    statement = upsert(conn, REMINDERS).values(row)
     conn.execute(
         statement.on_conflict_do_update(
             index_elements=["assignment_id", "official_id", "kind", "planned_for", "channel"],
@@ -138,7 +136,7 @@ def insert_ignoring_duplicates(conn: Connection, table: Table, rows: list[dict[s
     if conn.dialect.name == "sqlite":
         _sqlite_insert_or_ignore(conn, table, rows)
         return
-    statement = pg_insert(table).on_conflict_do_nothing()
+    statement = upsert(conn, table).on_conflict_do_nothing()
     for start in range(0, len(rows), 5000):
         conn.execute(statement, rows[start : start + 5000])
 

@@ -18,9 +18,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from scheduler.db import upsert
 from scheduler.deadlines import routine_days
 from scheduler.outbox.policy import ReminderPolicy
 from scheduler.register.models import ASSIGNMENTS, META, TASKS, UNITS, TaskKind, open_assignment
@@ -45,8 +44,8 @@ def add_occurrences(conn: Connection, today: date, now: datetime, policy: Remind
         return 0  # the same day, the same register and rules: nothing new can be due
     written = _add(conn, today, now, policy)
     if conn.execute(update(META).where(META.c.key == MEMO_KEY).values(value=stamp)).rowcount == 0:
-        build = sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
-        conn.execute(build(META).values(key=MEMO_KEY, value=stamp).on_conflict_do_nothing(index_elements=["key"]))
+        memo = upsert(conn, META).values(key=MEMO_KEY, value=stamp)
+        conn.execute(memo.on_conflict_do_nothing(index_elements=["key"]))
     return written
 
 
@@ -100,7 +99,6 @@ def _lead_units(conn: Connection) -> dict[str, list[int]]:
 
 def _insert_or_ignore(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Two processes (or two ticks) writing the same occurrence write it once."""
-    build = sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
-    statement = build(ASSIGNMENTS).on_conflict_do_nothing(index_elements=["task_id", "unit_id", "original_due"])
+    statement = upsert(conn, ASSIGNMENTS).on_conflict_do_nothing(index_elements=["task_id", "unit_id", "original_due"])
     for start in range(0, len(rows), 5000):
         conn.execute(statement, rows[start : start + 5000])

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,30 @@ def test_the_bot_process_loads_no_spreadsheet_chart_document_or_migration_librar
     probe = f"import sys, bot.app; print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "['telegram']"
+
+
+def test_the_bot_asks_for_days_off_and_sorts_nothing_without_the_country_registry_or_icu() -> None:
+    """The long-running bot keeps what it imports for months: a day-off question loads Vietnam's holidays
+    alone (not the library's 300 countries), and ICU waits for the first sort."""
+    probe = (
+        "import sys, datetime, bot.app\n"
+        "from scheduler.workdays import is_working_day\n"
+        "assert not is_working_day(datetime.date(2022, 5, 2))  # Labour Day observed\n"
+        "print(sorted(m for m in ('icu', 'holidays.countries') if m in sys.modules))\n"
+        "from scheduler.collation import sorted_vietnamese\n"
+        "print(sorted_vietnamese(['Xã', 'Đoàn']), 'icu' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == ["[]", "['Đoàn', 'Xã'] True"]
+
+
+def test_vietnams_days_off_are_the_librarys_days_off() -> None:
+    """Read from Vietnam's module alone, every year's days off are those `holidays.country_holidays` gives."""
+    import holidays
+
+    from scheduler.workdays import is_holiday
+
+    for year in range(2000, 2041):
+        first = date(year, 1, 1)
+        days = [first + timedelta(days=n) for n in range((date(year + 1, 1, 1) - first).days)]
+        assert {day for day in days if is_holiday(day)} == set(holidays.country_holidays("VN", years=year))
