@@ -250,6 +250,7 @@ class Extractor:
         self.year_date = year_date or doc_date  # where a missing year comes from
         self.dateline = dateline  # the span the document's date was read from: the report's own date
         self.issuer_name: str | None = None
+        self.addressed: str | None = None  # the first body a letter is sent to ("Kính gửi: …")
         # Does the document speak of the register's own place? Until a full name ("UBND thị trấn") is seen,
         # a bare "UBND", "HĐND", "Đảng ủy" is somebody else's, not the register's.
         self.local = True
@@ -272,6 +273,21 @@ class Extractor:
             body = numbered["body"].rstrip(".:").strip()
             if not find_deadlines(body, self.year_date) and not _starts_with(key(body).split(), TASK_VERBS):
                 return body
+        return None
+
+    def addressee(self, paragraphs: list[tuple[int, str]]) -> str | None:
+        """The first body a letter is sent to ("Kính gửi: - Ban Thường vụ Đoàn các tỉnh;"), a register unit or as
+        written; None when the text is no letter."""
+        for number, (_at, paragraph) in enumerate(paragraphs[:30]):
+            sent = re.match(r"kính gửi\s*:?\s*", paragraph, re.IGNORECASE)
+            if sent is None:
+                continue
+            rest = paragraph[sent.end() :] or (paragraphs[number + 1][1] if number + 1 < len(paragraphs) else "")
+            first = re.split(r"\s*[;]\s*|\s+-\s+|,\s*$", BULLET.sub("", rest).strip(), maxsplit=1)[0].strip(" .,;:")
+            if not first or len(first.split()) > 16 or not organisations(first):
+                return None
+            known = self.known(key(first).split())
+            return known[0].code if known and known[0].start == 0 else first
         return None
 
     def issuer(self, text: str) -> str | None:
@@ -382,6 +398,10 @@ class Extractor:
                 )
             return None, notes
         dated = [f for f in strong if f.deadline.due is not None]
+        # "Tuần cao điểm 26/3: … đến hết ngày 27/3/2020": a bare day that names an occasion gives way to a phrase
+        # that says by when
+        said = [f for f in dated if not _BARE_DAY.fullmatch(f.deadline.text)]
+        dated = said or dated
         chosen = min(dated, key=lambda f: f.deadline.due or date.max) if dated else strong[0]
         if len(strong) > 1:
             listed = "; ".join(text[f.start : f.end] for f in strong)
@@ -495,6 +515,8 @@ class Extractor:
         if paragraphs:
             self.headline_end = paragraphs[0][0] + len(paragraphs[0][1])
         headings = {i: h for i, (_o, p) in enumerate(paragraphs) if (h := self.heading(p)) is not None}
+        # a letter asks its addressees ("Kính gửi: Các tổ chức thành viên …") for its reports
+        self.addressed = self.addressee(paragraphs)
         issuer = self.issuer(text) or self.lead_in(paragraphs)
         first = min(headings) if headings else 0
         section_title, section_units = "", [issuer] if issuer else []
@@ -1029,6 +1051,9 @@ class Extractor:
         explicit = bool(leads)
         if not leads and carried:
             leads = carried
+        elif not leads and self.addressed and _SENDING.search(text):
+            # "Thời gian báo cáo chậm nhất là ngày 20/11": the report a letter asks for is its addressee's
+            leads, review, confidence = self._fallback_lead([self.addressed], review, confidence)
         elif not leads:
             leads, review, confidence = self._fallback_lead(section_units, review, confidence)
         base = text.find(text) + clause.text.find(text)
@@ -1327,6 +1352,8 @@ def _not_a_date(text: str, found: FoundDeadline) -> bool:
     phrase = found.deadline.text
     if found.deadline.due is not None and found.deadline.due.year < 1990:
         return True  # history
+    if _BARE_DAY.fullmatch(phrase) and _ends_with(text[: found.start].lower(), _OCCASION, word=True):
+        return True  # "tuần cao điểm 26/3", "kỷ niệm 2/9": the day names an occasion, it sets no deadline
     after = text[found.end :]
     if re.match(r"\s*[:,\-–]?\s*nghỉ\s+(?:lễ|tết|bù)\b", after, re.IGNORECASE):
         return True  # "Ngày 11/02/2021 Nghỉ Tết Nguyên đán": a day off in a calendar, no work due
@@ -1481,6 +1508,10 @@ def _dedupe(tasks: list[DraftTask]) -> list[DraftTask]:
     return kept
 
 
+_OCCASION = ("cao điểm", "kỷ niệm", "chào mừng", "mừng")
+_BARE_DAY = re.compile(r"\d{1,2}\s*[/.\-]\s*\d{1,2}")
+# What a letter asks its addressees to send: a report, a file, a list
+_SENDING = re.compile(r"\b(?:báo cáo|gửi|gởi|nộp|hồ sơ|đăng ký|danh sách)\b", re.IGNORECASE)
 # A cell listing the days of a month a routine falls on: "Ngày 03; 10; 17; 24; 31 (Thứ 5)", "07, 14, 21, 28"
 _DAY_LIST = re.compile(r"(?:ngày\s+)?\d{1,2}(?:\s*[;,]\s*\d{1,2}){2,}\s*(?:\([^)]*\))?\s*$", re.IGNORECASE)
 # The lines under a schedule's item that say who attends and where: no task of their own

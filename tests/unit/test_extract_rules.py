@@ -147,3 +147,23 @@ def test_a_table_row_spelling_out_a_routine_s_days_is_not_a_month_end_deadline()
         "Tháng 1 | Lò Văn Minh | Ngày 06; 13; 20; 27 (Thứ 3)\n"
     )
     assert [(t.rrule, t.due) for t in extract(text, UNITS).tasks if t.deadline] == [("FREQ=WEEKLY;BYDAY=TU", None)]
+
+
+def test_a_report_a_letter_asks_for_without_naming_who_sends_it_is_the_addressee_s() -> None:
+    text = (
+        "HỘI CỰU CHIẾN BINH TỈNH\nSố: 21/HCCB\nYên Bái, ngày 03 tháng 8 năm 2026\n"
+        "Kính gửi: Các huyện hội trực thuộc\n"
+        "Để chuẩn bị hội nghị tổng kết, Hội Cựu chiến binh tỉnh hướng dẫn như sau.\n"
+        "Thời gian gửi báo cáo chậm nhất là ngày 15/9/2026.\n"
+    )
+    [task] = [t for t in extract(text, UNITS).tasks if t.deadline]
+    assert (task.due, task.lead, task.explicit) == (date(2026, 9, 15), ["Các huyện hội trực thuộc"], False)
+
+
+def test_a_day_that_names_an_occasion_is_no_deadline() -> None:
+    text = (
+        "KẾ HOẠCH\nVinh, ngày 02 tháng 3 năm 2026\n"
+        "Các chi đoàn ra quân dọn vệ sinh trong tuần cao điểm 26/3.\n"
+        "Đợt thi đua chào mừng 8/3: thực hiện từ ngày 01/3/2026 đến hết ngày 10/3/2026.\n"
+    )
+    assert [due for due, _lead in dated(text)] == [date(2026, 3, 10)]  # not 26/3, not 8/3
