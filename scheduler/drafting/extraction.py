@@ -1280,6 +1280,8 @@ _PERIOD_NOUNS = ("nhiệm vụ", "công tác", "giao ban", "hội nghị", "báo
                  "phiên họp", "kết quả", "tình hình", "chỉ tiêu", "sơ kết", "tổng kết", "đánh giá", "lệ kỳ",
                  "thường lệ")  # fmt: skip
 _PERIOD = re.compile(r"^(?:tháng|quý|năm)\b")
+_HALF_YEAR = re.compile(r"^\d{1,2} tháng (?:đầu|cuối) năm\b")
+_REVIEWED = re.compile(r"\b(?:sơ kết|tổng kết|báo cáo|kết quả|tình hình|đánh giá)\b")  # not "chỉ tiêu …": a target
 _PART_OF_YEAR = re.compile(r"^(?:đầu|giữa|cuối) năm\b")
 _MEETING = ("kỳ họp", "phiên họp", "hội nghị", "thường lệ", "lệ kỳ")  # "kỳ họp thường lệ cuối năm 2020"
 _YEAR_ONLY = re.compile(r"^(?:(?:trong|cả|suốt|hết|đến hết) )*năm(?: \d{4}| nay)?$")
@@ -1303,6 +1305,9 @@ def _period_of(text: str, found: FoundDeadline) -> FoundDeadline:
     """ "nhiệm vụ quý 2/2022", "Hội nghị giao ban tháng 4/2023": a period that names what it belongs to."""
     phrase, before = found.deadline.text.lower(), text[: found.start].lower()
     if not found.weak and _PART_OF_YEAR.match(phrase) and _ends_with(before, _MEETING):
+        return FoundDeadline(found.deadline, found.start, found.end, True)
+    if not found.weak and _HALF_YEAR.match(phrase) and _REVIEWED.search(re.split(r"[.;]", before)[-1][-150:]):
+        # "sơ kết tình hình thực hiện nghị quyết … 6 tháng đầu năm 2020": the half-year a review covers
         return FoundDeadline(found.deadline, found.start, found.end, True)
     if found.weak or not _PERIOD.match(phrase):
         return found
@@ -1379,6 +1384,10 @@ def _reference(text: str, found: FoundDeadline) -> bool:
         return True  # "tính đến ngày 22.4": as of, not by
     if found.deadline.text.lower().startswith("đến") and _DATA_PERIOD.search(before[-80:]):
         return True  # "số liệu … tính từ tháng 9/2016 đến hết tháng 6/2021": the period the figures cover
+    if dated and _PAPER.search(before[-90:]):
+        return (
+            True  # "Thực hiện Công văn ngày 05/3/2024 của UBND tỉnh", "Kế hoạch của Ban Chỉ đạo ngày …": a paper's date
+        )
     if _INSTANT.search(before[-60:]):
         return True  # "Thời điểm điều tra là 0 giờ ngày 1-4-2019": the moment a count refers to, no work due
     as_of = found.deadline.text.lower().startswith(("đến", "tới")) or _ends_with(before, ("đến", "tới"), word=True)
@@ -1387,6 +1396,12 @@ def _reference(text: str, found: FoundDeadline) -> bool:
     return _ends_with(before, ("tính đến", "tính từ", "đến nay", "căn cứ"))
 
 
+# A paper named right before a date, with its issuer or number: "Công văn ngày …", "Kế hoạch của Ban Chỉ đạo ngày …"
+# (not across a comma: "Theo hướng dẫn, ngày 25/5 là hạn cuối …")
+_PAPER = re.compile(
+    r"\b(?:công văn|văn bản|kế hoạch|quyết định|thông báo|nghị quyết|chỉ thị|hướng dẫn|tờ trình|thông tư|nghị định|"
+    r"kết luận|công điện|giấy mời)(?:\s+(?:số|của)\s+[^,;:.()]{1,60}?)?\s*$"
+)
 # "Thời điểm điều tra là …", "thời điểm thống kê là …": a reference instant (not "thời điểm hoàn thành là …")
 _INSTANT = re.compile(
     r"\bthời điểm\s+(?!hoàn thành|hoàn tất|nộp|gửi|kết thúc|cuối|hạn|báo cáo)(?:[^\W\d_]+\s+){1,4}?là\s*$"
@@ -1404,7 +1419,7 @@ _CALLED_OFF = re.compile(
     _SUBJECT_THEN + r"(?:không|tạm dừng|tạm hoãn|hoãn|ngừng|hủy|huỷ)\s+(?!được|quá|muộn|chậm|để|phải|ít|kịp|còn)",
     re.IGNORECASE,
 )
-_OPENING_WORDS = _OPENERS | {"ngày", "tháng", "năm", "sáng", "chiều", "tối", "giờ"}
+_OPENING_WORDS = _OPENERS | {"ngày", "tháng", "năm", "sáng", "chiều", "tối", "giờ", "đầu", "nay"}
 
 
 def _past_or_called_off(text: str, found: FoundDeadline) -> bool:

@@ -167,3 +167,14 @@ def test_a_day_that_names_an_occasion_is_no_deadline() -> None:
         "Đợt thi đua chào mừng 8/3: thực hiện từ ngày 01/3/2026 đến hết ngày 10/3/2026.\n"
     )
     assert [due for due, _lead in dated(text)] == [date(2026, 3, 10)]  # not 26/3, not 8/3
+
+
+def test_a_paper_s_date_a_reviewed_half_year_and_a_count_so_far_are_no_deadlines() -> None:
+    text = (
+        "Tin hoạt động\n"
+        "Thực hiện Công văn ngày 05/3/2026 của UBND tỉnh, Sở Nội vụ hướng dẫn các huyện rà soát biên chế.\n"
+        "Theo Kế hoạch của Ban Chỉ đạo ngày 12/01/2026, các xã hoàn thành rà soát trước ngày 30/4/2026.\n"
+        "Hội nghị có nhiệm vụ sơ kết tình hình thực hiện nghị quyết của HĐND huyện 6 tháng đầu năm 2026.\n"
+        "Từ đầu năm đến ngày 15/3, lực lượng chức năng đã xử lý 45 vụ vi phạm.\n"
+    )
+    assert dated(text) == [(date(2026, 4, 29), ["các xã"])]
