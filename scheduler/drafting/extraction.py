@@ -1538,12 +1538,17 @@ _PERSON_TITLE = re.compile(r"(?i:đồng chí|đ/c|ông|bà)\s+|(?:P?CT|PCTTT|P?
 
 
 def _person_named(text: str, at: int) -> tuple[int, int] | None:
-    """Where the person named at `at` is ("Đồng chí Lê Văn Ba", "PCT Mai Xuân Liêm"): a title, then capitalised
-    words; None when there is none."""
+    """Where the person named at `at` is: a title, then the person's name ("Đồng chí Lê Văn Ba", "PCT Mai Xuân Liêm")
+    or office ("Đồng chí Bí thư Huyện ủy"), with an office said beside the name ("Ông Trần Nam - Chủ tịch UBND
+    huyện"); None when there is none."""
     title = _PERSON_TITLE.match(text, at)
     if title is None:
         return None
     end = title.end()
+    office = _OFFICE.match(text, end)
+    if office is not None:  # "Đồng chí Bí thư Huyện ủy": the office names the person
+        named = next((o for o in organisations(text) if o.start == office.end()), None)
+        return (at, named.end if named else office.end() - 1)
     names = 0
     for word in re.finditer(r"\S+", text[end:]):
         clean = word.group().strip(",.:;()")
@@ -1553,7 +1558,15 @@ def _person_named(text: str, at: int) -> tuple[int, int] | None:
         end = title.end() + word.start() + len(word.group().rstrip(",.:;"))
         if word.group() != word.group().rstrip(",.:;"):
             break
-    return (at, end) if names else None
+    if not names:
+        return None
+    beside = re.match(r"\s*(?:,|-|–)\s*", text[end:])
+    office = _OFFICE.match(text, end + beside.end()) if beside else None
+    if office is not None:  # "…, Phó Chủ tịch UBND huyện"
+        named = next((o for o in organisations(text) if o.start == office.end()), None)
+        if named is not None:
+            end = named.end
+    return (at, end)
 
 
 # A schedule's line opening with its own clock: "08 giờ 00’: …", "- 14 giờ: …", "(8h30) …"
@@ -1563,6 +1576,7 @@ _ONE_TITLE = (
     r"(?:(?:các|đồng chí|đ/c)\s+)?(?:phó\s+)?(?:chủ tịch|bí thư|giám đốc|tổng giám đốc|trưởng ban|trưởng phòng|"
     r"hiệu trưởng|thủ trưởng|chánh văn phòng|chánh thanh tra|cục trưởng|viện trưởng|trưởng|lãnh đạo)"
 )
+_OFFICE = re.compile(rf"(?i:{_ONE_TITLE})\s+")
 _TITLES = re.compile(rf"(?:^|(?<=[\s:;(]))(?:{_ONE_TITLE})(?:\s*(?:,|và)\s*{_ONE_TITLE})*\s+$", re.IGNORECASE)
 
 

@@ -158,6 +158,22 @@ _TAIL = frozenset(
         "ương",
         "ấp",
         "ủy",
+        # second syllables of agencies' names, written in lower case after a capital: "Phòng Nông nghiệp", "Văn hóa và
+        # Thông tin", "Kinh tế và Hạ tầng", "Lao động - Thương binh", "Khoa học và Công nghệ", "Ban Quản lý"
+        "nghiệp",
+        "tin",
+        "dựng",
+        "tầng",
+        "tải",
+        "binh",
+        "triển",
+        "nghệ",
+        "tộc",
+        "bạc",
+        "hiểm",
+        "thập",
+        "đỏ",
+        "lý",
     ]
 )
 # Words that end a name: what the body does, or a link to another phrase.

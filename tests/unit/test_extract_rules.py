@@ -178,3 +178,23 @@ def test_a_paper_s_date_a_reviewed_half_year_and_a_count_so_far_are_no_deadlines
         "Từ đầu năm đến ngày 15/3, lực lượng chức năng đã xử lý 45 vụ vi phạm.\n"
     )
     assert dated(text) == [(date(2026, 4, 29), ["các xã"])]
+
+
+def test_agencies_names_with_lower_case_syllables_are_read_whole() -> None:
+    names = [o.name for o in organisations("Phòng Nông nghiệp và Phát triển nông thôn, Phòng Văn hóa và Thông tin")]
+    assert names == ["Phòng Nông nghiệp và Phát triển nông thôn", "Phòng Văn hóa và Thông tin"]
+
+
+def test_a_schedule_line_naming_a_person_has_that_person_and_office_as_lead() -> None:
+    text = (
+        "LỊCH CÔNG TÁC TUẦN\n(Từ ngày 20/4/2026 đến ngày 24/4/2026)\nThứ Hai, ngày 20/4/2026\n"
+        "- 7h30: Đồng chí Bí thư Đảng ủy xã dự chào cờ tại cơ quan.\n"
+        "- 14h00: Đồng chí Lò Văn Sinh, Phó Chủ tịch UBND xã kiểm tra công trình thủy lợi.\n"
+        "- 16h00: Ông Vi Văn Tú - Chủ tịch UBND xã tiếp công dân.\n"
+    )
+    day = date(2026, 4, 20)
+    assert dated(text) == [
+        (day, ["Đồng chí Bí thư Đảng ủy xã"]),
+        (day, ["Đồng chí Lò Văn Sinh, Phó Chủ tịch UBND xã"]),
+        (day, ["Ông Vi Văn Tú - Chủ tịch UBND xã"]),
+    ]
