@@ -513,7 +513,9 @@ class Extractor:
                 paragraphs.append((offset + len(line) - len(line.lstrip()), line.strip()))
             offset += len(line) + 1
         if paragraphs:
-            self.headline_end = paragraphs[0][0] + len(paragraphs[0][1])
+            # the headline: the first line of some words ("Giáo dục", a site's section above it, is no headline)
+            title = next((p for p in paragraphs[:4] if len(p[1].split()) >= 4), paragraphs[0])
+            self.headline_end = title[0] + len(title[1])
         headings = {i: h for i, (_o, p) in enumerate(paragraphs) if (h := self.heading(p)) is not None}
         # a letter asks its addressees ("Kính gửi: Các tổ chức thành viên …") for its reports
         self.addressed = self.addressee(paragraphs)

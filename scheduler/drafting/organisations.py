@@ -162,6 +162,7 @@ _TAIL = frozenset(
         # Thông tin", "Kinh tế và Hạ tầng", "Lao động - Thương binh", "Khoa học và Công nghệ", "Ban Quản lý"
         "nghiệp",
         "tin",
+        "thông",
         "dựng",
         "tầng",
         "tải",
@@ -249,6 +250,8 @@ _STOP = frozenset(
         "thông qua",
         "thẩm tra",
         "thường lệ",
+        "thông báo",
+        "thông tin",
         "thẩm định",
         "thực hiện",
         "tiến hành",

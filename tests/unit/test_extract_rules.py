@@ -60,6 +60,7 @@ def test_a_reference_instant_and_how_things_stood_on_a_day_are_no_tasks() -> Non
 
 def test_a_headline_that_repeats_the_body_s_deadline_is_not_a_second_task() -> None:
     text = (
+        "Kinh tế\n"  # the site's section above the headline
         "Hoàn thành đo đạc đất công trước 30/9\n\n"
         "Cập nhật ngày: 02/8/2024 09:10:00\n\n"
         "UBND tỉnh yêu cầu các huyện hoàn thành đo đạc đất công trước ngày 30/9/2024.\n"
@@ -181,8 +182,14 @@ def test_a_paper_s_date_a_reviewed_half_year_and_a_count_so_far_are_no_deadlines
 
 
 def test_agencies_names_with_lower_case_syllables_are_read_whole() -> None:
-    names = [o.name for o in organisations("Phòng Nông nghiệp và Phát triển nông thôn, Phòng Văn hóa và Thông tin")]
-    assert names == ["Phòng Nông nghiệp và Phát triển nông thôn", "Phòng Văn hóa và Thông tin"]
+    text = "Phòng Nông nghiệp và Phát triển nông thôn, Phòng Văn hóa và Thông tin, Sở Thông tin và Truyền thông"
+    names = [o.name for o in organisations(text)]
+    assert names == [
+        "Phòng Nông nghiệp và Phát triển nông thôn",
+        "Phòng Văn hóa và Thông tin",
+        "Sở Thông tin và Truyền thông",
+    ]
+    assert [o.name for o in organisations("UBND huyện thông báo lịch tiếp dân")] == ["UBND huyện"]
 
 
 def test_a_schedule_line_naming_a_person_has_that_person_and_office_as_lead() -> None:
