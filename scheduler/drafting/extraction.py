@@ -527,6 +527,8 @@ class Extractor:
         day: tuple[FoundDeadline, int] | None = None
         day_has_items = False
         intro: list[str] = []  # the body a lead-in paragraph ending with ":" names, for the bullets below it
+        item: DraftTask | None = None  # a plan's item without a deadline, whose details may follow as bullets
+        item_lead: list[str] = []  # the unit a detail line named
         for number, (at, paragraph) in enumerate(paragraphs):
             if " | " in paragraph or paragraph.endswith(" |"):
                 table = table if table is not None and table.last == number - 1 else _Table(paragraph, number)
@@ -535,6 +537,7 @@ class Extractor:
                 table.last = number
                 continue
             if number in headings:
+                item, item_lead = None, []
                 if day is None or not NUMBERED.match(paragraph):
                     day = None  # "2. Chủ tịch UBND xã …:" under a schedule's day is an item of that day
                 day_has_items = False
@@ -568,14 +571,73 @@ class Extractor:
                     day_has_items = True
             else:
                 bullet = BULLET.match(paragraph) is not None
-                tasks += self.paragraph_tasks(
-                    paragraph, number, section_title, section_units, at, carried=intro if bullet else None
+                if bullet and self.item_detail(paragraph, at, item, item_lead):
+                    continue  # "- Đơn vị chủ trì: …", "- Thời gian thực hiện: …": said of the item above
+                if bullet and (unit := _UNIT_LINE.match(BULLET.sub("", paragraph).strip())):
+                    item_lead = self.named_as(unit["who"])  # under a heading: the lead of what follows
+                    continue
+                own = self.paragraph_tasks(
+                    paragraph,
+                    number,
+                    section_title,
+                    section_units,
+                    at,
+                    carried=(item_lead or intro) if bullet else None,
                 )
+                tasks += own
+                if not bullet:  # an item ("1. Tổ chức lễ phát động …"): its details may follow as bullets
+                    item = own[0] if len(own) == 1 and own[0].deadline is None else None
+                    item_lead = []
                 if paragraph.rstrip().endswith(":"):
                     intro = self.intro_lead(paragraph)
                 elif not bullet:
                     intro = []
         return tasks
+
+    def named_as(self, who: str) -> list[str]:
+        """The unit a detail line names ("Phòng Y tế huyện"): the register's, else as written."""
+        known = self.known(key(who).split())
+        if known and known[0].start == 0:
+            return [known[0].code]
+        found = organisations(who)
+        if found and found[0].start == 0:
+            return [found[0].name]
+        who = who.strip(" .;,")
+        return [who] if who and len(who.split()) <= 10 else []
+
+    def item_detail(self, paragraph: str, at: int, item: DraftTask | None, item_lead: list[str]) -> bool:
+        """A plan's item followed by its details: "- Đơn vị chủ trì: Phòng Y tế huyện", "- Thời gian thực hiện: Ngày
+        25/4/2024". The unit becomes the item's lead, the time its deadline; no task of their own."""
+        if item is None:
+            return False
+        body = BULLET.sub("", paragraph).strip()
+        shift = at + paragraph.find(body)
+        unit = _UNIT_LINE.match(body)
+        if unit is not None:
+            lead = self.named_as(unit["who"])
+            if lead and not item.explicit:
+                item.lead = lead
+                item.explicit = True
+                item.review = [r for r in item.review if "đơn vị chủ trì" not in r]
+                if lead[0] not in self.units.labels:
+                    item.review.append(self._unknown_note(lead[0]))
+            return bool(lead)
+        if item.deadline is not None or not _TIME_LINE.match(body):
+            return False
+        found = [f for f in self.found(body, shift) if not f.weak]
+        if not found:
+            return False
+        deadline, notes = self.deadline(body, found)
+        if deadline is None:
+            return False
+        item.deadline = deadline
+        item.at = shift + deadline.start
+        item.quote = f"{item.quote} {body}"
+        item.review += [*notes, "thời hạn lấy từ dòng “Thời gian” của mục: kiểm tra"]
+        item.year_guessed = self._year_guessed(deadline)
+        if item_lead and not item.explicit:
+            item.lead = item_lead
+        return True
 
     def opening_body(self, text: str) -> str | None:
         """The body a clause opens with, as its subject (not a register unit: those are read by `leads`)."""
@@ -1529,6 +1591,13 @@ _OCCASION = ("cao điểm", "kỷ niệm", "chào mừng", "mừng")
 _BARE_DAY = re.compile(r"\d{1,2}\s*[/.\-]\s*\d{1,2}")
 # What a letter asks its addressees to send: a report, a file, a list
 _SENDING = re.compile(r"\b(?:báo cáo|gửi|gởi|nộp|hồ sơ|đăng ký|danh sách)\b", re.IGNORECASE)
+# A plan item's detail lines: who does it, and when
+_UNIT_LINE = re.compile(
+    r"(?:đơn vị|cơ quan|bộ phận)\s+(?:chủ trì|thực hiện|phụ trách|chịu trách nhiệm)(?:\s+thực hiện)?\s*:"
+    r"\s*(?P<who>.+)$",
+    re.IGNORECASE,
+)
+_TIME_LINE = re.compile(r"(?:thời gian|thời hạn|tiến độ)(?:\s+(?:thực hiện|hoàn thành|tổ chức))?\s*:", re.IGNORECASE)
 # A cell listing the days of a month a routine falls on: "Ngày 03; 10; 17; 24; 31 (Thứ 5)", "07, 14, 21, 28"
 _DAY_LIST = re.compile(r"(?:ngày\s+)?\d{1,2}(?:\s*[;,]\s*\d{1,2}){2,}\s*(?:\([^)]*\))?\s*$", re.IGNORECASE)
 # The lines under a schedule's item that say who attends and where: no task of their own

@@ -285,6 +285,7 @@ _NOT_A_BODY_PHRASES = frozenset(
      "đoàn kết", "đoàn viên", "đoàn giám sát", "ban hành", "bộ máy", "bộ phận", "trường hợp", "phòng chống",
      "phòng ngừa", "phòng, chống", "phòng dịch", "sở cứ", "tổ quốc", "trường học", "ban ngành", "hội đồng"]
 )  # fmt: skip
+_TEAMS = frozenset(["kiểm tra", "giám sát", "công tác", "thẩm định", "liên ngành", "đánh giá", "kiểm soát"])
 _BARE_COMMON = frozenset(["Hội", "Ban", "Bộ", "Tổ"])  # alone, a word: "Hội khỏe Phù Đổng", "Ban" of a page
 _OFFICES = frozenset(["văn phòng", "thường trực"])
 _LEVELS = frozenset(["huyện", "tỉnh", "xã", "phường", "quận", "thị xã", "thành phố"])
@@ -387,6 +388,10 @@ def organisations(text: str) -> tuple[Organisation, ...]:
                 continue
             if _clean(word).lower() == "mới" and _clean(words[j - 1]).lower() == "thôn":
                 j += 1  # "Văn phòng nông thôn mới tỉnh"
+                continue
+            pair = f"{_clean(word)} {_clean(following)}".lower()
+            if j == i + size and head in ("đoàn", "tổ") and words[i][:1].isupper() and pair in _TEAMS:
+                j += 2  # "Đoàn kiểm tra liên ngành huyện", "Tổ công tác": a team named by what it does
                 continue
             if not _is_name_word(word, following):
                 break

@@ -205,3 +205,22 @@ def test_a_schedule_line_naming_a_person_has_that_person_and_office_as_lead() ->
         (day, ["Đồng chí Lò Văn Sinh, Phó Chủ tịch UBND xã"]),
         (day, ["Ông Vi Văn Tú - Chủ tịch UBND xã"]),
     ]
+
+
+def test_a_plan_item_takes_its_unit_and_time_from_the_detail_lines_below_it() -> None:
+    text = (
+        "ỦY BAN NHÂN DÂN HUYỆN MƯỜNG LÁT\nMường Lát, ngày 06 tháng 4 năm 2026\n"
+        "II. NỘI DUNG\n"
+        "1. Tổ chức ra quân làm sạch môi trường\n"
+        "- Đơn vị chủ trì: Phòng Tài nguyên và Môi trường huyện\n"
+        "- Đơn vị phối hợp: Huyện đoàn\n"
+        "- Thời gian thực hiện: Ngày 26/4/2026\n"
+        "2. Kiểm tra việc thu gom rác thải tại các chợ\n"
+        "- Đơn vị thực hiện: Đoàn kiểm tra liên ngành huyện\n"
+        "- Thời gian: Từ ngày 04/5 đến ngày 08/5/2026\n"
+    )
+    tasks = [t for t in extract(text, UNITS).tasks if t.deadline]
+    assert [(t.due, t.lead, t.title.split()[0]) for t in tasks] == [
+        (date(2026, 4, 26), ["Phòng Tài nguyên và Môi trường huyện"], "Tổ"),  # the item is the task, not its time
+        (date(2026, 5, 8), ["Đoàn kiểm tra liên ngành huyện"], "Kiểm"),
+    ]
