@@ -61,6 +61,7 @@ _CITED = re.compile(
 )
 _FULL_DATE = re.compile(r"\b\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*((?:19|20)\d{2})\b")
 _FUTURE = re.compile(r"\b(?:sẽ|dự kiến|chuẩn bị)\b", re.IGNORECASE)
+_ASKED_BY = re.compile(r"\b(?:trước|chậm nhất(?: là| vào)?|hạn|đến(?: hết)?|hết|từ|trong|vào)\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,8 @@ def document_date(text: str) -> DocumentDate | None:
             piece = sentence.group()
             if _ISSUING.search(piece) and not _FUTURE.search(piece):
                 for match in _DATE_IN.finditer(piece):
+                    if _ASKED_BY.search(piece[: match.start()]):
+                        continue  # "trước ngày 31/12/2023, UBND các huyện ban hành quyết định …": a deadline
                     found = _make(match, o + sentence.start(), "issuing", text, year)
                     if found:
                         return found

@@ -527,7 +527,7 @@ class Extractor:
         day: tuple[FoundDeadline, int] | None = None
         day_has_items = False
         intro: list[str] = []  # the body a lead-in paragraph ending with ":" names, for the bullets below it
-        item: DraftTask | None = None  # a plan's item without a deadline, whose details may follow as bullets
+        plan_item: DraftTask | None = None  # a plan's item without a deadline, whose details may follow as bullets
         item_lead: list[str] = []  # the unit a detail line named
         for number, (at, paragraph) in enumerate(paragraphs):
             if " | " in paragraph or paragraph.endswith(" |"):
@@ -537,7 +537,7 @@ class Extractor:
                 table.last = number
                 continue
             if number in headings:
-                item, item_lead = None, []
+                plan_item, item_lead = None, []
                 if day is None or not NUMBERED.match(paragraph):
                     day = None  # "2. Chủ tịch UBND xã …:" under a schedule's day is an item of that day
                 day_has_items = False
@@ -571,7 +571,7 @@ class Extractor:
                     day_has_items = True
             else:
                 bullet = BULLET.match(paragraph) is not None
-                if bullet and self.item_detail(paragraph, at, item, item_lead):
+                if bullet and self.item_detail(paragraph, at, plan_item, item_lead):
                     continue  # "- Đơn vị chủ trì: …", "- Thời gian thực hiện: …": said of the item above
                 if bullet and (unit := _UNIT_LINE.match(BULLET.sub("", paragraph).strip())):
                     item_lead = self.named_as(unit["who"])  # under a heading: the lead of what follows
@@ -586,7 +586,7 @@ class Extractor:
                 )
                 tasks += own
                 if not bullet:  # an item ("1. Tổ chức lễ phát động …"): its details may follow as bullets
-                    item = own[0] if len(own) == 1 and own[0].deadline is None else None
+                    plan_item = own[0] if len(own) == 1 and own[0].deadline is None else None
                     item_lead = []
                 if paragraph.rstrip().endswith(":"):
                     intro = self.intro_lead(paragraph)

@@ -224,3 +224,14 @@ def test_a_plan_item_takes_its_unit_and_time_from_the_detail_lines_below_it() ->
         (date(2026, 4, 26), ["Phòng Tài nguyên và Môi trường huyện"], "Tổ"),  # the item is the task, not its time
         (date(2026, 5, 8), ["Đoàn kiểm tra liên ngành huyện"], "Kiểm"),
     ]
+
+
+def test_a_deadline_to_issue_a_decision_does_not_date_the_page() -> None:
+    text = (
+        "Thời sự\nNinh Bình: hoàn thành sáp nhập thôn trong năm nay\nThứ Năm, 12/11/2026 08:30\n"
+        "UBND tỉnh vừa ban hành kế hoạch sáp nhập thôn. Theo kế hoạch, trước ngày 31/12/2026, UBND các huyện ban hành "
+        "quyết định sáp nhập.\n"
+    )
+    draft = extract(text, UNITS)
+    assert draft.doc_date == date(2026, 11, 12)  # the page's stamp, not the deadline beside "ban hành quyết định"
+    assert [(t.due, t.lead) for t in draft.tasks if t.deadline] == [(date(2026, 12, 30), ["UBND các huyện"])]
