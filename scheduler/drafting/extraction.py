@@ -65,7 +65,8 @@ _FUTURE = re.compile(r"\b(?:sẽ|dự kiến)\b", re.IGNORECASE)
 _TOPIC = re.compile(r"^[\W]*(?:(?:\d{1,2}|[ivx]{1,4}|[a-zđ])[.)]\s*)?(?:đối với|(?P<source>theo))\b")
 _LINE_DAY = re.compile(r"(?:ngày\s+)?\d{1,2}\s*[/.\-]", re.IGNORECASE)
 _CONGRESS = re.compile(
-    r"(?:(?:còn|riêng|đồng thời)\s+)?(?:(?:tổ chức|tiến hành)\s+)?(?:đại hội\s+(?:đại biểu\s+)?|kỳ họp\s+|phiên họp\s+)"
+    r"(?:(?:còn|riêng|đồng thời)\s+)?(?:(?:tổ chức|tiến hành)\s+)?"
+    r"(?:đại hội\s+(?:đại biểu\s+)?|kỳ họp\s+|phiên họp\s+|hội nghị\s+(?:lần thứ \w+\s+)?(?:của\s+)?)"
 )
 # Words that may stand before a deadline that opens its clause ("từ tháng 1 đến tháng 3-2020 các chi bộ …").
 _OPENERS = frozenset(["từ", "trong", "vào", "đến", "trước", "chậm", "nhất", "là", "theo", "đó", "sau", "đồng", "thời"])
@@ -363,7 +364,7 @@ class Extractor:
         A table's time cell (`cell`) is read as the plan's schedule.
         """
         return [
-            _period_of(text, _bare_recurrence(f))
+            _target(text, _period_of(text, _bare_recurrence(f)))
             for f in _next_year_yearly(text, self._read(text))
             if (f.deadline.due is None or self._ahead(f, text, cell))
             and not _opens_range(text, f)
@@ -527,6 +528,7 @@ class Extractor:
         day: tuple[FoundDeadline, int] | None = None
         day_has_items = False
         intro: list[str] = []  # the body a lead-in paragraph ending with ":" names, for the bullets below it
+        in_period = False  # the schedule's heading is a month or a quarter, not a day
         plan_item: DraftTask | None = None  # a plan's item without a deadline, whose details may follow as bullets
         item_lead: list[str] = []  # the unit a detail line named
         for number, (at, paragraph) in enumerate(paragraphs):
@@ -559,6 +561,7 @@ class Extractor:
             if header is not None:
                 day = header  # a schedule's day: the items below it happen on it
                 day_has_items = False
+                in_period = _PERIOD_HEADER.match(paragraph) is not None  # "Tháng 3:": every line below is an item
                 continue
             if day is not None and (own := self.paragraph_tasks(paragraph, number, section_title, section_units, at)):
                 tasks += own
@@ -566,7 +569,7 @@ class Extractor:
                 item = self.schedule_item(paragraph, number, at, day, section_title, section_units)
                 # "* Buổi sáng: …" belongs to the item above; "09 giờ 00’: Dự lễ …", with its own clock, is an item
                 timed = _CLOCK_START.match(paragraph) is not None
-                if item and (item[0].explicit or timed or not day_has_items):
+                if item and (item[0].explicit or timed or in_period or not day_has_items):
                     tasks += item
                     day_has_items = True
             else:
@@ -674,7 +677,9 @@ class Extractor:
 
     def day_header(self, paragraph: str, at: int) -> tuple[FoundDeadline, int] | None:
         """ "THỨ HAI (ngày 12/6/2023)", "Ngày 07/8/2017:": a schedule's day, alone on its line."""
-        if not _DAY_HEADER.match(paragraph) or (self.dateline[0] <= at <= self.dateline[1]):
+        if not (_DAY_HEADER.match(paragraph) or _PERIOD_HEADER.match(paragraph)) or (
+            self.dateline[0] <= at <= self.dateline[1]
+        ):
             return None
         found = [f for f in self.found(paragraph, at) if f.deadline.due is not None]
         return (found[0], at) if len(found) == 1 else None
@@ -700,6 +705,9 @@ class Extractor:
         if not leads:
             prefix = len(text) - len(_SUBJECT_ZONE.sub("", text.lower(), count=1))
             opening = [o for o in organisations(text) if o.start <= prefix]
+            congress = _CONGRESS.match(text.lower(), prefix)
+            if not opening and congress:  # "Hội nghị Ban Chấp hành Đảng bộ huyện …": the body that meets
+                opening = [o for o in organisations(text) if o.start == congress.end()]
             person = _person_named(text, prefix)
             org = opening[0] if opening else self.header_org(text)
             if person is not None and (org is None or org.start > person[1]):
@@ -1043,7 +1051,10 @@ class Extractor:
             if (
                 anchored
                 and not by_verb
-                and (_only_dates(clause.text, found) or _titled_period(clause.text, words, found))
+                and (
+                    _only_dates(clause.text, found)
+                    or _titled_period(clause.text, words, found, headline=0 <= clause.offset < self.headline_end)
+                )
             ):
                 anchored = False  # "(Từ ngày 12/6 đến ngày 16/6/2023)": a period line, no work in it
             if not anchored and not by_verb:
@@ -1109,6 +1120,14 @@ class Extractor:
             if opening and first is not None:
                 org = self.lead_name(text[first.end :].lstrip(" ,:;-–"))
             org = org or self.lead_name(text, first.start if first else None) or self.header_org(text)
+            if org is None:
+                # "Ngày 05/6/2026: Đồng chí Bí thư Huyện ủy tiếp công dân": a person the clause opens with
+                rest = text[first.end :].lstrip(" ,:;-–") if opening and first is not None else text
+                shift = len(text) - len(rest)
+                prefix = len(rest) - len(_SUBJECT_ZONE.sub("", rest.lower(), count=1))
+                person = _person_named(rest, prefix)
+                if person is not None:
+                    org = Organisation(rest[person[0] : person[1]], person[0] + shift, person[1] + shift, 0)
             if org is not None:
                 leads = self._as_written(org, review)
                 confidence -= 0.2
@@ -1317,12 +1336,15 @@ def _only_dates(text: str, found: list[FoundDeadline]) -> bool:
     return len([w for w in re.findall(r"[^\W\d_]+", rest) if w.lower() not in ("từ", "đến", "ngày", "tới")]) < 2
 
 
-def _titled_period(text: str, words: list[str], found: list[FoundDeadline]) -> bool:
+def _titled_period(text: str, words: list[str], found: list[FoundDeadline], headline: bool = False) -> bool:
     """ "Lịch làm việc tuần 21 của Thường trực … (từ ngày 21/5/2018 đến ngày 28/5/2018)": a schedule's or a
-    plan's title with its period in brackets names what follows, it is no task."""
+    plan's title with its period in brackets names what follows, it is no task; as the document's headline, with
+    its period unbracketed too ("LỊCH TIẾP CÔNG DÂN THÁNG 6/2024")."""
     if words[:1] not in (["lịch"], ["chương"], ["kế"]) or words[:2] == ["kế", "toán"]:
         return False
     strong = [f for f in found if not f.weak]
+    if headline and strong and all(not f.deadline.text.lower().startswith(_DEADLINE_WORDS) for f in strong):
+        return True
     return bool(strong) and all(text.rfind("(", 0, f.start) > text.rfind(")", 0, f.start) for f in strong)
 
 
@@ -1378,6 +1400,19 @@ def _period_of(text: str, found: FoundDeadline) -> FoundDeadline:
     if _ends_with(before, _PERIOD_NOUNS):
         return FoundDeadline(found.deadline, found.start, found.end, True)
     return found
+
+
+_TARGET_YEAR = re.compile(r"^(?:(?:đến|trong|hết|đến hết|vào)\s+)?năm \d{4}$")
+# figures a target states ("… có 100% xã đạt chuẩn" is a figure; "phải hoàn thiện … đạt chuẩn năm 2022" is work)
+_TARGET = re.compile(r"%|\b(?:tỷ lệ|tỉ lệ|bình quân|tăng trưởng|giảm còn)\b", re.IGNORECASE)
+
+
+def _target(text: str, found: FoundDeadline) -> FoundDeadline:
+    """ "Phấn đấu đến năm 2025, tỷ lệ hộ nghèo giảm còn dưới 3%": a resolution's target year, not a deadline anyone
+    is reminded of; weak, so the keeper is asked."""
+    if found.weak or not _TARGET_YEAR.match(normalize(found.deadline.text)) or not _TARGET.search(text):
+        return found
+    return FoundDeadline(found.deadline, found.start, found.end, True)
 
 
 _COUNT = re.compile(r"\d{1,3}/\d{1,3}")
@@ -1640,6 +1675,11 @@ def _person_named(text: str, at: int) -> tuple[int, int] | None:
     return (at, end)
 
 
+# A work programme's period alone on its line: "Tháng 3:", "Tháng 01/2026:", "Quý II năm 2026:"
+_PERIOD_HEADER = re.compile(
+    r"^[-*•+\s]*(?:tháng\s+\d{1,2}|quý\s+(?:i{1,3}|iv|[1-4]))(?:\s*[/.\-]\s*\d{4}|\s+năm\s+\d{4})?\s*:\s*$",
+    re.IGNORECASE,
+)
 # A schedule's line opening with its own clock: "08 giờ 00’: …", "- 14 giờ: …", "(8h30) …"
 _CLOCK_START = re.compile(r"^[\s*•+\-–]*\(?\d{1,2}\s*(?:giờ|g|h)\s*(?:\d{1,2})?\s*(?:phút|’|')?\s*\)?\s*[:,\-–)]", re.I)
 # A person's title before the body they head: "Giám đốc Sở", "Phó Chủ tịch UBND tỉnh", "Chủ tịch, các Phó Chủ tịch".

@@ -235,3 +235,40 @@ def test_a_deadline_to_issue_a_decision_does_not_date_the_page() -> None:
     draft = extract(text, UNITS)
     assert draft.doc_date == date(2026, 11, 12)  # the page's stamp, not the deadline beside "ban hành quyết định"
     assert [(t.due, t.lead) for t in draft.tasks if t.deadline] == [(date(2026, 12, 30), ["UBND các huyện"])]
+
+
+def test_a_reception_list_by_day_names_its_people_and_its_title_is_no_task() -> None:
+    text = (
+        "LỊCH TIẾP CÔNG DÂN THÁNG 6/2026\n"
+        "Ngày 04/6/2026: Đồng chí Bí thư Đảng ủy xã tiếp công dân.\n"
+        "Ngày 11/6/2026: Đồng chí Chủ tịch UBND xã tiếp công dân.\n"
+    )
+    assert dated(text) == [
+        (date(2026, 6, 4), ["Đồng chí Bí thư Đảng ủy xã"]),
+        (date(2026, 6, 11), ["Đồng chí Chủ tịch UBND xã"]),
+    ]  # the headline's month is the period the list covers
+
+
+def test_a_work_programme_s_month_and_quarter_headings_date_the_lines_below() -> None:
+    text = (
+        "CHƯƠNG TRÌNH CÔNG TÁC NĂM 2026 CỦA ĐẢNG ỦY XÃ\nLộc Bình, ngày 06 tháng 01 năm 2026\n"
+        "Tháng 3:\n"
+        "- Hội nghị Ban Chấp hành Đảng bộ xã sơ kết quý I.\n"
+        "- Ủy ban Kiểm tra Đảng ủy xã kiểm tra chi bộ thôn Nà Phái.\n"
+        "Quý II:\n"
+        "- Ban Tuyên giáo Đảng ủy xã tổ chức hội thi tìm hiểu lịch sử Đảng bộ.\n"
+    )
+    assert dated(text) == [
+        (date(2026, 3, 31), ["Ban Chấp hành Đảng bộ xã"]),  # the body that meets
+        (date(2026, 3, 31), ["Ủy ban Kiểm tra Đảng ủy xã"]),
+        (date(2026, 6, 30), ["Ban Tuyên giáo Đảng ủy xã"]),
+    ]
+
+
+def test_a_resolution_s_target_year_is_asked_about_not_taken_as_a_deadline() -> None:
+    text = (
+        "NGHỊ QUYẾT\nLai Châu, ngày 10 tháng 7 năm 2026\n"
+        "Phấn đấu đến năm 2030, tỷ lệ hộ nghèo giảm còn dưới 5%.\n"
+        "Giao UBND tỉnh xây dựng kế hoạch thực hiện, hoàn thành trong quý III/2026.\n"
+    )
+    assert dated(text) == [(date(2026, 9, 30), ["UBND tỉnh"])]
