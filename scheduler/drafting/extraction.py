@@ -1120,7 +1120,7 @@ class Extractor:
             if opening and first is not None:
                 org = self.lead_name(text[first.end :].lstrip(" ,:;-–"))
             org = org or self.lead_name(text, first.start if first else None) or self.header_org(text)
-            if org is None:
+            if org is None and _PERSON_HINT.search(text[:160]):
                 # "Ngày 05/6/2026: Đồng chí Bí thư Huyện ủy tiếp công dân": a person the clause opens with
                 rest = text[first.end :].lstrip(" ,:;-–") if opening and first is not None else text
                 shift = len(text) - len(rest)
@@ -1410,7 +1410,9 @@ _TARGET = re.compile(r"%|\b(?:tỷ lệ|tỉ lệ|bình quân|tăng trưởng|gi
 def _target(text: str, found: FoundDeadline) -> FoundDeadline:
     """ "Phấn đấu đến năm 2025, tỷ lệ hộ nghèo giảm còn dưới 3%": a resolution's target year, not a deadline anyone
     is reminded of; weak, so the keeper is asked."""
-    if found.weak or not _TARGET_YEAR.match(normalize(found.deadline.text)) or not _TARGET.search(text):
+    if found.weak or "năm" not in found.deadline.text.lower() or not _TARGET.search(text):
+        return found
+    if not _TARGET_YEAR.match(normalize(found.deadline.text)):
         return found
     return FoundDeadline(found.deadline, found.start, found.end, True)
 
@@ -1483,11 +1485,12 @@ def _reference(text: str, found: FoundDeadline) -> bool:
         return True  # "tính đến ngày 22.4": as of, not by
     if found.deadline.text.lower().startswith("đến") and _DATA_PERIOD.search(before[-80:]):
         return True  # "số liệu … tính từ tháng 9/2016 đến hết tháng 6/2021": the period the figures cover
-    if dated and _PAPER.search(before[-90:]):
+    tail = before[-90:]
+    if dated and any(w in tail for w in _PAPER_WORDS) and _PAPER.search(tail):
         return (
             True  # "Thực hiện Công văn ngày 05/3/2024 của UBND tỉnh", "Kế hoạch của Ban Chỉ đạo ngày …": a paper's date
         )
-    if _INSTANT.search(before[-60:]):
+    if "thời điểm" in tail and _INSTANT.search(before[-60:]):
         return True  # "Thời điểm điều tra là 0 giờ ngày 1-4-2019": the moment a count refers to, no work due
     as_of = found.deadline.text.lower().startswith(("đến", "tới")) or _ends_with(before, ("đến", "tới"), word=True)
     if as_of and _STATUS.match(text, found.end):
@@ -1501,6 +1504,8 @@ _PAPER = re.compile(
     r"\b(?:công văn|văn bản|kế hoạch|quyết định|thông báo|nghị quyết|chỉ thị|hướng dẫn|tờ trình|thông tư|nghị định|"
     r"kết luận|công điện|giấy mời)(?:\s+(?:số|của)\s+[^,;:.()]{1,60}?)?\s*$"
 )
+_PAPER_WORDS = ("công văn", "văn bản", "kế hoạch", "quyết định", "thông báo", "nghị quyết", "chỉ thị", "hướng dẫn",
+                "tờ trình", "thông tư", "nghị định", "kết luận", "công điện", "giấy mời")  # fmt: skip
 # "Thời điểm điều tra là …", "thời điểm thống kê là …": a reference instant (not "thời điểm hoàn thành là …")
 _INSTANT = re.compile(
     r"\bthời điểm\s+(?!hoàn thành|hoàn tất|nộp|gửi|kết thúc|cuối|hạn|báo cáo)(?:[^\W\d_]+\s+){1,4}?là\s*$"
@@ -1518,6 +1523,7 @@ _CALLED_OFF = re.compile(
     _SUBJECT_THEN + r"(?:không|tạm dừng|tạm hoãn|hoãn|ngừng|hủy|huỷ)\s+(?!được|quá|muộn|chậm|để|phải|ít|kịp|còn)",
     re.IGNORECASE,
 )
+_HAPPENED_WORDS = ("đã", "vừa", "ban hành", "ký", "có", "không", "hoãn", "ngừng", "hủy", "huỷ", "dừng")
 _OPENING_WORDS = _OPENERS | {"ngày", "tháng", "năm", "sáng", "chiều", "tối", "giờ", "đầu", "nay"}
 
 
@@ -1530,11 +1536,14 @@ def _past_or_called_off(text: str, found: FoundDeadline) -> bool:
     """
     if found.deadline.text.lower().startswith(_DEADLINE_WORDS):
         return False
+    head = text[found.end : found.end + 160]
+    low = head.lower()
+    if not any(w in low for w in _HAPPENED_WORDS):
+        return False  # nothing done, issued or called off is said after the day
     before = text[: found.start]
     before = before[max(before.rfind(":"), before.rfind(","), before.rfind(";")) + 1 :]
-    if not all(w in _OPENING_WORDS or w[:1].isdigit() for w in key(before).split()):
+    if not all(w in _OPENING_WORDS or w[:1].isdigit() for w in before.lower().strip(" *•-–(").split()):
         return False
-    head = text[found.end : found.end + 160]
     if re.match(r"[^.;]{0,160}?\b(?:sẽ|dự kiến)\b", head, re.IGNORECASE) and not _HAPPENED.match(head):
         return False
     return bool(_HAPPENED.match(head) or _CALLED_OFF.match(head))
@@ -1640,6 +1649,7 @@ _ITEM_DETAIL = re.compile(r"(?:thành phần|địa điểm|thời gian, địa 
 # "(Giao Văn phòng UBND xã bảo đảm các điều kiện)": who prepares a schedule's item
 _PREPARATION = re.compile(r"\(\s*(?:giao|đề nghị)\s+([^()]{3,200})\)", re.IGNORECASE)
 # "Đồng chí Lê Văn Ba", "Đ/c Hà", "Ông Nguyễn Văn Nam", "PCT Mai Xuân Liêm": a person a schedule's line names
+_PERSON_HINT = re.compile(r"(?i:đồng chí|đ/c|ông|bà)\s|(?:CT|BT|GĐ)\s")
 _PERSON_TITLE = re.compile(r"(?i:đồng chí|đ/c|ông|bà)\s+|(?:P?CT|PCTTT|P?BT|P?GĐ)\s+")
 
 
@@ -1716,6 +1726,9 @@ def _private_doer(text: str) -> bool:
     The register reminds units: "Công dân đăng ký trước ngày 10 hằng tháng" is the citizen's step; "công dân được
     tiếp vào thứ 5" is the unit's.
     """
+    low = text.lower()
+    if "cử tri" not in low and "dân" not in low:
+        return False  # most clauses name neither: no need to search
     match = _PRIVATE.search(text)
     if match is None:
         return False
