@@ -104,7 +104,14 @@ def wanted_channels(channel: str, settings: Settings) -> set[str]:
     """The channels to start; a channel asked for by name needs its token (exit code 3 without it)."""
     tokens = {"telegram": settings.telegram_token, "zalo": settings.zalo_token}
     if channel == "auto":
-        return {name for name, token in tokens.items() if token} or {"log"}
+        found = {name for name, token in tokens.items() if token}
+        if not found:  # a forgotten `export` must not give a bot that looks healthy and reminds nobody
+            raise StartupError(
+                "Thiếu token: đặt NHACVIEC_TELEGRAM_TOKEN (bot Telegram, lấy ở @BotFather) hoặc NHACVIEC_ZALO_TOKEN "
+                "(bot Zalo) trước khi chạy. Muốn thử trên màn hình: nhacviec demo; chỉ ghi lời nhắc ra nhật ký: "
+                "nhacviec run --channel log."
+            )
+        return found
     wanted = {"telegram", "zalo"} if channel == "all" else {channel}
     for name in sorted(wanted & tokens.keys()):
         if not tokens[name]:
@@ -159,7 +166,7 @@ async def serve(args: argparse.Namespace, settings: Settings | None = None) -> N
             await _start_zalo(run)
         if "log" in wanted:
             notifiers["console"] = LoggingNotifier("console")
-            log.warning("no token: reminders go to this log only; to try the bot on screen, run: nhacviec demo")
+            log.warning("channel log: reminders go to this log only; to try the bot on screen, run: nhacviec demo")
         ticker = run.ticker = Ticker(
             engine, Dispatcher(engine, notifiers, clock, limiter=limiter, limiters=run.limiters), clock
         )

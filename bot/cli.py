@@ -17,6 +17,8 @@ from scheduler.clock import clock_from_env, local_today, parse_now
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from scheduler.register.file import Register
+
 # Each command imports what it uses, inside it: `nhacviec deadline` needs the grammar, not SQLAlchemy, openpyxl
 # or Alembic (tests/integration/test_lazy_imports.py holds every command to its list).
 
@@ -70,6 +72,14 @@ def _when(text: str) -> str:
         parse_now(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _listen(text: str) -> str:
+    """`--listen HOST:PORT`: checked while parsing, before any call to a Bot API."""
+    host, _, port = text.rpartition(":")
+    if not port.isdigit() or not 0 < int(port) < 65536 or (host and not host.strip("[]")):
+        raise argparse.ArgumentTypeError(f"'{text}' không phải host:cổng, vd. 0.0.0.0:8443 hoặc 127.0.0.1:8444")
     return text
 
 
@@ -136,6 +146,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     reg = load_register(path, allow_empty=args.allow_empty)
     if args.check:
         print(f"{path.name}: hợp lệ — {len(reg.units)} đơn vị, {len(reg.officials)} cán bộ, {len(reg.tasks)} nhiệm vụ.")
+        _preview_import(args, reg, path)
         return 0
     engine = _engine(args)
     report = import_register(engine, reg, clock_from_env(None), actor=f"import:{path.name}")
@@ -149,6 +160,29 @@ def cmd_import(args: argparse.Namespace) -> int:
     for bot, units in sorted(bots.items()):  # what `nhacviec run` will ask for
         print(f"  bot riêng {bot!r} cho {len(units)} đơn vị: đặt token vào biến môi trường {token_variable(bot)}")
     return 0
+
+
+def _preview_import(args: argparse.Namespace, reg: Register, path: Path) -> None:
+    """What the import would change in the database already there; nothing is written, none is created."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from scheduler.db import default_url, is_current, make_engine
+    from scheduler.register.importer import import_register
+
+    url = args.database or default_url()
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        return  # no database yet: the import would add everything
+    try:
+        engine = make_engine(url, migrate=False)
+        if not is_current(engine):
+            return
+        report = import_register(engine, reg, clock_from_env(None), actor=f"import:{path.name}", dry_run=True)
+    except SQLAlchemyError:
+        print("(không mở được cơ sở dữ liệu để xem trước những gì sẽ thay đổi)")
+        return
+    print("Nhập vào cơ sở dữ liệu hiện có sẽ:")
+    for line in report.summary():
+        print(f"  {line}")
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -371,8 +405,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
     if args.diff:
         draft_path, reference_path = (Path(p) for p in args.diff)
         for path in (draft_path, reference_path):
-            if not path.is_file():
-                raise CliError(f"{path}: không có tệp này")
+            if not path.exists():
+                raise CliError(f"{path}: không có tệp hay thư mục này")
         print(diff_text(compare(read_items(draft_path), read_items(reference_path))))
         return 0
     if not args.file:
@@ -533,13 +567,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--channel",
         choices=("auto", "telegram", "zalo", "all", "log"),
         default="auto",
-        help="auto: mọi kênh có token (Telegram, Zalo), không có token nào thì ghi nhật ký; "
-        "all: cả Telegram và Zalo; log: chỉ ghi nhật ký",
+        help="auto: mọi kênh có token (Telegram, Zalo), không có token nào thì dừng (mã 3); "
+        "all: cả Telegram và Zalo; log: chỉ ghi lời nhắc ra nhật ký, không cần token",
     )
     p.add_argument("--webhook", help="URL công khai để Telegram gọi (mặc định: long polling)")
-    p.add_argument("--listen", default="0.0.0.0:8443", help="địa chỉ nghe webhook Telegram (host:port)")
+    p.add_argument("--listen", type=_listen, default="0.0.0.0:8443", help="địa chỉ nghe webhook Telegram (host:port)")
     p.add_argument("--zalo-webhook", help="URL công khai để Zalo gọi (mặc định: long polling)")
-    p.add_argument("--zalo-listen", default="0.0.0.0:8444", help="địa chỉ nghe webhook Zalo (host:port)")
+    p.add_argument("--zalo-listen", type=_listen, default="0.0.0.0:8444", help="địa chỉ nghe webhook Zalo (host:port)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("extract", help="đọc văn bản (txt, docx, pdf) và viết bản nháp sổ nhiệm vụ")
@@ -595,6 +629,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return func(args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `nhacviec tasks | head`: the reader has what it wanted
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so that the interpreter's last flush does not fail again
+        return 141  # as a shell reports a command stopped by SIGPIPE
     except Exception as exc:
         # Only an import raises RegisterError: while its module is not loaded, this is some other error.
         register_file = sys.modules.get("scheduler.register.file")

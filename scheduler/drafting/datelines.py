@@ -187,3 +187,25 @@ def _stamp(head: list[tuple[int, str]], text: str) -> DocumentDate | None:
         if below:
             return below[0]
     return stamps[0][0] if stamps else None
+
+
+_KIND = re.compile(
+    r"^(?:thông báo|kế hoạch|công văn|quyết định|nghị quyết|chỉ thị|chương trình|báo cáo|kết luận|tờ trình"
+    r"|hướng dẫn|lịch|thông tri|công điện)\b",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"^số\s*:?\s*([0-9][\w/.\-]*)", re.IGNORECASE)
+
+
+def document_name(text: str, fallback: str) -> str:
+    """What the keeper calls the document: its kind line ("THÔNG BÁO KẾT LUẬN", with the next line when the
+    kind stands alone) and its number ("số 52-TB/ĐU"); never the letterhead or the dateline above it."""
+    lines = [line.strip() for line in text.split("\n")[:40] if line.strip() and not is_furniture(line)]
+    number = next((m[1].rstrip(".") for line in lines[:12] if (m := _NUMBER.match(line))), "")
+    for index, line in enumerate(lines):
+        if _KIND.match(line) and not _LETTERHEAD.match(line):
+            name = line
+            if len(line.split()) <= 2 and index + 1 < len(lines) and not _NUMBER.match(lines[index + 1]):
+                name += " " + lines[index + 1]
+            return (f"{name[:150]} số {number}" if number else name[:160]).strip()
+    return f"{fallback} số {number}" if number else fallback

@@ -6,12 +6,11 @@ figures: recall and precision of the dated tasks, and how often the due date and
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from scheduler.deadlines import DeadlineError, find_deadlines, parse_deadline
 from scheduler.drafting.extraction import Draft
@@ -30,17 +29,17 @@ HEADER = """\
 
 
 def draft_data(draft: Draft, register: Register) -> dict[str, Any]:
-    """The draft in the import format, with the units and officials of `register` so it imports alone."""
+    """The draft in the import format, with the units and officials of `register` so it imports alone.
+
+    The document's name and date go on each task, not on the register: importing the draft adds its tasks
+    and leaves the register's own title, document and reminder settings as they were."""
     data: dict[str, Any] = register_to_dict(register)
-    meta: dict[str, Any] = {
-        "title": f"Bản nháp từ {draft.source}" if draft.source else "Bản nháp",
-        "source_doc": draft.title or draft.source,
-    }
+    source: dict[str, Any] = {"source_doc": draft.title or draft.source}
     if draft.doc_date:
-        meta["source_date"] = draft.doc_date
-    data = {**meta, **{k: v for k, v in data.items() if k in ("reminders", "groups", "units", "officials")}}
-    data["tasks"] = [t.record() for t in draft.tasks]
-    return data
+        source["source_date"] = draft.doc_date
+    out = {k: v for k, v in data.items() if k in ("groups", "units", "officials")}
+    out["tasks"] = [{**t.record(), **source} for t in draft.tasks]
+    return out
 
 
 def draft_yaml(draft: Draft, register: Register, name: str = "draft.yaml") -> str:
@@ -119,7 +118,7 @@ class Item:
 
 def _item(record: dict[str, Any], doc_date: date | None) -> Item:
     deadline = str(record.get("deadline") or "")
-    due = record.get("due") if isinstance(record.get("due"), date) else None
+    due = _day(record.get("due"))
     rrule = record.get("rrule")
     if deadline and due is None and rrule is None:
         try:
@@ -128,6 +127,8 @@ def _item(record: dict[str, Any], doc_date: date | None) -> Item:
         except DeadlineError:
             pass
     lead = record.get("lead") or []
+    if isinstance(lead, str):  # a workbook's or CSV's cell, split as the register's check splits it
+        lead = [name.strip() for name in re.split(r"[,;\n]", lead) if name.strip()]
     return Item(
         str(record.get("code", "")),
         str(record.get("title", "")),
@@ -141,10 +142,25 @@ def _item(record: dict[str, Any], doc_date: date | None) -> Item:
 
 
 def read_items(path: Path) -> list[Item]:
-    """The tasks of a register or draft file, without refusing a draft's review fields."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    doc_date = data.get("source_date") if isinstance(data.get("source_date"), date) else None
-    return [_item(t, doc_date) for t in data.get("tasks") or [] if isinstance(t, dict)]
+    """The tasks of a register or draft (YAML, workbook or CSV folder), without refusing a draft's review fields."""
+    from scheduler.register.importer import read_raw
+
+    raw = read_raw(path)
+    doc_date = _day(raw.meta.get("source_date"))
+    tasks = [t for t in raw.sections.get("tasks") or [] if isinstance(t, dict)]
+    return [_item(t, _day(t.get("source_date")) or doc_date) for t in tasks]
+
+
+def _day(value: Any) -> date | None:
+    """A date as YAML, a workbook cell or a CSV field gives it."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip()[:10]) if value else None
+    except ValueError:
+        return None
 
 
 def _words(text: str) -> set[str]:

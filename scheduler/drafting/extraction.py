@@ -11,11 +11,13 @@ decides it before the draft can be imported.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 from scheduler.deadlines import Deadline, DeadlineError, FoundDeadline, find_deadlines, normalize, parse_deadline
-from scheduler.drafting.datelines import DocumentDate, document_date, is_furniture, text_year
+from scheduler.drafting.datelines import DocumentDate, document_date, document_name, is_furniture, text_year
 from scheduler.drafting.organisations import Organisation, organisations
 from scheduler.register.file import Register
 from scheduler.register.unit_names import Mention, UnitIndex, key
@@ -169,7 +171,7 @@ class Draft:
     doc_date_found: bool
     tasks: list[DraftTask]
     notes: list[str] = field(default_factory=list)
-    title: str = ""  # the document's first line
+    title: str = ""  # what the document is called (datelines.document_name)
 
     @property
     def dated(self) -> list[DraftTask]:
@@ -1758,6 +1760,27 @@ def _headline_repeats(tasks: list[DraftTask], headline_end: int) -> list[DraftTa
     ]
 
 
+def draft_codes(source: str, count: int, taken: set[str]) -> list[str]:
+    """Task codes named after the document ("ke-hoach-12-01" for ke-hoach-12.docx), none the register has.
+
+    The register matches tasks by code, so drafts of two documents that both numbered from NV-01 would
+    overwrite each other's tasks on import; a draft of the same file again updates its own tasks."""
+    folded = unicodedata.normalize("NFD", Path(source).stem.lower().replace("đ", "d"))
+    ascii_name = "".join(c for c in folded if unicodedata.category(c) != "Mn")
+    stem = re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")
+    if len(stem) > 24:  # short enough for a task list's code column, cut between words
+        stem = stem[:25].rsplit("-", 1)[0] if "-" in stem[:25] else stem[:24]
+    stem = stem or "nv"
+    codes: list[str] = []
+    number = 0
+    while len(codes) < count:
+        number += 1
+        code = f"{stem}-{number:02d}"
+        if code not in taken:
+            codes.append(code)
+    return codes
+
+
 def extract(text: str, register: Register, doc_date: date | None = None, source: str = "") -> Draft:
     """Draft the tasks of a document; `doc_date` overrides the date read from the text."""
     found: DocumentDate | None = document_date(text)
@@ -1781,8 +1804,9 @@ def extract(text: str, register: Register, doc_date: date | None = None, source:
     extractor = Extractor(register, day, dateline, year_date)
     extractor.stamped = doc_date is None and found is not None and found.source == "stamp"
     tasks = _headline_repeats(_dedupe(extractor.run(text)), extractor.headline_end)
-    for number, task in enumerate(tasks, start=1):
-        task.code = f"NV-{number:02d}"
+    codes = draft_codes(source, len(tasks), {t.code for t in register.tasks})
+    for task, code in zip(tasks, codes, strict=True):
+        task.code = code
         if task.deadline is None:
             task.review.insert(
                 0, "không tìm thấy thời hạn: ghi deadline, hoặc giữ ongoing: true nếu là việc thường xuyên"
@@ -1798,5 +1822,4 @@ def extract(text: str, register: Register, doc_date: date | None = None, source:
         task.confidence = max(0.1, min(0.99, task.confidence))
     if not tasks:
         notes.append("không tìm thấy câu giao việc nào (Chỉ đạo …, Giao …, Đề nghị …, … phối hợp …)")
-    first_line = next((line for line in text.split("\n") if line.strip()), "")[:200]
-    return Draft(source, day, found is not None and doc_date is None, tasks, notes, first_line)
+    return Draft(source, day, found is not None and doc_date is None, tasks, notes, document_name(text, source))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from scheduler.register.file import (
     GroupSpec,
     OfficialSpec,
     Problem,
+    RawRegister,
     Register,
     RegisterError,
     TaskSpec,
@@ -44,26 +45,30 @@ from scheduler.register.occurrences import MEMO_KEY as OCCURRENCES_MEMO
 from scheduler.register.yaml_format import read_yaml
 
 
+def read_raw(path: Path) -> RawRegister:
+    """What a register file holds, before any checking: `.yaml`/`.yml`, `.xlsx`, or a folder of CSV files."""
+    if not path.exists():
+        raise RegisterError([Problem(str(path), "không thấy tệp; kiểm tra lại đường dẫn")])
+    if path.is_dir():
+        from scheduler.register.tables import read_csv_folder  # openpyxl only for tables
+
+        return read_csv_folder(path)
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return read_yaml(path)
+    if path.suffix.lower() == ".xlsx":
+        from scheduler.register.tables import read_xlsx
+
+        return read_xlsx(path)
+    raise RegisterError([Problem(path.name, "chỉ nhận tệp .yaml, .yml, .xlsx hoặc một thư mục CSV")])
+
+
 def load_register(path: Path, allow_empty: bool = False) -> Register:
     """Read and check a register file: `.yaml`/`.yml`, `.xlsx`, or a folder of CSV files.
 
     A register with no units and no tasks is refused unless `allow_empty`: an empty or comment-only
     file is far more often a mistake than a wish to import nothing.
     """
-    if not path.exists():
-        raise RegisterError([Problem(str(path), "không thấy tệp; kiểm tra lại đường dẫn")])
-    if path.is_dir():
-        from scheduler.register.tables import read_csv_folder  # openpyxl only for tables
-
-        raw = read_csv_folder(path)
-    elif path.suffix.lower() in (".yaml", ".yml"):
-        raw = read_yaml(path)
-    elif path.suffix.lower() == ".xlsx":
-        from scheduler.register.tables import read_xlsx
-
-        raw = read_xlsx(path)
-    else:
-        raise RegisterError([Problem(path.name, "chỉ nhận tệp .yaml, .yml, .xlsx hoặc một thư mục CSV")])
+    raw = read_raw(path)
     too_big = size_problems(raw)
     if too_big:
         raise RegisterError(too_big)
@@ -98,10 +103,11 @@ class ImportReport:
     assignments_cancelled: int = 0
     settings_updated: list[str] = field(default_factory=list)
     tasks_not_in_file: list[str] = field(default_factory=list)
+    tasks_changed: list[str] = field(default_factory=list)  # the codes of the tasks the file changes
 
     @property
     def changed(self) -> bool:
-        return any(getattr(self, f.name) for f in fields(self) if f.name != "tasks_not_in_file")
+        return any(getattr(self, f.name) for f in fields(self) if f.name not in ("tasks_not_in_file", "tasks_changed"))
 
     def summary(self) -> list[str]:
         """Vietnamese lines for the keeper."""
@@ -109,7 +115,7 @@ class ImportReport:
             f"Nhóm: thêm {self.groups_added}, sửa {self.groups_updated}",
             f"Đơn vị: thêm {self.units_added}, sửa {self.units_updated}",
             f"Cán bộ: thêm {self.officials_added}, sửa {self.officials_updated}",
-            f"Nhiệm vụ: thêm {self.tasks_added}, sửa {self.tasks_updated}",
+            f"Nhiệm vụ: thêm {self.tasks_added}, sửa {self.tasks_updated}" + _codes(self.tasks_changed),
             f"Giao việc: thêm {self.assignments_added}, dời hạn {self.deadlines_moved}, "
             f"hủy {self.assignments_cancelled}",
         ]
@@ -127,10 +133,18 @@ class ImportReport:
         return lines
 
 
+def _codes(codes: list[str], shown: int = 10) -> str:
+    """ (Q2-01, Q2-02 …): which ones, so that a keeper sees a task of another document being replaced."""
+    if not codes:
+        return ""
+    return " (" + ", ".join(codes[:shown]) + (" …" if len(codes) > shown else "") + ")"
+
+
 def _upsert(
     conn: Connection, table: Table, rows: list[dict[str, Any]], key: str = "code"
-) -> tuple[dict[str, int], int, int]:
-    """Insert new rows and update changed ones, matched on `key`; returns ids by key and the counts."""
+) -> tuple[dict[str, int], int, list[str]]:
+    """Insert new rows and update changed ones, matched on `key`; returns ids by key, how many were added and
+    the keys of those changed."""
     columns = [c for c in rows[0] if c != key] if rows else []
     existing = {r[key]: r for r in conn.execute(select(table)).mappings()}
     new = [r for r in rows if r[key] not in existing]
@@ -146,35 +160,50 @@ def _upsert(
             update(table).where(table.c.id == bindparam("_id")).values({c: bindparam(c) for c in columns}), changed
         )
     ids = {r[key]: r["id"] for r in conn.execute(select(table.c.id, table.c[key])).mappings()}
-    return ids, len(new), len(changed)
+    return ids, len(new), [r[key] for r in changed]
 
 
-def import_register(engine: Engine, reg: Register, clock: Clock, actor: str = "import") -> ImportReport:
-    """Write a checked register in one transaction; on any error nothing is written."""
+def import_register(
+    engine: Engine, reg: Register, clock: Clock, actor: str = "import", *, dry_run: bool = False
+) -> ImportReport:
+    """Write a checked register in one transaction; on any error nothing is written. With `dry_run` the
+    transaction is rolled back: the report says what an import would change (`import --check`)."""
+    with engine.connect() as conn:
+        transaction = conn.begin()
+        report = _write_register(conn, reg, clock.now(), actor)
+        if dry_run:
+            transaction.rollback()
+        else:
+            transaction.commit()
+    return report
+
+
+def _write_register(conn: Connection, reg: Register, now: datetime, actor: str) -> ImportReport:
     report = ImportReport()
-    now = clock.now()
-    with engine.begin() as conn:
-        _, report.groups_added, report.groups_updated = _upsert(
-            conn, GROUPS, [{"code": g.code, "name": g.name, "aliases": g.aliases, "bot": g.bot} for g in reg.groups]
-        )
-        unit_ids, report.units_added, report.units_updated = _upsert(
-            conn,
-            UNITS,
-            [
-                {"code": u.code, "name": u.name, "kind": u.kind, "aliases": u.aliases, "groups": u.groups, "bot": u.bot}
-                for u in reg.units
-            ],
-        )
-        official_ids, report.officials_added, report.officials_updated = _upsert(
-            conn, OFFICIALS, [{"code": o.code, "name": o.name, "title": o.title, "role": o.role} for o in reg.officials]
-        )
-        report.officials_updated += _sync_memberships(conn, reg, unit_ids, official_ids, report.officials_added)
-        task_ids, report.tasks_added, report.tasks_updated = _upsert(conn, TASKS, [_task_row(t) for t in reg.tasks])
-        _sync_assignments(conn, reg, unit_ids, task_ids, now, actor, report)
-        report.settings_updated = _write_meta(conn, reg)
-        conn.execute(META.delete().where(META.c.key == OCCURRENCES_MEMO))  # routines may have changed
-        in_file = {t.code for t in reg.tasks}
-        report.tasks_not_in_file = sorted(code for code in task_ids if code not in in_file)
+    _, report.groups_added, groups = _upsert(
+        conn, GROUPS, [{"code": g.code, "name": g.name, "aliases": g.aliases, "bot": g.bot} for g in reg.groups]
+    )
+    unit_ids, report.units_added, units = _upsert(
+        conn,
+        UNITS,
+        [
+            {"code": u.code, "name": u.name, "kind": u.kind, "aliases": u.aliases, "groups": u.groups, "bot": u.bot}
+            for u in reg.units
+        ],
+    )
+    official_ids, report.officials_added, officials = _upsert(
+        conn, OFFICIALS, [{"code": o.code, "name": o.name, "title": o.title, "role": o.role} for o in reg.officials]
+    )
+    report.groups_updated, report.units_updated = len(groups), len(units)
+    memberships = _sync_memberships(conn, reg, unit_ids, official_ids, report.officials_added)
+    report.officials_updated = len(officials) + memberships
+    task_ids, report.tasks_added, report.tasks_changed = _upsert(conn, TASKS, [_task_row(t) for t in reg.tasks])
+    report.tasks_updated = len(report.tasks_changed)
+    _sync_assignments(conn, reg, unit_ids, task_ids, now, actor, report)
+    report.settings_updated = _write_meta(conn, reg)
+    conn.execute(META.delete().where(META.c.key == OCCURRENCES_MEMO))  # routines may have changed
+    in_file = {t.code for t in reg.tasks}
+    report.tasks_not_in_file = sorted(code for code in task_ids if code not in in_file)
     return report
 
 

@@ -267,3 +267,24 @@ def test_the_webhook_secret_never_reaches_the_debug_log(tmp_path) -> None:
         bot.secrets.append(secret)
         assert "setWebhook" in bot.output  # DEBUG shows the call, not its secret
         assert bot.stop() == 0
+
+
+def test_run_with_no_token_at_all_stops_and_says_what_to_set(tmp_path) -> None:
+    """A forgotten `export` (or a compose file without the variable) must not give a bot that looks healthy
+    and reminds nobody: the default channel choice stops with exit code 3, naming both variables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NHACVIEC_")}
+    env["NHACVIEC_DATABASE_URL"] = f"sqlite:///{tmp_path / 'nhacviec.sqlite3'}"
+    done = subprocess.run([str(NHACVIEC), "run"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 3
+    assert "NHACVIEC_TELEGRAM_TOKEN" in done.stderr and "NHACVIEC_ZALO_TOKEN" in done.stderr
+    assert "--channel log" in done.stderr and "Traceback" not in done.stderr + done.stdout
+
+
+def test_a_mistyped_listen_address_is_the_users_mistake_before_any_call(tmp_path) -> None:
+    with fake_telegram.FakeBotApi() as api:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NHACVIEC_")}
+        env.update(NHACVIEC_TELEGRAM_TOKEN=fake_telegram.TOKEN, NHACVIEC_TELEGRAM_API_URL=api.base_url)
+        args = ["run", "--webhook", "https://bot.example.vn/telegram", "--listen", "127.0.0.1:notaport"]
+        done = subprocess.run([str(NHACVIEC), *args], env=env, cwd=tmp_path, capture_output=True, text=True)
+        assert done.returncode == 2 and "'127.0.0.1:notaport' không phải host:cổng" in done.stderr
+        assert api.calls == []

@@ -94,3 +94,20 @@ def test_a_value_error_that_is_our_bug_exits_1_with_one_line(sqlite_db, capsys, 
     with caplog.at_level(logging.DEBUG, logger="nhacviec.cli"):
         assert run(capsys, "--database", sqlite_db, "tasks")[0] == 1
     assert any(r.exc_info and "a bug" in str(r.exc_info[1]) for r in caplog.records)
+
+
+def test_a_reader_that_stops_early_is_no_error(sqlite_db: str) -> None:
+    """`nhacviec export | head`: the pipe closes under the command, which stops quietly, as `cat` would."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import os, sys\n"
+        "read, write = os.pipe()\n"
+        "os.close(read)\n"
+        "os.dup2(write, 1)\n"
+        "from bot.cli import main\n"
+        f"sys.exit(main(['--database', {sqlite_db!r}, 'export']))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert (done.returncode, done.stderr) == (141, "")
