@@ -1538,14 +1538,16 @@ def _past_or_called_off(text: str, found: FoundDeadline) -> bool:
     """
     if found.deadline.text.lower().startswith(_DEADLINE_WORDS):
         return False
+    cut = max(text.rfind(":", 0, found.start), text.rfind(",", 0, found.start), text.rfind(";", 0, found.start))
+    before = text[cut + 1 : found.start]
+    if len(before) > 40 or not all(
+        w in _OPENING_WORDS or w[:1].isdigit() for w in before.lower().strip(" *•-–(").split()
+    ):
+        return False  # the day does not open its clause
     head = text[found.end : found.end + 160]
     low = head.lower()
     if not any(w in low for w in _HAPPENED_WORDS):
         return False  # nothing done, issued or called off is said after the day
-    before = text[: found.start]
-    before = before[max(before.rfind(":"), before.rfind(","), before.rfind(";")) + 1 :]
-    if not all(w in _OPENING_WORDS or w[:1].isdigit() for w in before.lower().strip(" *•-–(").split()):
-        return False
     if re.match(r"[^.;]{0,160}?\b(?:sẽ|dự kiến)\b", head, re.IGNORECASE) and not _HAPPENED.match(head):
         return False
     return bool(_HAPPENED.match(head) or _CALLED_OFF.match(head))
@@ -1608,8 +1610,11 @@ def _share_deadlines(tasks: list[DraftTask]) -> list[DraftTask]:
     return out
 
 
-def _similar(a: DraftTask, b: DraftTask) -> bool:
-    wa, wb = set(key(a.title).split()), set(key(b.title).split())
+def _similar(a: DraftTask, b: DraftTask, words: dict[int, set[str]] | None = None) -> bool:
+    """Do the two titles share enough words? `words` keeps each task's words, read once per task."""
+    words = {} if words is None else words
+    wa = words.setdefault(id(a), set(key(a.title).split()))
+    wb = words.setdefault(id(b), set(key(b.title).split()))
     return len(wa & wb) / max(1, len(wa | wb)) >= 0.35
 
 
@@ -1617,12 +1622,13 @@ def _dedupe(tasks: list[DraftTask]) -> list[DraftTask]:
     """The same task said in two sections (the party's, then the chi bộ's) is kept once."""
     kept: list[DraftTask] = []
     alike: dict[tuple[object, ...], list[DraftTask]] = {}  # same lead and deadline: the only candidates
+    words: dict[int, set[str]] = {}
     for task in tasks:
         if task.deadline is None:
             kept.append(task)
             continue
         same = alike.setdefault((tuple(task.lead), task.due, task.rrule), [])
-        twin = next((k for k in same if k.section != task.section and _similar(k, task)), None)
+        twin = next((k for k in same if k.section != task.section and _similar(k, task, words)), None)
         if twin is None:
             kept.append(task)
             same.append(task)
