@@ -848,9 +848,10 @@ class Extractor:
         opening = key(lowered[prefix:]).split()
         congress = _CONGRESS.match(lowered, prefix)
         if congress:  # "tiến hành đại hội Đảng bộ huyện": a body holds its own congress
-            own = next((o for o in found if o.start == congress.end()), None)
-            if own is not None and not self.known(key(own.name).split()):
-                return own
+            # "… Đại hội chi, Đảng bộ cơ sở": the body may follow a shortened name of another
+            own = next((o for o in found if 0 <= o.start - congress.end() <= 6), None)
+            if own is not None:
+                return own  # a register unit too ("tiến hành đại hội các chi bộ trực thuộc …"): read by clause_tasks
         if _starts_with(_strip_leading(opening), TASK_VERBS):
             return None  # "Tham mưu UBND xã …", "Tổ chức Hội nghị …": the doer is not named, the bodies are objects
         rejected_end = -1
@@ -1130,7 +1131,10 @@ class Extractor:
                 person = _person_named(rest, prefix)
                 if person is not None:
                     org = Organisation(rest[person[0] : person[1]], person[0] + shift, person[1] + shift, 0)
-            if org is not None:
+            known = self.known(key(org.name).split()) if org is not None else []
+            if org is not None and known and known[0].start == 0:
+                leads = [known[0].code]  # the register's unit, named where the clause's subject stands
+            elif org is not None:
                 leads = self._as_written(org, review)
                 confidence -= 0.2
         explicit = bool(leads)

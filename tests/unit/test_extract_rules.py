@@ -272,3 +272,15 @@ def test_a_resolution_s_target_year_is_asked_about_not_taken_as_a_deadline() -> 
         "Giao UBND tỉnh xây dựng kế hoạch thực hiện, hoàn thành trong quý III/2026.\n"
     )
     assert dated(text) == [(date(2026, 9, 30), ["UBND tỉnh"])]
+
+
+def test_a_congress_after_its_period_is_led_by_the_body_that_holds_it() -> None:
+    text = (
+        "KẾ HOẠCH\nTuyên Quang, ngày 05 tháng 01 năm 2026\n"
+        "Theo kế hoạch, tháng 3/2026, tiến hành đại hội Hội Nông dân các xã.\n"
+        "Từ tháng 4 đến tháng 5/2026 tiến hành Đại hội chi, Đoàn cơ sở.\n"
+    )
+    assert dated(text) == [
+        (date(2026, 3, 31), ["Hội Nông dân các xã"]),
+        (date(2026, 5, 31), ["Đoàn cơ sở"]),  # "chi," is the shortened "Chi đoàn" beside it
+    ]
