@@ -867,6 +867,8 @@ class Extractor:
             if org.start < topic or before.count("“") > before.count("”"):
                 rejected_end = org.end
                 continue  # inside "Đối với …,": what the clause is about; inside “…”: a title's words
+            if _THERE_ARE.search(before[-40:]):
+                return org  # "trong hai ngày 26 và 27/9 có 4 đơn vị Hội LHPN cấp xã tổ chức đại hội": who does it
             cut = max(before.rfind(":"), before.rfind(","), before.rfind(";"), before.rfind("("))
             then = before.rfind(" thì ")
             cut = max(cut, then + 4 if then >= 0 else -1)  # "Nếu … đồng ý thì UBND tỉnh hoàn thiện hồ sơ"
@@ -1647,6 +1649,8 @@ _OCCASION = ("cao điểm", "kỷ niệm", "chào mừng", "mừng")
 _BARE_DAY = re.compile(r"\d{1,2}\s*[/.\-]\s*\d{1,2}")
 # What a letter asks its addressees to send: a report, a file, a list
 _SENDING = re.compile(r"\b(?:báo cáo|gửi|gởi|nộp|hồ sơ|đăng ký|danh sách)\b", re.IGNORECASE)
+# "… có 4 đơn vị Hội …", "… có 12 chi bộ …": the bodies counted are the doers
+_THERE_ARE = re.compile(r"(?:^|[\s,])có\s+(?:\d+\s+|một số\s+|nhiều\s+)(?:đơn vị\s+)?$")
 # A plan item's detail lines: who does it, and when
 _UNIT_LINE = re.compile(
     r"(?:đơn vị|cơ quan|bộ phận)\s+(?:chủ trì|thực hiện|phụ trách|chịu trách nhiệm)(?:\s+thực hiện)?\s*:"

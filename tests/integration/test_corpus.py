@@ -99,11 +99,12 @@ def test_holdout3_documents_keep_the_figures_reached() -> None:
     lead as written, "(Giao X chuẩn bị …)" is X's task that day; an undated page takes its headline's year, a row
     spelling out a routine's days is no task; a letter's report without a sender is its addressee's, a day naming an
     occasion ("tuần cao điểm 26/3") is no deadline; a congress after its period ("tháng 1-2020, tiến hành đại hội các
-    chi bộ …") is led by the body holding it (recall 0.942, precision 0.964, lead and date 0.884)."""
+    chi bộ …") is led by the body holding it, bodies counted with "có" are doers (recall 0.942, precision 0.964,
+    lead and date 0.895)."""
     precision, recall, lead_and_date, summary = _score("holdout3")
     assert precision >= 0.96, summary
     assert recall >= 0.94, summary
-    assert lead_and_date >= 0.88, summary
+    assert lead_and_date >= 0.89, summary
 
 
 def _drafted(due: date | None, rrule: str | None) -> Drafted:

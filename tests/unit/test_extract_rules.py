@@ -284,3 +284,11 @@ def test_a_congress_after_its_period_is_led_by_the_body_that_holds_it() -> None:
         (date(2026, 3, 31), ["Hội Nông dân các xã"]),
         (date(2026, 5, 31), ["Đoàn cơ sở"]),  # "chi," is the shortened "Chi đoàn" beside it
     ]
+
+
+def test_bodies_counted_with_co_are_the_doers() -> None:
+    text = (
+        "Tin hoạt động\nBắc Kạn, ngày 02 tháng 9 năm 2026\n"
+        "Được biết, trong hai ngày 18 và 19/9 có 3 đơn vị Hội Cựu chiến binh cấp xã tổ chức đại hội.\n"
+    )
+    assert dated(text) == [(date(2026, 9, 19), ["Hội Cựu chiến binh cấp xã"])]
