@@ -151,6 +151,11 @@ class DraftTask:
                 out["due"] = self.deadline.deadline.due
             if self.year_guessed and self.deadline.deadline.rrule:
                 out["rrule"] = self.deadline.deadline.rrule
+            elif (self.deadline.deadline.rrule or "").startswith("FREQ=YEARLY") and not _SAYS_EVERY.search(
+                self.deadline.deadline.text
+            ):
+                # "Báo cáo 6 tháng … trước ngày 05/6": every year, as the words around the phrase say
+                out["deadline"] = f"{self.deadline.deadline.text} hằng năm"
         else:
             out["ongoing"] = True
         out["lead"] = self.lead
@@ -366,7 +371,7 @@ class Extractor:
         A table's time cell (`cell`) is read as the plan's schedule.
         """
         return [
-            _target(text, _period_of(text, _bare_recurrence(f)))
+            _periodic_report(text, _target(text, _period_of(text, _bare_recurrence(f))))
             for f in _next_year_yearly(text, self._read(text))
             if (f.deadline.due is None or self._ahead(f, text, cell))
             and not _opens_range(text, f)
@@ -1425,6 +1430,30 @@ def _target(text: str, found: FoundDeadline) -> FoundDeadline:
     return FoundDeadline(found.deadline, found.start, found.end, True)
 
 
+# "Báo cáo 6 tháng được gửi trước ngày 05/6", "báo cáo năm gửi trước 25/11": a report due every half-year or year
+_PERIODIC_REPORT = re.compile(r"\bbáo cáo (?:6 tháng|sáu tháng|năm)\b(?!\s*(?:\d{4}|nay|học))", re.IGNORECASE)
+
+
+_SAYS_EVERY = re.compile(r"\b(?:hằng|hàng|mỗi|định kỳ)\b|thứ|chủ nhật", re.IGNORECASE)
+
+
+def _periodic_report(text: str, found: FoundDeadline) -> FoundDeadline:
+    """The yearless day of a half-yearly or yearly report is every year's: the rule recurs, it is not one date."""
+    phrase = found.deadline.text
+    if found.weak or found.deadline.due is None or re.search(r"\d{4}", phrase) or not _BARE_DATE_PHRASE.match(phrase):
+        return found
+    if "báo cáo" not in text.lower() or not _PERIODIC_REPORT.search(text):
+        return found
+    try:
+        every = parse_deadline(f"{phrase} hằng năm")
+    except DeadlineError:
+        return found
+    if every.rrule is None:
+        return found
+    return FoundDeadline(Deadline(phrase, None, every.rrule, every.event), found.start, found.end, found.weak)
+
+
+_BARE_DATE_PHRASE = re.compile(r"^(?:(?:trước|chậm nhất|hạn|vào|đến)\s+)*(?:ngày\s+)?\d{1,2}\s*[/.\-]\s*\d{1,2}$")
 _COUNT = re.compile(r"\d{1,3}/\d{1,3}")
 # "kế hoạch cải cách hành chính hàng năm", "ngày nghỉ hàng tuần": a bare recurrence says how often a thing is,
 # not by when; "định kỳ hằng quý", "vào cuối hằng tháng", "trước ngày 20 hằng tháng" say when.

@@ -82,11 +82,12 @@ def test_holdout2_documents_keep_the_figures_reached() -> None:
     figures of an unseen set. Precision stays under the issue's 0.9: see the closing note for the drafted tasks
     the labels leave out (headline summaries, candidates' exam sessions, a citizen's own registration). A headline
     repeating the body's deadline, what citizens do themselves and an exam's timetable are no longer drafted
-    (precision 0.974, notes/extract6.md)."""
+    (precision 0.974, notes/extract6.md); a half-yearly report's yearless day recurs yearly (recall 1.0, precision
+    0.987, lead and date 0.840)."""
     precision, recall, lead_and_date, summary = _score("holdout2")
-    assert precision >= 0.97, summary
-    assert recall >= 0.98, summary
-    assert lead_and_date >= 0.82, summary
+    assert precision >= 0.98, summary
+    assert recall >= 0.99, summary
+    assert lead_and_date >= 0.83, summary
 
 
 def test_holdout3_documents_keep_the_figures_reached() -> None:

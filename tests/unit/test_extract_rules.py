@@ -292,3 +292,10 @@ def test_bodies_counted_with_co_are_the_doers() -> None:
         "Được biết, trong hai ngày 18 và 19/9 có 3 đơn vị Hội Cựu chiến binh cấp xã tổ chức đại hội.\n"
     )
     assert dated(text) == [(date(2026, 9, 19), ["Hội Cựu chiến binh cấp xã"])]
+
+
+def test_a_half_yearly_report_s_yearless_day_recurs_every_year_and_the_draft_says_so() -> None:
+    text = "CÔNG VĂN\nVũng Tàu, ngày 08 tháng 5 năm 2026\nCác phòng gửi báo cáo 6 tháng trước ngày 05/6.\n"
+    [task] = extract(text, UNITS).tasks
+    assert (task.due, task.rrule) == (None, "FREQ=YEARLY;BYMONTH=6;BYMONTHDAY=4")
+    assert task.record()["deadline"] == "trước ngày 05/6 hằng năm"  # what the import reads back as the same rule
