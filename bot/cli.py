@@ -216,8 +216,17 @@ def _print_rows(args: argparse.Namespace, rows: list, today: date) -> None:  # t
         print(json.dumps([r.to_json(today) for r in rows], ensure_ascii=False, indent=2))
         return
     print(assignment_table(rows, today, use_color(args.color)))
-    if not rows and _register_is_empty(_engine(args)):
-        print("Sổ nhiệm vụ còn trống. Nhập sổ trước, vd.: nhacviec import data/register.yaml", file=sys.stderr)
+    if rows:
+        return
+    engine = _engine(args)
+    if _register_is_empty(engine):
+        from scheduler.db import where
+
+        print(
+            f"Sổ nhiệm vụ còn trống (cơ sở dữ liệu {where(engine)}). Nhập sổ trước, vd.: nhacviec import "
+            "data/register.yaml; hoặc chạy lệnh ở thư mục có sổ, hay đặt NHACVIEC_DATABASE_URL / --database.",
+            file=sys.stderr,
+        )
 
 
 def _register_is_empty(engine: Engine) -> bool:
@@ -461,15 +470,16 @@ def cmd_invite(args: argparse.Namespace) -> int:
     with engine.connect() as conn:  # an official of a unit with its own bot links through that bot
         variable = username_variable(bot_of_official(conn, official_id))
     bot = os.environ.get(variable)
-    if not bot:
-        bot = "nhacviec_bot"
+    print(f"Mã mời (dùng một lần, hạn 7 ngày): {code}")
+    if bot:
+        print(f"Telegram: https://t.me/{bot}?start={code}")
+    else:  # a guessed username could be someone else's bot, and the code would go to its owner
+        print(f"Telegram: mở bot của đơn vị và gửi tin nhắn: /start {code}")
         print(
-            f"Lưu ý: chưa đặt {variable} (tên bot Telegram của đơn vị, vd. export "
-            f"{variable}=ten_bot_cua_ban), nên đường link dưới đây trỏ tới bot mẫu @nhacviec_bot.",
+            f"Lưu ý: chưa đặt {variable} (tên bot Telegram, vd. export {variable}=ten_bot_cua_ban), nên chưa in "
+            "được đường link bấm vào là mở bot.",
             file=sys.stderr,
         )
-    print(f"Mã mời (dùng một lần, hạn 7 ngày): {code}")
-    print(f"Telegram: https://t.me/{bot}?start={code}")
     print(f"Zalo: gửi cho bot tin nhắn: /start {code}")
     return 0
 

@@ -36,6 +36,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def where(engine: Engine) -> str:
+    """The database as a keeper finds it: a SQLite file's full path, else the URL without its password."""
+    if engine.dialect.name == "sqlite" and engine.url.database:
+        return str(Path(engine.url.database).resolve())
+    return engine.url.render_as_string(hide_password=True)
+
+
 def upsert(conn: Connection, table: Table) -> Insert:
     """The INSERT that takes ON CONFLICT clauses, in this connection's dialect. PostgreSQL's dialect module
     (2 MB, 19 modules) is imported only by a process that talks to PostgreSQL."""

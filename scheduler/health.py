@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, func, insert, inspect, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from scheduler.db import head_revision
+from scheduler.db import head_revision, where
 from scheduler.register.models import MESSAGES, META, REMINDERS, ReminderState
 
 LAST_TICK = "last_tick"
@@ -73,7 +73,7 @@ def database_checks(engine: Engine, now: datetime | None = None) -> list[Check]:
         Check(
             "database",
             migrated,
-            "cơ sở dữ liệu kết nối được, lược đồ mới nhất"
+            f"cơ sở dữ liệu kết nối được, lược đồ mới nhất ({where(engine)})"
             if migrated
             else f"lược đồ chưa nâng cấp (đang {', '.join(current) or 'trống'}, cần {', '.join(heads)})",
             {"revision": sorted(current), "head": sorted(heads), "dialect": engine.dialect.name},

@@ -11,9 +11,7 @@ from bot.conversation.texts import Button, Message
 from scheduler.register.access import Person, load_person
 from scheduler.register.bots import bot_of_channel, bot_of_official, channel_kind
 from scheduler.register.invites import InviteError, check_invite, redeem_digest
-from scheduler.register.models import (
-    UNITS,
-)
+from scheduler.register.models import ROLE_NAMES, UNITS
 
 
 class Linking(Base):
@@ -80,7 +78,7 @@ class Linking(Base):
         """Who the chat speaks for, and which units."""
         with self.engine.connect() as conn:
             names = list(conn.execute(select(UNITS.c.name).where(UNITS.c.id.in_(person.unit_ids))).scalars())
-        role = {"member": "cán bộ", "head": "phụ trách đơn vị", "leader": "lãnh đạo", "admin": "quản trị sổ"}
+        role = {r.value: name for r, name in ROLE_NAMES.items()}
         return [
             Message(
                 f"Đồng chí {person.name} — {person.title}\nVai trò: {role.get(person.role, person.role)}\n"

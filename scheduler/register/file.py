@@ -24,7 +24,7 @@ from scheduler.deadlines import (
 )
 from scheduler.outbox.policy import PolicyError, ReminderPolicy
 from scheduler.register.bots import bot_name_problem
-from scheduler.register.models import Role
+from scheduler.register.models import ROLE_NAMES, Role
 
 SECTIONS = ("groups", "units", "officials", "tasks")
 
@@ -451,6 +451,14 @@ def _read_units(check: _Checker, raw: RawRegister, reg: Register) -> None:
             )
 
 
+_ROLE_WORDS = {name: r.value for r, name in ROLE_NAMES.items()} | {
+    "thành viên": Role.member.value,
+    "phụ trách": Role.head.value,
+    "trưởng đơn vị": Role.head.value,
+    "quản trị": Role.admin.value,
+}
+
+
 def _read_officials(check: _Checker, raw: RawRegister, reg: Register) -> None:
     seen: dict[str, int] = {}
     units = {u.code for u in reg.units}
@@ -459,9 +467,11 @@ def _read_officials(check: _Checker, raw: RawRegister, reg: Register) -> None:
         if not isinstance(record, dict):
             continue
         code = check.code("officials", index, record)
-        role = check.text("officials", index, record, "role") or Role.member.value
+        written = check.text("officials", index, record, "role")
+        role = _ROLE_WORDS.get(" ".join(written.lower().split()), written) if written else Role.member.value
         if role not in roles:
-            check.problem("officials", index, "role", f"vai trò {role!r} không có; chọn một trong: {', '.join(roles)}")
+            names = ", ".join(f"{name} ({r.value})" for r, name in ROLE_NAMES.items())
+            check.problem("officials", index, "role", f"vai trò {written!r} không có; chọn một trong: {names}")
         spec = OfficialSpec(
             code,
             check.text("officials", index, record, "name"),

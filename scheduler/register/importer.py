@@ -104,10 +104,11 @@ class ImportReport:
     settings_updated: list[str] = field(default_factory=list)
     tasks_not_in_file: list[str] = field(default_factory=list)
     tasks_changed: list[str] = field(default_factory=list)  # the codes of the tasks the file changes
+    units_without_people: list[str] = field(default_factory=list)  # units with work and nobody to remind
 
     @property
     def changed(self) -> bool:
-        return any(getattr(self, f.name) for f in fields(self) if f.name not in ("tasks_not_in_file", "tasks_changed"))
+        return any(getattr(self, f.name) for f in fields(self) if f.name not in _NOT_CHANGES)
 
     def summary(self) -> list[str]:
         """Vietnamese lines for the keeper."""
@@ -124,6 +125,13 @@ class ImportReport:
             lines.append(f"Thông tin sổ: sửa {names}")
         if not self.changed:
             lines.append("Cơ sở dữ liệu đã có đúng sổ này: không có gì thay đổi.")
+        if self.units_without_people:
+            alone = self.units_without_people
+            shown = ", ".join(alone[:10]) + (" …" if len(alone) > 10 else "")
+            lines.append(
+                f"{len(alone)} đơn vị có việc nhưng chưa có cán bộ nào để nhắc: {shown} — thêm cán bộ cho đơn vị "
+                "ở mục «Cán bộ» (officials), không thì không ai được nhắc việc của đơn vị đó"
+            )
         if self.tasks_not_in_file:
             shown = ", ".join(self.tasks_not_in_file[:10]) + (" …" if len(self.tasks_not_in_file) > 10 else "")
             lines.append(
@@ -131,6 +139,9 @@ class ImportReport:
                 f"(giữ nguyên): {shown}"
             )
         return lines
+
+
+_NOT_CHANGES = ("tasks_not_in_file", "tasks_changed", "units_without_people")
 
 
 def _codes(codes: list[str], shown: int = 10) -> str:
@@ -202,6 +213,7 @@ def _write_register(conn: Connection, reg: Register, now: datetime, actor: str) 
     _sync_assignments(conn, reg, unit_ids, task_ids, now, actor, report)
     report.settings_updated = _write_meta(conn, reg)
     conn.execute(META.delete().where(META.c.key == OCCURRENCES_MEMO))  # routines may have changed
+    report.units_without_people = _units_without_people(conn)
     in_file = {t.code for t in reg.tasks}
     report.tasks_not_in_file = sorted(code for code in task_ids if code not in in_file)
     return report
@@ -223,6 +235,14 @@ def _task_row(task: TaskSpec) -> dict[str, Any]:
         "note": task.note,
         "reminders": task.reminders,
     }
+
+
+def _units_without_people(conn: Connection) -> list[str]:
+    """Units that have work to do and no official of theirs: their reminders would reach nobody."""
+    staffed = select(MEMBERS.c.unit_id)
+    busy = select(ASSIGNMENTS.c.unit_id).where(ASSIGNMENTS.c.status.in_(ACTIVE_STATUSES))
+    query = select(UNITS.c.name).where(UNITS.c.id.in_(busy), UNITS.c.id.not_in(staffed)).order_by(UNITS.c.id)
+    return list(conn.execute(query).scalars())
 
 
 def _sync_memberships(

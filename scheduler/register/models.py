@@ -26,6 +26,10 @@ class Role(StrEnum):
     admin = "admin"
 
 
+# What the office calls each role; the register takes these words as well as the codes.
+ROLE_NAMES = {Role.member: "cán bộ", Role.head: "phụ trách đơn vị", Role.leader: "lãnh đạo", Role.admin: "quản trị sổ"}
+
+
 class Status(StrEnum):
     """The stored status of an assignment. "Overdue" is not here: it is derived."""
 

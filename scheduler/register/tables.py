@@ -236,6 +236,12 @@ def read_xlsx(path: Path) -> RawRegister:
     return _rows_to_raw(sheets, _xlsx_place(name), name, problems)
 
 
+def _delimiter(text: str) -> str:
+    """Excel in a Vietnamese (or most European) locale saves "CSV" with semicolons: read those as written."""
+    header = text.split("\n", 1)[0]
+    return ";" if ";" in header and "," not in header else ","
+
+
 def read_csv_folder(folder: Path) -> RawRegister:
     """Read a folder of CSV files named as `export --format csv` writes them."""
     sheets: Sheets = {}
@@ -249,7 +255,7 @@ def read_csv_folder(folder: Path) -> RawRegister:
         if total > MAX_FOLDER_BYTES:
             raise RegisterError([Problem(source, f"các tệp CSV lớn quá giới hạn {MAX_FOLDER_BYTES // 2**20} MB")])
         text = decode_utf8(data, name)
-        reader = csv.reader(io.StringIO(text), strict=True)
+        reader = csv.reader(io.StringIO(text), strict=True, delimiter=_delimiter(text))
         rows: list[list[Any]] = []
         try:
             for row in reader:

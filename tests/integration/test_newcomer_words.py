@@ -49,7 +49,8 @@ def test_an_invite_without_the_bot_name_warns_which_variable_to_set(
     monkeypatch.delenv("NHACVIEC_TELEGRAM_BOT", raising=False)
     assert main(["--database", register_db, "invite", "--official", "bi-thu"]) == 0
     out = capsys.readouterr()
-    assert "NHACVIEC_TELEGRAM_BOT" in out.err and "t.me/nhacviec_bot?start=" in out.out
+    assert "NHACVIEC_TELEGRAM_BOT" in out.err and "t.me/" not in out.out  # no link to a bot that may be anyone's
+    assert "Telegram: mở bot của đơn vị và gửi tin nhắn: /start " in out.out
     monkeypatch.setenv("NHACVIEC_TELEGRAM_BOT", "thuongxuan_bot")
     assert main(["--database", register_db, "invite", "--official", "bi-thu"]) == 0
     out = capsys.readouterr()

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, select
 from bot.cli import main
 from scheduler.clock import FixedClock
 from scheduler.db import make_engine
+from scheduler.register.file import RegisterError
 from scheduler.register.importer import import_register, load_register, read_register
 from scheduler.register.models import ASSIGNMENTS, EVENTS, META, TASKS, UNITS, SQLModel
 from tests.conftest import REGISTER
@@ -347,3 +348,29 @@ def test_meta_is_stored_once(sqlite_engine: Engine, clock: FixedClock) -> None:
         meta = dict(conn.execute(select(META.c.key, META.c.value)).all())
     assert meta["source_date"] == "2022-04-07"
     assert meta["title"].startswith("Nhiệm vụ trọng tâm quý 2/2022")
+
+
+def test_the_import_names_units_with_work_and_nobody_to_remind(engine: Engine, clock: FixedClock) -> None:
+    """The sample register has no official for the Women's Union or the Veterans' Association: their tasks
+    would never be chased, so the keeper is told which units need someone in «Cán bộ»."""
+    report = import_register(engine, load_register(REGISTER), clock)
+    assert report.units_without_people == ["Hội Liên hiệp Phụ nữ thị trấn", "Hội Cựu chiến binh thị trấn"]
+    assert any(line.startswith("2 đơn vị có việc nhưng chưa có cán bộ nào để nhắc:") for line in report.summary())
+    reg = load_register(REGISTER)
+    staffed = next(o for o in reg.officials if "ubnd" in o.units)
+    staffed.units = [*staffed.units, "hoi-phu-nu", "hoi-ccb"]
+    assert import_register(engine, reg, clock).units_without_people == []
+
+
+def test_roles_are_taken_in_the_words_the_office_uses(tmp_path: Path) -> None:
+    text = REGISTER.read_text(encoding="utf-8")
+    assert "role: leader" in text and "role: admin" in text
+    path = tmp_path / "so.yaml"
+    path.write_text(text.replace("role: leader", "role: Lãnh đạo").replace("role: admin", "role: quản trị sổ"), "utf-8")
+    assert load_register(path) == load_register(REGISTER)
+    path.write_text(text.replace("role: leader", "role: sếp", 1), encoding="utf-8")
+    with pytest.raises(RegisterError) as refused:
+        load_register(path)
+    assert "vai trò 'sếp' không có; chọn một trong: cán bộ (member), phụ trách đơn vị (head), lãnh đạo (leader)" in str(
+        refused.value
+    )

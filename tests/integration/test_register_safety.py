@@ -176,3 +176,16 @@ def test_a_changed_setting_is_reported(db_url: str, clock: FixedClock, tmp_path:
     report = import_register(make_engine(db_url), load_register(path), clock)
     assert report.changed and report.settings_updated == ["title"]
     assert "Thông tin sổ: sửa tên sổ" in report.summary()
+
+
+def test_csv_files_saved_by_excel_with_semicolons_read_as_the_same_register(tmp_path: Path) -> None:
+    """Excel in a Vietnamese locale saves "CSV" with ';' between cells: the folder is the same register."""
+    register = load_register(REGISTER)
+    write_csv_folder(register, tmp_path / "csv")
+    for path in (tmp_path / "csv").glob("*.csv"):
+        with path.open(encoding="utf-8", newline="") as f:
+            rows = list(csv.reader(f))
+        with path.open("w", encoding="utf-8", newline="") as f:
+            csv.writer(f, delimiter=";").writerows(rows)
+    assert ";" in (tmp_path / "csv" / "can-bo.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert load_register(tmp_path / "csv") == register

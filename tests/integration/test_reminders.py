@@ -19,7 +19,7 @@ from scheduler.outbox.ratelimit import RateLimiter
 from scheduler.register.changes import Actor, change_status
 from scheduler.register.importer import import_register, load_register
 from scheduler.register.links import find_official_id, link_chat
-from scheduler.register.models import OFFICIALS, REMINDERS, ReminderState, Status
+from scheduler.register.models import ASSIGNMENTS, OFFICIALS, REMINDERS, TASKS, ReminderState, Status
 from scheduler.workdays import is_working_day
 from tests.conftest import REGISTER, assignment_id
 
@@ -83,6 +83,11 @@ def test_cbcc_conference_due_on_a_holiday_is_reminded_the_working_day_before(lin
         (date(2022, 5, 18), "overdue"),
         (date(2022, 5, 20), "overdue"),
     ]
+    with linked.connect() as conn:  # the date itself stays as the register wrote it
+        due = conn.execute(
+            select(ASSIGNMENTS.c.due).join(TASKS, TASKS.c.id == ASSIGNMENTS.c.task_id).where(TASKS.c.code == "Q2-05")
+        ).scalars()
+        assert set(due) == {date(2022, 4, 30)}
 
 
 def test_chi_bo_congress_reminders_for_every_chi_bo(linked: Engine, clock: FixedClock) -> None:

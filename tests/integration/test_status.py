@@ -143,3 +143,16 @@ def test_each_bot_of_the_register_answers_get_me_or_is_named_missing(
 def test_the_dockerfile_health_check_runs_status() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "HEALTHCHECK" in dockerfile and '["nhacviec", "status"]' in dockerfile
+
+
+def test_a_registers_bot_without_its_token_is_named_before_the_bot_ever_ran(
+    engine: Engine, db_url: str, capsys
+) -> None:
+    """The keeper checks the set-up before the first start: no tick yet, and the district bot has no token."""
+    import_register(engine, load_register(REGISTER), FixedClock(datetime(2022, 4, 8, tzinfo=LOCAL_TZ)))
+    with engine.begin() as conn:
+        conn.execute(update(UNITS).where(UNITS.c.code == "ubnd").values(bot="huyen_a"))
+    code, report = status(db_url, capsys)
+    checks = by_name(report)
+    assert code == 1 and not checks["tick"]["ok"]
+    assert "NHACVIEC_TELEGRAM_TOKEN_HUYEN_A" in checks["telegram:huyen_a"]["text"]
