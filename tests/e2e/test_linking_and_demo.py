@@ -56,7 +56,7 @@ def test_invite_expires_after_seven_days(
     monkeypatch.setenv("NHACVIEC_NOW", "2022-04-08T08:00")
     url = loaded.url.render_as_string(hide_password=False)
     assert main(["--database", url, "invite", "--official", "ct-cong-doan", "--role", "head"]) == 0
-    code = re.search(r"start=(\S+)", capsys.readouterr().out)
+    code = re.search(r"/start (\S+)", capsys.readouterr().out)  # no bot username set: the message to send
     assert code
     late = FixedClock(clock.now() + timedelta(days=7, minutes=1))
     with pytest.raises(InviteError, match="hết hạn"):
