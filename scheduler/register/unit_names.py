@@ -1,7 +1,8 @@
 """Finding the register's units in running text: "BCH Đoàn TN thị trấn", "Ủy ban nhân dân thị trấn" …
 
 Names are compared in one form (`key`): lower case, NFC, the tone mark where the new spelling puts it
-("uỷ" → "ủy"), the usual abbreviations (UBND, HĐND, MTTQ, BCH, BTV, CBCC, Đoàn TN), no punctuation.
+("uỷ" → "ủy"), the usual abbreviations (UBND, HĐND, MTTQ, BCH, BTV, CBCC, Đoàn TN, and the fields of departments:
+GDĐT, KHĐT, TNMT, NNPTNT, LĐTBXH), no punctuation.
 """
 
 from __future__ import annotations
@@ -34,6 +35,21 @@ _ABBREVIATIONS = [
     ("đoàn tncs hồ chí minh", "đoàn tn"),
     ("đoàn thanh niên", "đoàn tn"),
     ("ban chỉ huy quân sự", "ban chqs"),
+    # the ministries' and departments' fields, long and short ("Sở Giáo dục và Đào tạo", "Sở GD&ĐT", "Sở GDĐT")
+    ("giáo dục và đào tạo", "gdđt"),
+    ("giáo dục - đào tạo", "gdđt"),
+    ("gd&đt", "gdđt"),
+    ("gd-đt", "gdđt"),
+    ("gd - đt", "gdđt"),
+    ("kế hoạch và đầu tư", "khđt"),
+    ("kh&đt", "khđt"),
+    ("tài nguyên và môi trường", "tnmt"),
+    ("tn&mt", "tnmt"),
+    ("nông nghiệp và phát triển nông thôn", "nnptnt"),
+    ("nn&ptnt", "nnptnt"),
+    ("lao động - thương binh và xã hội", "lđtbxh"),
+    ("lđ-tb&xh", "lđtbxh"),
+    ("lđtb&xh", "lđtbxh"),
 ]
 _PUNCTUATION = re.compile(r"[^\w\s/]+")
 

@@ -299,3 +299,11 @@ def test_a_half_yearly_report_s_yearless_day_recurs_every_year_and_the_draft_say
     [task] = extract(text, UNITS).tasks
     assert (task.due, task.rrule) == (None, "FREQ=YEARLY;BYMONTH=6;BYMONTHDAY=4")
     assert task.record()["deadline"] == "trước ngày 05/6 hằng năm"  # what the import reads back as the same rule
+
+
+def test_a_department_s_field_is_the_same_written_long_or_short() -> None:
+    from scheduler.drafting.scoring import same_organisation
+
+    assert same_organisation("các Sở GDĐT", "Các Sở Giáo dục và Đào tạo")
+    assert same_organisation("Sở TN&MT tỉnh", "Sở Tài nguyên và Môi trường tỉnh")
+    assert not same_organisation("Sở GD&ĐT", "Sở Kế hoạch và Đầu tư")
