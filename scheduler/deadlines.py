@@ -20,6 +20,9 @@ from dateutil.rrule import rrulestr
 
 from scheduler.workdays import add_working_days, is_holiday, is_working_day, previous_working_day
 
+# How the messages below name the document's date; the register's check says it in the register's words.
+DOC_DATE_HINT = "(--doc-date)"
+
 
 class DeadlineError(ValueError):
     """A deadline phrase that cannot be read; the message says which phrase and what to write."""
@@ -144,7 +147,7 @@ def _year(phrase: str, groups: dict[str, str | None], doc_date: date | None) -> 
         year = int(text)
         return year + 2000 if year < 100 else year
     if doc_date is None:
-        raise DeadlineError(phrase, "thiếu năm; hãy ghi năm (vd. 15/6/2022) hoặc cho ngày văn bản (--doc-date)")
+        raise DeadlineError(phrase, f"thiếu năm; hãy ghi năm (vd. 15/6/2022) hoặc cho ngày văn bản {DOC_DATE_HINT}")
     return doc_date.year
 
 
@@ -197,7 +200,7 @@ def _anchor(phrase: str, g: dict[str, str | None], doc_date: date | None) -> dat
     if g.get("d"):
         return _date(phrase, g, doc_date)
     if doc_date is None:
-        raise DeadlineError(phrase, "thời hạn tương đối cần ngày văn bản (--doc-date) hoặc 'kể từ ngày …'")
+        raise DeadlineError(phrase, f"thời hạn tương đối cần ngày văn bản {DOC_DATE_HINT} hoặc 'kể từ ngày …'")
     return doc_date
 
 
@@ -290,7 +293,7 @@ def _date_to_date(phrase: str, g: dict[str, str | None], doc_date: date | None) 
 def _date_next_year(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
     """ "chậm nhất ngày 15/3 năm sau": that day of the year after the document's, not of its own year."""
     if doc_date is None:
-        raise DeadlineError(phrase, "'năm sau' cần ngày văn bản (--doc-date); hoặc ghi năm (vd. 15/3/2024)")
+        raise DeadlineError(phrase, f"'năm sau' cần ngày văn bản {DOC_DATE_HINT}; hoặc ghi năm (vd. 15/3/2024)")
     day = _make_date(phrase, doc_date.year + 1, int(g["m"] or 0), int(g["d"] or 0))
     return Deadline(phrase, day - timedelta(days=1) if g.get("before") else day)
 

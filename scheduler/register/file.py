@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from scheduler.deadlines import (
+    DOC_DATE_HINT,
     DeadlineError,
     first_routine_day,
     next_occurrence,
@@ -576,7 +577,8 @@ def _read_deadline(check: _Checker, index: int, record: dict[str, Any], spec: Ta
             parsed = parse_deadline(spec.deadline_text, spec.source_date)
         except DeadlineError as exc:
             if explicit_due is None and explicit_rule is None:
-                check.problem("tasks", index, "deadline", f"{exc}; hoặc ghi thẳng ngày hạn ở trường due")
+                reason = str(exc).replace(DOC_DATE_HINT, "(source_date của sổ hay của nhiệm vụ: «Ngày văn bản»)")
+                check.problem("tasks", index, "deadline", f"{reason}; hoặc ghi thẳng ngày hạn ở trường due")
                 return
     elif explicit_due is None and explicit_rule is None:
         check.problem(
