@@ -175,9 +175,14 @@ class PendingRequest:
 
 
 def pending_extensions(engine: Engine, offset: int = 0, limit: int = 5) -> tuple[list[PendingRequest], int]:
-    """Requests waiting for a leader, oldest first: one page, and how many there are in all."""
+    """Requests waiting for a leader, oldest first: one page, and how many there are in all. A request whose
+    work has been done or cancelled since waits for nothing, and is not shown."""
+    waiting = (
+        EXTENSIONS.c.state == "pending",
+        EXTENSIONS.c.assignment_id.in_(select(ASSIGNMENTS.c.id).where(ASSIGNMENTS.c.status.in_(ACTIVE_STATUSES))),
+    )
     with engine.connect() as conn:
-        total = int(conn.execute(select(func.count()).where(EXTENSIONS.c.state == "pending")).scalar() or 0)
+        total = int(conn.execute(select(func.count()).select_from(EXTENSIONS).where(*waiting)).scalar() or 0)
         rows = conn.execute(
             select(
                 EXTENSIONS.c.id,
@@ -188,7 +193,7 @@ def pending_extensions(engine: Engine, offset: int = 0, limit: int = 5) -> tuple
                 OFFICIALS.c.name,
             )
             .join(OFFICIALS, OFFICIALS.c.id == EXTENSIONS.c.requested_by)
-            .where(EXTENSIONS.c.state == "pending")
+            .where(*waiting)
             .order_by(EXTENSIONS.c.created_at, EXTENSIONS.c.id)
             .offset(offset)
             .limit(limit)

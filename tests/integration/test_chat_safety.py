@@ -50,8 +50,10 @@ def test_an_extension_of_a_task_already_done_is_not_granted(bot: Conversation, e
     due, _ = due_and_status(engine, target)
     assert "Đã gửi đề nghị gia hạn" in say(bot, "cong-chuc-dia-chinh", f"gia hạn {target} 15/6 vì mưa lũ")
     request = last_request(engine)
+    assert "Đề nghị gia hạn đang chờ: 1" in say(bot, "bi-thu", "/duyet")
     bot.clock.set(datetime(2022, 5, 10, 9, 0, tzinfo=LOCAL_TZ))  # 10 days after its deadline, 30/4
     assert "Đã ghi nhận" in say(bot, "cong-chuc-dia-chinh", f"xong {target}")
+    assert "Không có đề nghị gia hạn nào đang chờ" in say(bot, "bi-thu", "/duyet")  # the work is done
     answer = say(bot, "bi-thu", button=f"ok:{request}")
     assert "Không ghi được" in answer and f"việc #{target} đã xong ngày 10/05/2022" in answer
     assert due_and_status(engine, target) == (due, "done")  # still done late, not "on time"
