@@ -4,7 +4,8 @@ Collectors who never saw the extractor rewrote public administrative texts and l
 (clause, lead as named, deadline phrase, due date). `dev/` was used while building; `holdout/` was set aside
 and scored once at the end; `holdout2/` (a third collector) was scored once as a set-aside, then looked at and
 used to fix general misses, so it is no longer a set-aside either: its floors only keep what is true.
-`holdout3/` (a fourth collector, conventions in SOURCES-d.md) was set aside the same way and is seen now too.
+`holdout3/` (a fourth collector, conventions in SOURCES-d.md) was set aside the same way and is seen now too,
+and so are `holdout4/` and `holdout5/` (a fifth and a sixth collector, SOURCES-e.md and SOURCES-f.md).
 The figures are the issue's: due-date precision and recall, and the share of
 labelled dated tasks drafted with the right date and the right lead. How a lead counts as right (the same
 organisation, compared by folded names and abbreviations) is written in `scheduler/drafting/scoring.py`.
@@ -55,7 +56,7 @@ def test_a_lead_is_right_when_it_names_the_same_organisation(label: str, drafted
 
 
 def test_corpus_files_are_paired() -> None:
-    for folder in ("dev", "holdout", "holdout2", "holdout3"):
+    for folder in ("dev", "holdout", "holdout2", "holdout3", "holdout4", "holdout5"):
         texts = sorted(p.stem for p in (CORPUS / folder).glob("*.txt"))
         labels = sorted(p.stem for p in (CORPUS / folder).glob("*.yaml"))
         assert texts == labels and texts, folder
@@ -106,6 +107,22 @@ def test_holdout3_documents_keep_the_figures_reached() -> None:
     assert precision >= 0.96, summary
     assert recall >= 0.94, summary
     assert lead_and_date >= 0.89, summary
+
+
+@pytest.mark.parametrize(
+    ("folder", "floors"),
+    [
+        ("holdout4", (0.72, 0.54, 0.37)),
+        ("holdout5", (0.72, 0.43, 0.34)),
+    ],
+)
+def test_holdout4_and_holdout5_keep_the_figures_reached(folder: str, floors: tuple[float, float, float]) -> None:
+    """Written from a brief by two helpers who saw no code, kept off main, and scored once at 04:26 UTC on
+    2026-12-02 (code 883ee5a): holdout4 recall 0.542, precision 0.727, lead and date 0.373; holdout5 recall
+    0.438, precision 0.722, lead and date 0.348 — far under the issue's figures. Seen since; these floors keep
+    what is reached (precision, recall, lead and date)."""
+    precision, recall, lead_and_date, summary = _score(folder)
+    assert precision >= floors[0] and recall >= floors[1] and lead_and_date >= floors[2], summary
 
 
 def _drafted(due: date | None, rrule: str | None) -> Drafted:
