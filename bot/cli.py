@@ -420,6 +420,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
         return 0
     if not args.file:
         raise CliError("cần một văn bản: nhacviec extract VĂN_BẢN -o draft.yaml (hoặc --diff NHÁP SỔ)")
+    if args.output and Path(args.output).suffix.lower() not in (".yaml", ".yml", ".xlsx"):
+        raise CliError(f"-o {args.output}: bản nháp ghi ra tệp .yaml hoặc .xlsx (vd. -o draft.yaml, -o draft.xlsx)")
     try:
         text = read_document(Path(args.file))
     except DocumentError as exc:

@@ -199,6 +199,17 @@ def run_extract(capsys: pytest.CaptureFixture[str], path: Path, out: Path) -> tu
     return code, capsys.readouterr().err
 
 
+def test_a_draft_written_to_another_kind_of_file_is_refused_before_anything_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`-o ket-luan.docx` would have written YAML into a file Word cannot open, and replaced the document."""
+    document = tmp_path / "ket-luan.docx"
+    document.write_bytes(b"not read")
+    code, err = run_extract(capsys, tmp_path / "van-ban.txt", document)
+    assert code == 2 and "bản nháp ghi ra tệp .yaml hoặc .xlsx" in err
+    assert document.read_bytes() == b"not read"
+
+
 def test_empty_binary_and_non_utf8_files_get_a_clear_message(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
