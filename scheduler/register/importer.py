@@ -7,6 +7,7 @@ with a StatusEvent that says why.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
@@ -42,6 +43,7 @@ from scheduler.register.models import (
     open_assignment,
 )
 from scheduler.register.occurrences import MEMO_KEY as OCCURRENCES_MEMO
+from scheduler.register.unit_names import key as name_key
 from scheduler.register.yaml_format import read_yaml
 
 
@@ -62,6 +64,36 @@ def read_raw(path: Path) -> RawRegister:
     raise RegisterError([Problem(path.name, "chỉ nhận tệp .yaml, .yml, .xlsx hoặc một thư mục CSV")])
 
 
+def _split(value: object) -> list[str]:
+    """A list field as the register's check reads it: a list, or one text with , ; or line breaks."""
+    if isinstance(value, str):
+        return [v.strip() for v in re.split(r"[,;\n]", value) if v.strip()]
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _names_to_codes(raw: RawRegister) -> None:
+    """«Chủ trì» and «Phối hợp» typed with a unit's or group's name or alias, as a clerk does in a workbook,
+    read as its code; a name two units share stays as written and is refused with the codes to choose."""
+    codes: dict[str, set[str]] = defaultdict(set)
+    known: set[str] = set()
+    for section in ("units", "groups"):
+        for record in raw.sections.get(section, []):
+            code = record.get("code") if isinstance(record, dict) else None
+            if not isinstance(code, str):
+                continue
+            known.add(code)
+            for name in [record.get("name"), *_split(record.get("aliases"))]:
+                if isinstance(name, str) and name.strip():
+                    codes[name_key(name)].add(code)
+    for task in raw.sections.get("tasks", []):
+        for field_name in ("lead", "coordinating") if isinstance(task, dict) else ():
+            written = _split(task.get(field_name))
+            read = [ref if ref in known or len(codes.get(name_key(ref), ())) != 1 else min(codes[name_key(ref)])
+                    for ref in written]  # fmt: skip
+            if read != written:
+                task[field_name] = read
+
+
 def load_register(path: Path, allow_empty: bool = False) -> Register:
     """Read and check a register file: `.yaml`/`.yml`, `.xlsx`, or a folder of CSV files.
 
@@ -70,6 +102,8 @@ def load_register(path: Path, allow_empty: bool = False) -> Register:
     """
     raw = read_raw(path)
     too_big = size_problems(raw)
+    if not too_big:
+        _names_to_codes(raw)
     if too_big:
         raise RegisterError(too_big)
     reg = validate(raw)

@@ -374,3 +374,23 @@ def test_roles_are_taken_in_the_words_the_office_uses(tmp_path: Path) -> None:
     assert "vai trò 'sếp' không có; chọn một trong: cán bộ (member), phụ trách đơn vị (head), lãnh đạo (leader)" in str(
         refused.value
     )
+
+
+def test_a_lead_typed_by_its_name_in_the_workbook_reads_as_the_units_code(tmp_path: Path) -> None:
+    """A clerk writes «Chủ trì» the way the office says it; the unit's name or alias is as good as its code."""
+    from scheduler.register.tables import write_xlsx
+
+    register = load_register(REGISTER)
+    write_xlsx(register, tmp_path / "so.xlsx")
+    workbook = openpyxl.load_workbook(tmp_path / "so.xlsx")
+    sheet = workbook["Nhiệm vụ"]
+    heading = [c.value for c in sheet[1]].index("Chủ trì") + 1
+    rows = [r for r in range(2, sheet.max_row + 1) if sheet.cell(r, heading).value == "cong-doan"]
+    sheet.cell(rows[0], heading).value = "Công đoàn cơ quan thị trấn"  # its name
+    sheet.cell(rows[1], heading).value = "bch công đoàn cơ quan, Đảng ủy thị trấn"  # an alias, another name
+    workbook.save(tmp_path / "so.xlsx")
+    read = load_register(tmp_path / "so.xlsx")
+    changed = {t.code: t.lead for t in read.tasks}
+    original = {t.code: t.lead for t in register.tasks}
+    assert [changed[c] for c in original if changed[c] != original[c]] == [["cong-doan", "dang-uy"]]
+    assert sum(1 for c in original if changed[c] == original[c]) == len(original) - 1
