@@ -15,7 +15,7 @@ from typing import Any
 from scheduler.deadlines import DeadlineError, find_deadlines, parse_deadline
 from scheduler.drafting.extraction import Draft
 from scheduler.register.file import Register
-from scheduler.register.tables import DRAFT_HEADINGS, HEADINGS, tables_from_dict, write_sheets
+from scheduler.register.tables import DRAFT_HEADINGS, HEADINGS, table_words, tables_from_dict, write_sheets
 from scheduler.register.unit_names import key
 from scheduler.register.yaml_format import dump_block, register_to_dict
 
@@ -80,6 +80,8 @@ def write_draft_xlsx(draft: Draft, register: Register, path: Path) -> None:
                 task["due"], task["rrule"] = parsed.due, parsed.rrule
             except DeadlineError:
                 pass
+        if task.get("review"):  # what to do, in the workbook's words («Thời hạn», not deadline)
+            task["review"] = [table_words("tasks", item) for item in task["review"]]
     labels = {**HEADINGS["tasks"], **DRAFT_HEADINGS}
     headings = {f: labels[f] for f in DRAFT_TASK_COLUMNS}
     write_sheets(tables_from_dict(data, headings), path, flag=DRAFT_HEADINGS["review"])

@@ -94,6 +94,8 @@ class RawRegister:
     meta: dict[str, Any]
     sections: dict[str, list[dict[str, Any]]]
     locate: Locator
+    # how the file's own words say a message (a workbook has columns, not YAML fields); None: as written
+    words: Callable[[str | None, str], str] | None = None
 
 
 @dataclass
@@ -220,7 +222,8 @@ class _Checker:
         self.problems: list[Problem] = []
 
     def problem(self, section: str | None, index: int | None, name: str | None, message: str) -> None:
-        self.problems.append(Problem(self.raw.locate(section, index, name), message))
+        said = self.raw.words(section, message) if self.raw.words else message
+        self.problems.append(Problem(self.raw.locate(section, index, name), said))
 
     def text(self, section: str | None, index: int | None, record: dict[str, Any], name: str) -> str:
         value = record.get(name)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -83,6 +84,26 @@ def _csv_place(source: str) -> Place:
         return f"{source}/{CSV_FILES.get(sheet, sheet)}:{row}" + (f": {heading}" if heading else "")
 
     return place
+
+
+_FIELD_WORDS = re.compile(r"\b(xóa |bỏ )?trường (\w+)|\b(\w+): true\b|\bghi (\w+)\b")
+
+
+def table_words(section: str | None, message: str) -> str:
+    """A message in a workbook's or CSV's words: its columns («Hạn (ngày)»), not the YAML fields (due)."""
+    headings = {**HEADINGS.get(section or "tasks", {}), **DRAFT_HEADINGS}
+
+    def column(match: re.Match[str]) -> str:
+        verb, field, flag, written = match.groups()
+        if field in headings:
+            return {"xóa ": "xóa chữ trong ô ", "bỏ ": "để trống ô "}.get(verb or "", "cột ") + f"«{headings[field]}»"
+        if flag in headings:
+            return f"«{headings[flag]}» = có"
+        if written in headings:
+            return f"ghi «{headings[written]}»"
+        return match[0]
+
+    return _FIELD_WORDS.sub(column, message)
 
 
 def _rows_to_raw(sheets: Sheets, place: Place, source: str, problems: list[Problem]) -> RawRegister:
@@ -187,7 +208,7 @@ def _rows_to_raw(sheets: Sheets, place: Place, source: str, problems: list[Probl
         col = columns[section].get(fieldname or "", 1)
         return place(sheet, row, col, heading)
 
-    return RawRegister(meta=meta, sections=sections, locate=locate)
+    return RawRegister(meta=meta, sections=sections, locate=locate, words=table_words)
 
 
 def _missing(sheets: Sheets, names: dict[str, str], source: str, kind: str) -> list[Problem]:
