@@ -185,23 +185,38 @@ def _preview_import(args: argparse.Namespace, reg: Register, path: Path) -> None
         print(f"  {line}")
 
 
+def _export_format(output: str | None) -> str:
+    """What `-o` asks for by its name: `so.xlsx` a workbook, `so.yaml` (or nothing) YAML, a folder CSV files;
+    YAML written into a file named .xlsx opened as a broken workbook."""
+    if output is None:
+        return "yaml"
+    suffix = Path(output).suffix.lower()
+    if suffix == ".xlsx":
+        return "xlsx"
+    if suffix in (".yaml", ".yml"):
+        return "yaml"
+    if suffix == "" or Path(output).is_dir():
+        return "csv"
+    raise CliError(f"-o {output}: ghi sổ ra tệp .yaml, .xlsx hoặc một thư mục (CSV); hoặc chọn --format")
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the register out in the import format."""
     from scheduler.register.importer import read_register
     from scheduler.register.tables import write_csv_folder, write_xlsx
     from scheduler.register.yaml_format import dump_yaml
 
+    kind = args.format or _export_format(args.output)
     reg = read_register(_engine(args))
-    if args.format == "yaml":
+    if kind == "yaml":
         text = dump_yaml(reg)
-        if args.output:
-            Path(args.output).write_text(text, encoding="utf-8")
-        else:
+        if not args.output:
             sys.stdout.write(text)
-        return 0
-    if not args.output:
-        raise CliError(f"--format {args.format} cần -o: một tệp .xlsx hoặc một thư mục cho các tệp CSV")
-    if args.format == "xlsx":
+            return 0
+        Path(args.output).write_text(text, encoding="utf-8")
+    elif not args.output:
+        raise CliError(f"--format {kind} cần -o: một tệp .xlsx hoặc một thư mục cho các tệp CSV")
+    elif kind == "xlsx":
         write_xlsx(reg, Path(args.output))
     else:
         write_csv_folder(reg, Path(args.output))
@@ -539,7 +554,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("export", help="xuất sổ ra YAML, Excel hoặc CSV")
-    p.add_argument("--format", choices=("yaml", "xlsx", "csv"), default="yaml")
+    p.add_argument(
+        "--format", choices=("yaml", "xlsx", "csv"), help="mặc định: theo đuôi của -o (.xlsx, .yaml), không -o thì yaml"
+    )
     p.add_argument("-o", "--output", help="tệp (yaml, xlsx) hoặc thư mục (csv)")
     p.set_defaults(func=cmd_export)
 
@@ -649,7 +666,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Only an import raises RegisterError: while its module is not loaded, this is some other error.
         register_file = sys.modules.get("scheduler.register.file")
         if register_file is not None and isinstance(exc, register_file.RegisterError):
-            print(f"Lỗi: {len(exc.problems)} chỗ cần sửa, không có gì được ghi vào cơ sở dữ liệu.", file=sys.stderr)
+            written = ", không có gì được ghi vào cơ sở dữ liệu" if args.command == "import" else " trong sổ"
+            print(f"Lỗi: {len(exc.problems)} chỗ cần sửa{written}.", file=sys.stderr)
             for problem in exc.problems[:_SHOWN_PROBLEMS]:
                 print(f"  {problem}", file=sys.stderr)
             if len(exc.problems) > _SHOWN_PROBLEMS:

@@ -75,7 +75,8 @@ def database_checks(engine: Engine, now: datetime | None = None) -> list[Check]:
             migrated,
             f"cơ sở dữ liệu kết nối được, lược đồ mới nhất ({where(engine)})"
             if migrated
-            else f"lược đồ chưa nâng cấp (đang {', '.join(current) or 'trống'}, cần {', '.join(heads)})",
+            else f"lược đồ chưa nâng cấp (đang {', '.join(current) or 'trống'}, cần {', '.join(heads)}): lệnh đầu tiên "
+            "dùng cơ sở dữ liệu (vd. nhacviec import data/register.yaml, hay nhacviec run) tự nâng cấp",
             {"revision": sorted(current), "head": sorted(heads), "dialect": engine.dialect.name},
         )
     ]

@@ -394,3 +394,18 @@ def test_a_lead_typed_by_its_name_in_the_workbook_reads_as_the_units_code(tmp_pa
     original = {t.code: t.lead for t in register.tasks}
     assert [changed[c] for c in original if changed[c] != original[c]] == [["cong-doan", "dang-uy"]]
     assert sum(1 for c in original if changed[c] == original[c]) == len(original) - 1
+
+
+@pytest.mark.parametrize(("name", "kind"), [("so.xlsx", "xlsx"), ("so.yaml", "yaml"), ("csv-so", "csv")])
+def test_export_writes_what_the_output_name_asks_for(
+    sqlite_engine: Engine, clock: FixedClock, tmp_path: Path, name: str, kind: str
+) -> None:
+    """`export -o so.xlsx` without --format used to write YAML into a file Excel calls broken."""
+    import_register(sqlite_engine, load_register(REGISTER), clock)
+    out = tmp_path / name
+    assert main(["--database", str(sqlite_engine.url), "export", "-o", str(out)]) == 0
+    if kind == "xlsx":
+        assert "Nhiệm vụ" in openpyxl.load_workbook(out).sheetnames
+    if kind == "csv":
+        assert (out / "nhiem-vu.csv").is_file()
+    assert load_register(out) == read_register(sqlite_engine)
