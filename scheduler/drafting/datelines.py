@@ -49,7 +49,9 @@ FURNITURE = re.compile(
     r"|\d{1,2}/\d{1,2}/\d{4}(?:\s*[-,|]?\s*\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]m)?)?(?:\s*\(?gmt[^)]*\)?|\s*\[gmt[^\]]*\])?"
     r"(?:\s*\|\s*\d[\d.]*)?"
     r"|(?:ngày\s+)?\d{1,2}/\d{1,2}/\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?"
-    r"|[•*]?\s*(?:đang online|hôm nay|trong tuần|tất cả)\s*:.*)$",
+    r"|[•*]?\s*(?:đang online|hôm nay|trong tuần|tất cả)\s*:.*"
+    # a photo's caption: "Các đại biểu cắt băng khai trương …. (Ảnh: Vạn Xuân)"
+    r"|[^()]{0,300}\(\s*ảnh(?: minh họa| minh hoạ)?\s*:[^()]{1,80}\)\s*\.?)$",
     re.IGNORECASE,
 )
 _STAMP = re.compile(rf"{_D}\s*/\s*{_M}\s*/\s*{_Y}|{_WORDS}")
@@ -100,6 +102,43 @@ def text_year(text: str) -> int | None:
     cleaned = _TERM.sub(" ", text)
     years = [int(y) for y in _YEARS.findall(cleaned)]
     return max(years) if years else None
+
+
+_WEEKDAYS = {"hai": 0, "2": 0, "ba": 1, "3": 1, "tư": 2, "4": 2, "năm": 3, "5": 3, "sáu": 4, "6": 4, "bảy": 5, "7": 5}
+# "THỨ HAI, NGÀY 27/5", "Thứ năm (05/3)", "Chủ nhật 2/6": a weekday beside a day that has no year
+_WEEKDAY_DAY = re.compile(
+    r"(?<!ngày )(?<!việc )\b(?:thứ\s+(?P<w>hai|ba|tư|năm|sáu|bảy|[2-7])|(?P<sun>chủ nhật))\s*[,(\-–]?\s*(?:ngày\s+)?"
+    r"(?P<d>\d{1,2})\s*[/.\-]\s*(?P<m>\d{1,2})(?!\s*[/.\-]\s*\d)(?!\d)",
+    re.IGNORECASE,
+)
+
+
+def weekday_year(text: str, near: int | None) -> int | None:
+    """The year a page's weekdays give its yearless days ("THỨ HAI, NGÀY 27/5" is a Monday in 2013, 2019, 2024):
+    of the years they fit, the one nearest to `near` (the year the text names), else to any year it names, a
+    term's too ("giai đoạn 2016 - 2020"). None when no weekday is written or the text names no year at all."""
+    days = []
+    for match in _WEEKDAY_DAY.finditer(text[:20000]):
+        weekday = 6 if match["sun"] else _WEEKDAYS[match["w"].lower()]
+        days.append((int(match["d"]), int(match["m"]), weekday))
+        if len(days) == 8:
+            break
+    if not days:
+        return None
+    hints = [near] if near is not None else [int(y) for y in _YEARS.findall(text[:20000])]
+    if not hints:
+        return None
+
+    def fits(year: int) -> bool:
+        try:
+            return all(date(year, m, d).weekday() == w for d, m, w in days)
+        except ValueError:
+            return False
+
+    candidates = [y for y in range(min(hints) - 6, max(hints) + 7) if fits(y)]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda y: (min(abs(y - h) for h in hints), -y))
 
 
 def _group(match: re.Match[str], name: str) -> str | None:

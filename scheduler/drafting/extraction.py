@@ -17,7 +17,14 @@ from datetime import date
 from pathlib import Path
 
 from scheduler.deadlines import Deadline, DeadlineError, FoundDeadline, find_deadlines, normalize, parse_deadline
-from scheduler.drafting.datelines import DocumentDate, document_date, document_name, is_furniture, text_year
+from scheduler.drafting.datelines import (
+    DocumentDate,
+    document_date,
+    document_name,
+    is_furniture,
+    text_year,
+    weekday_year,
+)
 from scheduler.drafting.organisations import Organisation, organisations
 from scheduler.register.file import Register
 from scheduler.register.unit_names import Mention, UnitIndex, key
@@ -56,7 +63,8 @@ _PROBE_YEAR = date(2000, 1, 1)
 # A schedule's day alone on its line: with its weekday, or ending with a colon.
 _DAY_HEADER = re.compile(
     r"^[-*•+\s]*(?:[a-zđ0-9]{1,2}[.)]\s*)?"
-    r"(?:(?:(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ nhật)\b[\s,.:(\-–]*(?:ngày\s+)?"
+    r"(?:(?:(?:(?:ngày\s+(?:làm việc\s+)?)?thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])"
+    r"|ngày\s+(?:làm việc\s+)?thứ\s+(?:nhất|\d)|chủ nhật)\b[\s,.:(\-–]*(?:ngày\s+)?"
     r"\d{1,2}\s*[/.\-]\s*\d{1,2}(?:\s*[/.\-]\s*\d{2,4})?\s*\)?\s*:?)"
     r"|(?:ngày\s+)?\d{1,2}\s*[/.\-]\s*\d{1,2}(?:\s*[/.\-]\s*\d{2,4})?\s*(?:\([^)]{0,12}\))?\s*:)\s*$",
     re.IGNORECASE,
@@ -99,7 +107,8 @@ _OBJECT_VERBS = frozenset(["nghe", "ra", "mời", "chọn", "thăm", "gặp", "g
 # What may stand before a clause's subject: a deadline phrase, a linking word ("Theo đó", "Tiếp đó"), bullets.
 _SUBJECT_ZONE = re.compile(
     # "08 giờ 00:", "cả ngày,", "07 giờ 30 ngày 28/01/2021 …" (the clock before its day)
-    r"^[\s*•+\-–]*(?:(?:\d{1,2}\s*(?:giờ|g|h)(?:\s*\d{1,2}(?:\s*phút)?)?|cả ngày|buổi sáng|buổi chiều)"
+    r"^[\s*•+\-–]*(?:(?:(?:\d{1,2}(?:\s*(?:giờ|g|h)\s*\d{0,2})?\s*[-–]\s*)?\d{1,2}\s*(?:giờ|g|h)(?:\s*\d{1,2}(?:\s*phút)?)?"
+    r"|cả ngày|buổi sáng|buổi chiều)"
     r"\s*(?:[:,]\s*|(?=ngày\s+\d)))?"
     r"(?:(?:theo đó|tiếp đó|sau đó|đồng thời|riêng|trong đó|ngoài ra|bên cạnh đó|theo kế hoạch|"
     r"theo dự kiến|dự kiến|cụ thể)\s*,?\s*)*(?:từ nay\s+)?(?:(?:trước|chậm nhất|đến hết|đến|trong|vào)\s+)?"
@@ -534,6 +543,7 @@ class Extractor:
         table: _Table | None = None
         day: tuple[FoundDeadline, int] | None = None
         day_has_items = False
+        day_mark = ""  # the bullet of the day's first item ("-"): another one ("+") details the item above
         intro: list[str] = []  # the body a lead-in paragraph ending with ":" names, for the bullets below it
         in_period = False  # the schedule's heading is a month or a quarter, not a day
         plan_item: DraftTask | None = None  # a plan's item without a deadline, whose details may follow as bullets
@@ -568,17 +578,33 @@ class Extractor:
             if header is not None:
                 day = header  # a schedule's day: the items below it happen on it
                 day_has_items = False
+                day_mark = ""
                 in_period = _PERIOD_HEADER.match(paragraph) is not None  # "Tháng 3:": every line below is an item
                 continue
-            if day is not None and (own := self.paragraph_tasks(paragraph, number, section_title, section_units, at)):
-                tasks += own
-            elif day is not None:
-                item = self.schedule_item(paragraph, number, at, day, section_title, section_units)
-                # "* Buổi sáng: …" belongs to the item above; "09 giờ 00’: Dự lễ …", with its own clock, is an item
-                timed = _CLOCK_START.match(paragraph) is not None
-                if item and (item[0].explicit or timed or in_period or not day_has_items):
-                    tasks += item
+            if day is not None:
+                body = BULLET.sub("", paragraph).strip()
+                mark = paragraph[:1] if paragraph[:1] in "-–•+*" else ""
+                if _TIME_OF_DAY.fullmatch(body):
+                    continue  # "Buổi sáng từ 8-12h:": the part of the day the items below fall in
+                # "- 9-11h: Họp trù bị." then "+ Phổ biến chương trình …": the other mark details the item above
+                detail = bool(mark and day_mark and mark != day_mark and day_has_items)
+                day_mark = day_mark or mark
+                person = self.line_person(body)
+                own = [] if person else self.paragraph_tasks(paragraph, number, section_title, section_units, at)
+                if detail:
+                    tasks += [task for task in own if task.deadline is not None]
+                elif own:
+                    tasks += [self.on_day(task, day) for task in own]
                     day_has_items = True
+                else:
+                    item = self.schedule_item(paragraph, number, at, day, section_title, section_units)
+                    # "* Buổi sáng: …" belongs to the item above; "09 giờ 00’: Dự lễ …", with its own clock, is an
+                    # item, and so is a line with the mark of the day's first item
+                    timed = _CLOCK_START.match(paragraph) is not None
+                    same_mark = bool(mark) and mark == day_mark
+                    if item and (item[0].explicit or timed or in_period or same_mark or not day_has_items):
+                        tasks += item
+                        day_has_items = True
             else:
                 bullet = BULLET.match(paragraph) is not None
                 if bullet and self.item_detail(paragraph, at, plan_item, item_lead):
@@ -691,6 +717,15 @@ class Extractor:
         found = [f for f in self.found(paragraph, at) if f.deadline.due is not None]
         return (found[0], at) if len(found) == 1 else None
 
+    def on_day(self, task: DraftTask, day: tuple[FoundDeadline, int]) -> DraftTask:
+        """A clause under a schedule's day that says no date of its own is done that day."""
+        if task.deadline is None:
+            task.deadline, task.at = day[0], day[1] + day[0].start
+            task.year_guessed = self._year_guessed(day[0])
+            task.review.append("ngày lấy từ dòng đầu ngày của lịch: kiểm tra")
+            task.confidence -= 0.1
+        return task
+
     def schedule_item(
         self,
         paragraph: str,
@@ -705,6 +740,9 @@ class Extractor:
         if len(text.split()) < 3 or _ITEM_DETAIL.match(text):
             return []  # "Thành phần tham dự: …", "Địa điểm: …": who comes and where, for the item above
         deadline, header_at = day
+        who = self.line_person(text)
+        if who is not None:
+            return self._person_items(text, who, number, day, section, section_units)
         words = key(text).split()
         leads, coordinating, _unknown = self.leads(words)
         review = ["ngày lấy từ dòng đầu ngày của lịch: kiểm tra"]
@@ -741,6 +779,53 @@ class Extractor:
                 header_at,
             )  # fmt: skip
         ] + [p for p in preparations if p is not None]
+
+    def line_person(self, text: str) -> tuple[str, int] | None:
+        """ "Chủ tịch, PCT. Thường trực: 13 giờ 30’, họp …", "PCT.CN: Sáng làm việc …": a calendar's line headed by
+        the leaders it is for, then their engagements; the first one named, and where the engagements start."""
+        match = _WHO_LINE.match(text)
+        if match is None:
+            return None
+        who = match["who"].strip()
+        person = _PERSON_HINT.search(who + " ") or _OFFICE.match(who + " ") or _LEADER.search(who)
+        if not (person or organisations(who)):
+            return None
+        return re.split(r"\s*,\s*|\s+và\s+", who)[0], match.end()
+
+    def _person_items(
+        self,
+        text: str,
+        who: tuple[str, int],
+        number: int,
+        day: tuple[FoundDeadline, int],
+        section: str,
+        section_units: list[str],
+    ) -> list[DraftTask]:
+        """Each engagement of a calendar's line, from its clock ("… Hậu Giang. 13 giờ 30’, họp …"), is the line's
+        leader's task that day; routine office hours ("Buổi sáng làm việc tại cơ quan") are none, and a bracketed
+        "(Phòng Nội vụ chuẩn bị báo cáo)" is that body's own task."""
+        name, start = who
+        deadline, header_at = day
+        known = self.known(key(name).split())
+        # the leader's engagements that day are one task; the first that is not office hours names it
+        cuts = [start, *(m.end() for m in _NEXT_ENGAGEMENT.finditer(text, start)), len(text)]
+        parts = [text[a:b].strip() for a, b in zip(cuts, cuts[1:], strict=False)]
+        first = next((p for p in parts if len(p.split()) >= 3 and not _ROUTINE.match(p)), None)
+        if first is None:
+            return []
+        review = ["ngày lấy từ dòng đầu ngày của lịch: kiểm tra"]
+        if len([p for p in parts if not _ROUTINE.match(p)]) > 1:
+            review.append("dòng có nhiều việc trong ngày (mỗi giờ một việc): tách nếu cần nhắc riêng")
+        if known and known[0].start == 0:
+            leads = [known[0].code]
+        else:
+            leads = self._as_written(Organisation(name, 0, len(name), 0), review)
+        out = [self._dated_task(first, text, section, section_units, leads, [], deadline, 0.7, review, number,
+                                header_at)]  # fmt: skip
+        for match in _PREPARATION.finditer(text):
+            if prepared := self._prepared_by(match[1], text, section, section_units, deadline, number, header_at):
+                out.append(prepared)
+        return out
 
     def _prepared_by(
         self,
@@ -1736,7 +1821,20 @@ _PERIOD_HEADER = re.compile(
     re.IGNORECASE,
 )
 # A schedule's line opening with its own clock: "08 giờ 00’: …", "- 14 giờ: …", "(8h30) …"
-_CLOCK_START = re.compile(r"^[\s*•+\-–]*\(?\d{1,2}\s*(?:giờ|g|h)\s*(?:\d{1,2})?\s*(?:phút|’|')?\s*\)?\s*[:,\-–)]", re.I)
+_CLOCK = r"\d{1,2}\s*(?:giờ|g|h)\s*(?:\d{1,2})?\s*(?:phút|’|')?"
+_CLOCKS = rf"(?:(?:\d{{1,2}}|{_CLOCK})\s*[-–]\s*)?{_CLOCK}"  # "8 giờ", "7-9h", "15h30-17h", "17h30 – 19h"
+_CLOCK_START = re.compile(rf"^[\s*•+\-–]*\(?{_CLOCKS}\s*\)?\s*[:,\-–)]", re.I)
+# A calendar's line for its leaders: "Chủ tịch, PCT. Thường trực: 13 giờ 30’, …", "PCT.CN: Sáng làm việc tại cơ quan"
+_WHO_LINE = re.compile(
+    rf"^(?P<who>[^\W\d][^:\d()]{{0,60}}?)\s*:\s*(?=(?:{_CLOCKS}|(?:buổi\s+)?(?:sáng|chiều|tối)\b|cả ngày\b))", re.I
+)
+_LEADER = re.compile(r"\b(?:P?CT|PBT|BT|P?GĐ|PCTTT)\b|\b(?:chủ tịch|bí thư|giám đốc|thường trực|lãnh đạo)\b", re.I)
+# The next engagement on a calendar's line: a sentence that opens with its clock
+_NEXT_ENGAGEMENT = re.compile(rf"[.;]\s+(?={_CLOCKS}\s*[,:])", re.I)
+# A part of the day alone on its line, above the items in it: "Buổi sáng:", "Buổi sáng từ 8-12h:", "Chiều:"
+_TIME_OF_DAY = re.compile(rf"(?:buổi\s+)?(?:sáng|chiều|tối|trưa)(?:\s+(?:từ\s+)?{_CLOCKS})?\s*:?", re.I)
+# Office hours, no engagement: "Buổi sáng làm việc tại cơ quan.", "Chiều làm việc tại cơ quan"
+_ROUTINE = re.compile(r"^\W*(?:buổi\s+)?(?:sáng|chiều|cả ngày)?\s*làm việc tại (?:cơ quan|trụ sở|văn phòng)\W*$", re.I)
 # A person's title before the body they head: "Giám đốc Sở", "Phó Chủ tịch UBND tỉnh", "Chủ tịch, các Phó Chủ tịch".
 _ONE_TITLE = (
     r"(?:(?:các|đồng chí|đ/c)\s+)?(?:phó\s+)?(?:chủ tịch|bí thư|giám đốc|tổng giám đốc|trưởng ban|trưởng phòng|"
@@ -1831,11 +1929,13 @@ def extract(text: str, register: Register, doc_date: date | None = None, source:
     notes = []
     year_date = day
     if day is None:
-        year = text_year(text)
+        named = text_year(text)
+        year = weekday_year(text, named) or named  # "THỨ HAI, NGÀY 27/5": the year in which that day is a Monday
         if year is not None:
             year_date = date(year, 1, 1)
+            why = "năm mới nhất văn bản nêu" if year == named else "năm có thứ trong tuần khớp với ngày của lịch"
             notes.append(
-                f"không thấy ngày văn bản: năm còn thiếu trong thời hạn tạm lấy {year} (năm mới nhất văn bản nêu); "
+                f"không thấy ngày văn bản: năm còn thiếu trong thời hạn tạm lấy {year} ({why}); "
                 "kiểm tra, hoặc dùng --doc-date"
             )
         else:

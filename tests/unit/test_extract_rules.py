@@ -307,3 +307,44 @@ def test_a_department_s_field_is_the_same_written_long_or_short() -> None:
     assert same_organisation("các Sở GDĐT", "Các Sở Giáo dục và Đào tạo")
     assert same_organisation("Sở TN&MT tỉnh", "Sở Tài nguyên và Môi trường tỉnh")
     assert not same_organisation("Sở GD&ĐT", "Sở Kế hoạch và Đầu tư")
+
+
+def test_a_calendar_without_a_year_takes_the_one_its_weekday_fits() -> None:
+    # 14/10 is a Wednesday in 2015, 2020 and 2026; the page names the term 2016 - 2020 only
+    text = (
+        "Lịch công tác lãnh đạo\n\nTHỨ TƯ, NGÀY 14/10:\n\n"
+        "- Chủ tịch: 8 giờ, dự hội nghị tổng kết chương trình giai đoạn 2016 - 2020 tại hội trường tỉnh.\n"
+    )
+    assert dated(text) == [(date(2020, 10, 14), ["Chủ tịch"])]
+
+
+def test_a_leader_s_line_of_a_calendar_is_the_leader_s_task_that_day() -> None:
+    text = (
+        "LỊCH LÀM VIỆC\n\nTHỨ SÁU, NGÀY 09/10/2020:\n\n"
+        "- PCT.VX: Buổi sáng làm việc tại cơ quan. 14 giờ, họp Ban chỉ đạo phòng chống dịch huyện.\n\n"
+        "- Chủ tịch, PCT.KT: 7 giờ 30’, kiểm tra công trình trường tiểu học xã Tân Phú"
+        " (Giao Phòng Kinh tế và Hạ tầng chuẩn bị hồ sơ), địa điểm xã Tân Phú.\n\n"
+        "- PCT.NC: Cả ngày làm việc tại cơ quan.\n"
+    )
+    tasks = [t for t in extract(text, UNITS).tasks if t.deadline is not None]
+    assert [(t.due, t.lead, t.title[:9]) for t in tasks] == [
+        (date(2020, 10, 9), ["PCT.VX"], "14 giờ, h"),  # office hours are no engagement
+        (date(2020, 10, 9), ["Chủ tịch"], "7 giờ 30’"),  # the first leader the line names
+        (date(2020, 10, 9), ["Phòng Kinh tế và Hạ tầng"], "Phòng Kin"),  # what the office prepares
+    ]  # the last line is office hours only
+
+
+def test_a_programme_s_day_heads_its_items_and_their_details_stay_with_them() -> None:
+    text = (
+        "CHƯƠNG TRÌNH HỘI NGHỊ\n\nNgày thứ nhất (12/11/2024)\n\nBuổi sáng từ 7h30-11h:\n\n"
+        "- 7h30-8h: Đón tiếp đại biểu.\n\n- 8-10h: Khai mạc hội nghị.\n\n+ Phổ biến nội quy hội nghị.\n\n"
+        "+ Báo cáo số lượng đại biểu.\n\nNgày thứ 2 (13/11/2024)\n\n- Thảo luận tại tổ.\n\n- Bế mạc hội nghị.\n\n"
+        "Đại biểu chụp ảnh lưu niệm tại hội trường. (Ảnh: Minh Anh)\n"
+    )
+    tasks = [t for t in extract(text, UNITS).tasks if t.deadline is not None]
+    assert [(t.due, t.title) for t in tasks] == [
+        (date(2024, 11, 12), "7h30-8h: Đón tiếp đại biểu"),
+        (date(2024, 11, 12), "8-10h: Khai mạc hội nghị"),  # its "+" lines are its details
+        (date(2024, 11, 13), "Thảo luận tại tổ"),
+        (date(2024, 11, 13), "Bế mạc hội nghị"),  # a line with the day's first mark is an item
+    ]  # the part of the day above the items and the photo's caption are none
