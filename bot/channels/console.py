@@ -24,10 +24,11 @@ class Shown:
     message_id: str
     chat_id: str
     text: str
-    buttons: list[Button] = field(default_factory=list)
+    buttons: list[Button] = field(default_factory=list)  # numbered in order, across the rows
     is_reminder: bool = False
     attachment: Attachment | None = None
     saved_to: Path | None = None
+    row_lengths: list[int] = field(default_factory=list)  # one line of choices per row, as a phone shows them
 
 
 class ConsoleChannel:
@@ -47,6 +48,7 @@ class ConsoleChannel:
         self._next_id += 1
         flat = [b for row in message.buttons for b in row]
         shown = Shown(str(self._next_id), chat_id, message.text, flat, is_reminder, message.attachment)
+        shown.row_lengths = [len(row) for row in message.buttons]
         if message.attachment is not None and self.files_dir is not None:
             self.files_dir.mkdir(parents=True, exist_ok=True)
             shown.saved_to = self.files_dir / f"{shown.message_id}-{message.attachment.filename}"
@@ -62,9 +64,11 @@ class ConsoleChannel:
         if shown.attachment is not None:
             where = f" → {shown.saved_to}" if shown.saved_to else ""
             lines.append(f"│ 📎 {shown.attachment.filename} ({file_size(len(shown.attachment.data))}){where}")
-        if shown.buttons:
-            choices = "  ".join(f"[{n}] {b.label}" for n, b in enumerate(shown.buttons, start=1))
-            lines.append(f"│ {choices}")
+        numbered = [f"[{n}] {b.label}" for n, b in enumerate(shown.buttons, start=1)]
+        start = 0
+        for length in shown.row_lengths or ([len(numbered)] if numbered else []):
+            lines.append("│ " + "  ".join(numbered[start : start + length]))
+            start += length
         lines.append("└─")
         return "\n".join(lines)
 

@@ -159,3 +159,19 @@ def test_demo_day_and_as_without_an_argument_explain_themselves(tmp_path: Path) 
     said = "\n".join(shown)
     assert "Hôm nay trong bản chạy thử là 08/04/2022. Gõ /day +N" in said
     assert "Gõ /as <tên hoặc mã cán bộ> để đổi" in said
+
+
+def test_the_console_shows_each_row_of_buttons_on_its_own_line() -> None:
+    """A digest of two tasks has a row of four buttons per task: two lines, as a phone shows them, numbered on."""
+    from bot.channels.console import ConsoleChannel
+    from bot.conversation.texts import Message, task_buttons
+
+    screen: list[str] = []
+    console = ConsoleChannel(write=screen.append)
+    console.watching = "k"
+    console.show("k", Message("Việc hôm nay", [task_buttons(7, numbered=True), task_buttons(9, numbered=True)]))
+    rows = [line for line in screen[0].splitlines() if line.startswith("│ [")]
+    assert rows == [
+        "│ [1] ✅ Xong #7  [2] ⏳ Đang làm  [3] 📅 Xin gia hạn  [4] ⏰ Nhắc lại sau",
+        "│ [5] ✅ Xong #9  [6] ⏳ Đang làm  [7] 📅 Xin gia hạn  [8] ⏰ Nhắc lại sau",
+    ]
