@@ -532,14 +532,16 @@ def _today_option(parser: argparse.ArgumentParser, text: str = "đứng ở ngà
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="nhacviec", description="Nhắc việc: sổ nhiệm vụ và nhắc hạn cho các đơn vị.")
+    from bot.parser import Parser
+
+    parser = Parser(prog="nhacviec", description="Nhắc việc: sổ nhiệm vụ và nhắc hạn cho các đơn vị.")
     parser.add_argument(
         "--database", help="URL cơ sở dữ liệu (mặc định NHACVIEC_DATABASE_URL hoặc data/nhacviec.sqlite3)"
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="LỆNH")
 
     p = sub.add_parser("deadline", help="xem một cụm từ thời hạn được hiểu thế nào")
-    p.add_argument("phrase", help="vd. 'trong tháng 5/2022'")
+    p.add_argument("phrase", metavar="THỜI_HẠN", help="vd. 'trong tháng 5/2022'")
     p.add_argument("--doc-date", type=_iso_date, help="ngày văn bản (YYYY-MM-DD), cho năm còn thiếu; mặc định hôm nay")
     p.add_argument("--today", type=_when, help=argparse.SUPPRESS)
     p.add_argument("--json", action="store_true", help="in JSON")

@@ -111,3 +111,27 @@ def test_a_reader_that_stops_early_is_no_error(sqlite_db: str) -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert (done.returncode, done.stderr) == (141, "")
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["tasks", "--frob"], "nhacviec: lỗi: không hiểu --frob"),
+        (["tasks", "--status", "xong"], "nhacviec tasks: lỗi: --status: không có 'xong'; chọn: 'active'"),
+        (["deadline"], "nhacviec deadline: lỗi: thiếu THỜI_HẠN"),
+        (["tasks", "--today"], "nhacviec tasks: lỗi: --today cần một giá trị"),
+    ],
+)
+def test_a_mistyped_command_line_is_answered_in_vietnamese(capsys, argv: list[str], said: str) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2 and said in err and err.startswith("cách dùng: nhacviec")
+    assert "error:" not in err and "usage:" not in err
+
+
+def test_the_help_reads_in_vietnamese(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["tasks", "-h"])
+    out = capsys.readouterr().out
+    assert "tùy chọn:" in out and "xem phần trợ giúp này rồi thoát" in out and "options:" not in out
