@@ -55,7 +55,8 @@ HEADING = re.compile(
     r"^(?:[-–•+*]\s*)?(?:(?:[IVX]{1,4}|\d{1,2}|[a-zđ])[.)/]\s*)?(?P<body>(?:đối với|về|giao cho|nhiệm vụ của)\b.*)$",
     re.IGNORECASE,
 )
-NUMBERED = re.compile(r"^(?:[IVX]{1,4}|\d{1,2}(?:\.\d{1,2})?)[.)]\s+(?P<body>.+)$")
+# "2. Tổ chức thực hiện", "II/ Kế hoạch và lịch kiểm tra:", "1.8/ Tổ chức …" (not "V/v", về việc)
+NUMBERED = re.compile(r"^(?:[IVX]{1,4}|\d{1,2}(?:\.\d{1,2})?)(?:[.)]\s+|[.]?/\s*(?=[^\W\d])(?![vV]\b))(?P<body>.+)$")
 BULLET = re.compile(r"^(?:[-–•+*]|[a-zđ]\)|\d{1,2}\))\s*")
 
 _PLACE = re.compile(r"(?:thị trấn|xã|phường|huyện|thành phố)\s+([A-ZĐ]\w*(?:\s+[A-ZĐ0-9]\w*)*)")
@@ -1582,6 +1583,8 @@ def _not_a_date(text: str, found: FoundDeadline) -> bool:
         return True  # history
     if _BARE_DAY.fullmatch(phrase) and _ends_with(text[: found.start].lower(), _OCCASION, word=True):
         return True  # "tuần cao điểm 26/3", "kỷ niệm 2/9": the day names an occasion, it sets no deadline
+    if _BARE_DAY.fullmatch(phrase) and _named_day(text, found.start):
+        return True  # "chào mừng ngày Nhà giáo Việt Nam 20/11", "Ngày sách Việt Nam (21/4)": a day's name, no deadline
     after = text[found.end :]
     if re.match(r"\s*[:,\-–]?\s*nghỉ\s+(?:lễ|tết|bù)\b", after, re.IGNORECASE):
         return True  # "Ngày 11/02/2021 Nghỉ Tết Nguyên đán": a day off in a calendar, no work due
@@ -1853,6 +1856,26 @@ def _with_title(text: str, org: Organisation) -> Organisation:
     if title is None:
         return org
     return Organisation(text[title.start() : org.end], title.start(), org.end, org.word)
+
+
+# "ngày Nhà giáo Việt Nam ", "Ngày sách Việt Nam năm 2021 (": a named day right before its date
+_NAMED_DAY = re.compile(r"\bngày\s+((?:[^\W\d]+\s+){1,6}?)(?:năm\s+\d{4}\s*)?\(?\s*$", re.IGNORECASE)
+_BEFORE_NAMED = ("trước", "đến", "tới", "chậm nhất", "hạn", "vào", "từ", "sau", "hết")
+
+
+def _named_day(text: str, at: int) -> bool:
+    """Does a holiday's or an observance's name stand right before `at` ("ngày Phụ nữ Việt Nam 20/10")? Not a
+    festival that is held ("Ngày hội …"), nor a day a deadline word points to ("trước ngày Quốc khánh 2/9")."""
+    before = text[max(0, at - 80) : at]
+    if "ngày" not in before.lower():
+        return False
+    match = _NAMED_DAY.search(before)
+    if match is None:
+        return False
+    words = match[1].split()
+    if words[0].lower() == "hội" or not any(w[:1].isupper() for w in words):
+        return False
+    return not _ends_with(before[: match.start()].lower(), _BEFORE_NAMED, word=True)
 
 
 # Citizens acting for themselves, not units: "cử tri cả nước đi bầu", "công dân ứng cử nộp hồ sơ" (candidates and

@@ -348,3 +348,25 @@ def test_a_programme_s_day_heads_its_items_and_their_details_stay_with_them() ->
         (date(2024, 11, 13), "Thảo luận tại tổ"),
         (date(2024, 11, 13), "Bế mạc hội nghị"),  # a line with the day's first mark is an item
     ]  # the part of the day above the items and the photo's caption are none
+
+
+def test_a_holiday_s_name_before_its_day_sets_no_deadline() -> None:
+    text = (
+        "KẾ HOẠCH\nHải Phòng, ngày 02 tháng 10 năm 2024\n"
+        "- Tuyên truyền về ngày Phụ nữ Việt Nam 20/10 trên bảng tin của trường.\n"
+        "- Tổ chức Ngày hội đọc sách vào ngày 25/10 tại thư viện.\n"
+        "- Các lớp nộp bài dự thi trước ngày Nhà giáo Việt Nam 20/11.\n"
+    )
+    assert [due for due, _lead in dated(text)] == [
+        date(2024, 10, 25),  # a festival the school holds is a task
+        date(2024, 11, 20),  # a deadline word points at the day: it is one
+    ]  # the women's day is only named
+
+
+def test_items_numbered_with_a_slash_are_sections_and_what_is_above_them_is_no_preamble() -> None:
+    text = (
+        "KẾ HOẠCH KIỂM TRA HỌC KỲ I\n\nI/ Nội dung kiểm tra:\n\n- Kiến thức từ tuần 1 đến tuần 15.\n\n"
+        "II/ Lịch kiểm tra:\n\n- Các tổ chuyên môn nộp đề kiểm tra từ ngày 02/12 đến 06/12/2024.\n\n"
+        "III/ Phân công:\n\n- Tổ Văn phòng in sao đề kiểm tra.\n"
+    )
+    assert [due for due, _lead in dated(text)] == [date(2024, 12, 6)]
