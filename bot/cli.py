@@ -580,7 +580,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="chạy thử trên màn hình (SQLite, không cần token)")
     p.add_argument("--today", type=_iso_date, default=date(2022, 4, 15), help="ngày bắt đầu (mặc định 2022-04-15)")
-    p.add_argument("--as", dest="as_name", default="chanh-vp-ubnd", help="xem điện thoại của cán bộ này")
+    p.add_argument("--as", dest="as_name", help="xem điện thoại của cán bộ này (mặc định: chánh văn phòng)")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("invite", help="tạo mã mời liên kết chat cho một cán bộ")

@@ -23,7 +23,7 @@ from scheduler.outbox.planner import plan
 from scheduler.outbox.ratelimit import RateLimiter
 from scheduler.register.importer import import_register, load_register
 from scheduler.register.links import UnknownOfficialError, find_official_id, link_chat
-from scheduler.register.models import OFFICIALS
+from scheduler.register.models import META, OFFICIALS
 from scheduler.reporting.weekly import plan_weekly
 from scheduler.workdays import is_working_day
 
@@ -37,7 +37,8 @@ def register_path() -> Path:
 
 
 MORNING = time(7, 31)
-INTRO = """Nhắc việc — bản chạy thử trên sổ quý 2/2022 của Đảng ủy thị trấn Thường Xuân.
+DEFAULT_PHONE = "chanh-vp-ubnd"  # the Thường Xuân office's chief keeps the register
+INTRO = """Nhắc việc — bản chạy thử trên sổ «{title}».
 Đồng hồ đứng ở ngày {today}; đang xem điện thoại của đồng chí {name}.
 Gõ như trên điện thoại: "xong", "đang làm 50%", "xin gia hạn đến 15/6 vì …", /viec, /quahan, /help.
 Gõ số để bấm nút. Lệnh của bản chạy thử: /as <tên hoặc mã cán bộ> · /day +1 (sang ngày) · /people · /quit"""
@@ -63,7 +64,12 @@ class Demo:
 
     @classmethod
     def create(
-        cls, folder: Path, today: date, as_name: str, write: Callable[[str], None] = print, files: Path | None = None
+        cls,
+        folder: Path,
+        today: date,
+        as_name: str | None,
+        write: Callable[[str], None] = print,
+        files: Path | None = None,
     ) -> Demo:
         clock = FixedClock(datetime.combine(today, MORNING, tzinfo=LOCAL_TZ))
         engine = make_engine(f"sqlite:///{folder / 'demo.sqlite3'}")
@@ -72,8 +78,24 @@ class Demo:
             officials = conn.execute(select(OFFICIALS.c.id, OFFICIALS.c.code)).all()
         for official_id, code in officials:  # in the demo everyone is linked; real chats use invites
             link_chat(engine, official_id, CHANNEL, chat_of(code), clock)
-        code = cls._code(engine, as_name)
+        code = cls._code(engine, as_name or cls._first_phone(engine))
         return cls(engine, clock, ConsoleChannel(write, files_dir=files or folder / "files"), code)
+
+    @staticmethod
+    def _first_phone(engine: Engine) -> str:
+        """Whose phone the demo opens on: the Thường Xuân office's chief, else the register's first keeper (or
+        first official), so that another register (NHACVIEC_REGISTER) starts too."""
+        with engine.connect() as conn:
+            codes = conn.execute(select(OFFICIALS.c.code, OFFICIALS.c.role).order_by(OFFICIALS.c.id)).all()
+        if not codes:
+            raise UnknownOfficialError("sổ của bản chạy thử chưa có cán bộ nào (mục officials / «Cán bộ»)")
+        if any(code == DEFAULT_PHONE for code, _ in codes):
+            return DEFAULT_PHONE
+        return next((code for code, role in codes if role == "admin"), codes[0][0])
+
+    def title(self) -> str:
+        with self.engine.connect() as conn:
+            return str(conn.execute(select(META.c.value).where(META.c.key == "title")).scalar() or "sổ nhiệm vụ")
 
     @staticmethod
     def _code(engine: Engine, name: str) -> str:
@@ -177,13 +199,13 @@ class Demo:
 
 
 def run_demo(
-    today: date, as_name: str, read: Callable[[str], str] = input, write: Callable[[str], None] = print
+    today: date, as_name: str | None, read: Callable[[str], str] = input, write: Callable[[str], None] = print
 ) -> int:
     """The interactive loop; ends on /quit or at the end of input."""
     with tempfile.TemporaryDirectory(prefix="nhacviec-demo-") as folder:
         files = Path(os.environ.get("NHACVIEC_DATA_DIR", "data")) / "demo-files"
         demo = Demo.create(Path(folder), today, as_name, write, files)
-        write(INTRO.format(today=f"{today:%d/%m/%Y}", name=demo.name()))
+        write(INTRO.format(title=demo.title(), today=f"{today:%d/%m/%Y}", name=demo.name()))
         demo.morning()
         while True:
             try:

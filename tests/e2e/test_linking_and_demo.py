@@ -175,3 +175,21 @@ def test_the_console_shows_each_row_of_buttons_on_its_own_line() -> None:
         "│ [1] ✅ Xong #7  [2] ⏳ Đang làm  [3] 📅 Xin gia hạn  [4] ⏰ Nhắc lại sau",
         "│ [5] ✅ Xong #9  [6] ⏳ Đang làm  [7] 📅 Xin gia hạn  [8] ⏰ Nhắc lại sau",
     ]
+
+
+def test_the_demo_runs_on_another_register_and_opens_on_its_keepers_phone(tmp_path: Path) -> None:
+    other = tmp_path / "an-binh.yaml"
+    other.write_text(
+        "title: Sổ thử của xã An Bình\nunits:\n- code: ubnd-xa\n  name: UBND xã An Bình\nofficials:\n"
+        "- code: a1\n  name: Lê Văn A\n  units: [ubnd-xa]\n- code: vp\n  name: Trần Thị B\n  role: admin\n"
+        "  units: [ubnd-xa]\ntasks:\n- code: t1\n  title: Nộp báo cáo quý\n  lead: ubnd-xa\n"
+        "  deadline: chậm nhất ngày 15/4/2022\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "NHACVIEC_DATA_DIR": str(tmp_path), "NHACVIEC_REGISTER": str(other)}
+    run = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "demo"], input="/quit\n", capture_output=True, text=True, env=env, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    assert "bản chạy thử trên sổ «Sổ thử của xã An Bình»" in run.stdout and "Thường Xuân" not in run.stdout
+    assert "đang xem điện thoại của đồng chí Trần Thị B" in run.stdout  # the keeper
