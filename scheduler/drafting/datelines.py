@@ -47,7 +47,7 @@ FURNITURE = re.compile(
     r"(?:\d{1,2}/\d{1,2}/\d{4}|\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4})\s*[,|\-]?\s*\d{1,2}:\d{1,2}.*"
     # "3/3/2021 12:00:00 AM | 0": the post's clock and its view counter
     r"|\d{1,2}/\d{1,2}/\d{4}(?:\s*[-,|]?\s*\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]m)?)?(?:\s*\(?gmt[^)]*\)?|\s*\[gmt[^\]]*\])?"
-    r"(?:\s*\|\s*\d[\d.]*)?"
+    r"(?:\s*\|\s*(?:(?:view count|lượt xem|lượt đọc)\s*:?\s*)?\d[\d.]*)*"
     r"|(?:ngày\s+)?\d{1,2}/\d{1,2}/\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?"
     r"|[•*]?\s*(?:đang online|hôm nay|trong tuần|tất cả)\s*:.*"
     # a photo's caption: "Các đại biểu cắt băng khai trương …. (Ảnh: Vạn Xuân)"

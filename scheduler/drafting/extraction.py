@@ -530,6 +530,13 @@ class Extractor:
             if line.strip() and line.strip() not in "-–•*+" and not is_furniture(line):
                 paragraphs.append((offset + len(line) - len(line.lstrip()), line.strip()))
             offset += len(line) + 1
+        # "Thứ năm 27/1/2022" among a page's first lines, a headline and prose below it: the portal's clock (the day
+        # the page was read), no schedule's day
+        widget = next((i for i, (_o, p) in enumerate(paragraphs[:3]) if _WIDGET.fullmatch(p)), None)
+        if widget is not None and widget + 1 < len(paragraphs):
+            following = paragraphs[widget + 1][1]
+            if len(following.split()) >= 8 and not BULLET.match(following) and not _CLOCK_START.match(following):
+                del paragraphs[widget]
         if paragraphs:
             # the headline: the first line of some words ("Giáo dục", a site's section above it, is no headline)
             title = next((p for p in paragraphs[:4] if len(p[1].split()) >= 4), paragraphs[0])
@@ -1834,6 +1841,7 @@ _WHO_LINE = re.compile(
 _LEADER = re.compile(r"\b(?:P?CT|PBT|BT|P?GĐ|PCTTT)\b|\b(?:chủ tịch|bí thư|giám đốc|thường trực|lãnh đạo)\b", re.I)
 # The next engagement on a calendar's line: a sentence that opens with its clock
 _NEXT_ENGAGEMENT = re.compile(rf"[.;]\s+(?={_CLOCKS}\s*[,:])", re.I)
+_WIDGET = re.compile(r"(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ nhật)\s*,?\s*(?:ngày\s+)?\d{1,2}/\d{1,2}/\d{4}", re.I)
 # A part of the day alone on its line, above the items in it: "Buổi sáng:", "Buổi sáng từ 8-12h:", "Chiều:"
 _TIME_OF_DAY = re.compile(rf"(?:buổi\s+)?(?:sáng|chiều|tối|trưa)(?:\s+(?:từ\s+)?{_CLOCKS})?\s*:?", re.I)
 # Office hours, no engagement: "Buổi sáng làm việc tại cơ quan.", "Chiều làm việc tại cơ quan"

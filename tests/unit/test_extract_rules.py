@@ -370,3 +370,16 @@ def test_items_numbered_with_a_slash_are_sections_and_what_is_above_them_is_no_p
         "III/ Phân công:\n\n- Tổ Văn phòng in sao đề kiểm tra.\n"
     )
     assert [due for due, _lead in dated(text)] == [date(2024, 12, 6)]
+
+
+def test_a_portal_s_clock_and_view_counter_are_page_furniture() -> None:
+    text = (
+        "Cổng thông tin điện tử huyện\nThứ ba 14/3/2023\n"
+        "Triển khai kế hoạch phòng chống thiên tai năm 2019 trên địa bàn huyện\n"
+        "05/6/2019 | 10:15 | View count: 1532\n"
+        "UBND huyện đề nghị các xã, thị trấn rà soát phương án phòng chống thiên tai.\n"
+        "Các xã gửi báo cáo kết quả về Phòng Nông nghiệp và PTNT trước ngày 20/6/2019.\n"
+    )
+    draft = extract(text, UNITS)
+    assert draft.doc_date == date(2019, 6, 5)  # the post's stamp, not the day the portal was read
+    assert [(t.due, t.lead) for t in draft.tasks if t.deadline is not None] == [(date(2019, 6, 19), ["Các xã"])]
