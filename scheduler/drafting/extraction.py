@@ -1841,7 +1841,10 @@ _WHO_LINE = re.compile(
 _LEADER = re.compile(r"\b(?:P?CT|PBT|BT|P?GĐ|PCTTT)\b|\b(?:chủ tịch|bí thư|giám đốc|thường trực|lãnh đạo)\b", re.I)
 # The next engagement on a calendar's line: a sentence that opens with its clock
 _NEXT_ENGAGEMENT = re.compile(rf"[.;]\s+(?={_CLOCKS}\s*[,:])", re.I)
-_WIDGET = re.compile(r"(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ nhật)\s*,?\s*(?:ngày\s+)?\d{1,2}/\d{1,2}/\d{4}", re.I)
+# A portal's clock: "Thứ năm 27/1/2022"
+_WIDGET = re.compile(
+    r"(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ nhật)\s*,?\s*(?:ngày\s+)?\d{1,2}/\d{1,2}/\d{4}", re.IGNORECASE
+)
 # A part of the day alone on its line, above the items in it: "Buổi sáng:", "Buổi sáng từ 8-12h:", "Chiều:"
 _TIME_OF_DAY = re.compile(rf"(?:buổi\s+)?(?:sáng|chiều|tối|trưa)(?:\s+(?:từ\s+)?{_CLOCKS})?\s*:?", re.I)
 # Office hours, no engagement: "Buổi sáng làm việc tại cơ quan.", "Chiều làm việc tại cơ quan"
