@@ -139,6 +139,7 @@ class ImportReport:
     tasks_not_in_file: list[str] = field(default_factory=list)
     tasks_changed: list[str] = field(default_factory=list)  # the codes of the tasks the file changes
     units_without_people: list[str] = field(default_factory=list)  # units with work and nobody to remind
+    cancelled: list[str] = field(default_factory=list)  # "Q2-20 · Hội Cựu chiến binh thị trấn"
 
     @property
     def changed(self) -> bool:
@@ -152,7 +153,7 @@ class ImportReport:
             f"Cán bộ: thêm {self.officials_added}, sửa {self.officials_updated}",
             f"Nhiệm vụ: thêm {self.tasks_added}, sửa {self.tasks_updated}" + _codes(self.tasks_changed),
             f"Giao việc: thêm {self.assignments_added}, dời hạn {self.deadlines_moved}, "
-            f"hủy {self.assignments_cancelled}",
+            f"hủy {self.assignments_cancelled}" + _codes(self.cancelled, shown=5),
         ]
         if self.settings_updated:
             names = ", ".join(_SETTING_NAMES[k] for k in self.settings_updated)
@@ -175,7 +176,7 @@ class ImportReport:
         return lines
 
 
-_NOT_CHANGES = ("tasks_not_in_file", "tasks_changed", "units_without_people")
+_NOT_CHANGES = ("tasks_not_in_file", "tasks_changed", "units_without_people", "cancelled")
 
 
 def _codes(codes: list[str], shown: int = 10) -> str:
@@ -323,6 +324,7 @@ def _sync_assignments(
     new_rows: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
+    dropped: list[tuple[str, int]] = []
     for task in reg.tasks:
         task_id = task_ids[task.code]
         first_due = reg.first_due(task)
@@ -379,6 +381,7 @@ def _sync_assignments(
         for unit_id, row in current.items():
             if unit_id not in wanted and row["status"] in ACTIVE_STATUSES:
                 report.assignments_cancelled += 1
+                dropped.append((task.code, unit_id))
                 changes.append(
                     {
                         "_id": row["id"],
@@ -412,6 +415,10 @@ def _sync_assignments(
     if events:
         conn.execute(insert(EVENTS), events)
     report.assignments_added += len(new_rows)
+    if dropped:  # which ones, so the keeper sees a row deleted by mistake
+        units = select(UNITS.c.id, UNITS.c.name).where(UNITS.c.id.in_({u for _, u in dropped}))
+        names = dict(conn.execute(units).all())
+        report.cancelled = [f"{code} · {names.get(unit_id, unit_id)}" for code, unit_id in dropped]
 
 
 _BATCH = 20_000

@@ -131,6 +131,8 @@ def test_unit_dropped_from_a_group_has_its_assignments_cancelled_not_deleted(
     )
     report = import_register(engine, load_register(path), clock)
     assert report.assignments_cancelled == 2  # the congress (Q2-02) and party recruitment (Q2-08)
+    said = "Giao việc: thêm 0, dời hạn 0, hủy 2 (Q2-02 · Chi bộ Quân sự thị trấn, Q2-08 · Chi bộ Quân sự thị trấn)"
+    assert said in report.summary()  # which ones: a row deleted by mistake shows
     assert assignments_of(engine, "Q2-02")["cb-quan-su"]["status"] == "cancelled"
     path.write_text(text, encoding="utf-8")  # put it back: the unit gets its task again
     import_register(engine, load_register(path), clock)
