@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+import unicodedata
+
 from sqlalchemy import Engine, insert, select, update
 
 from scheduler.clock import Clock
@@ -12,19 +15,34 @@ class UnknownOfficialError(LookupError):
     """No official with that code or name."""
 
 
+def _plain(text: str) -> str:
+    """A name as typed without tones or case: "bui thi k" is "Bùi Thị K"."""
+    folded = unicodedata.normalize("NFD", text.casefold().replace("đ", "d"))
+    return " ".join("".join(c for c in folded if unicodedata.category(c) != "Mn").split())
+
+
 def find_official_id(engine: Engine, code_or_name: str) -> int:
-    """An official by code, or by exact name (case-insensitive)."""
+    """An official by code, or by full name (case and tones aside); several or none are told apart, with
+    the codes to use, because an invite for the wrong person links their phone as someone else."""
     wanted = code_or_name.strip()
     with engine.connect() as conn:
         found = conn.execute(select(OFFICIALS.c.id).where(OFFICIALS.c.code == wanted)).scalar()
-        if found is None:
-            rows = conn.execute(select(OFFICIALS.c.id, OFFICIALS.c.name)).all()
-            matches = [i for i, name in rows if name.casefold() == wanted.casefold()]
-            if len(matches) == 1:
-                found = matches[0]
-    if found is None:
-        raise UnknownOfficialError(f"không có cán bộ {code_or_name!r}; dùng mã (vd. ct-cong-doan) hoặc họ tên đầy đủ")
-    return int(found)
+        if found is not None:
+            return int(found)
+        rows = conn.execute(select(OFFICIALS.c.id, OFFICIALS.c.code, OFFICIALS.c.name)).all()
+    exact = [r for r in rows if r.name.casefold() == wanted.casefold()]
+    plain = exact or [r for r in rows if _plain(r.name) == _plain(wanted)]
+    if len(plain) == 1:
+        return int(plain[0].id)
+    words = set(_plain(wanted).split())
+    partial = plain or [r for r in rows if words and words <= set(_plain(r.name).split())]
+    if partial:
+        listed = ", ".join(f"{r.name} ({r.code})" for r in partial[:8]) + (" …" if len(partial) > 8 else "")
+        raise UnknownOfficialError(f"có {len(partial)} cán bộ ứng với {code_or_name!r}: {listed}; dùng mã người cần")
+    close = difflib.get_close_matches(_plain(wanted), [_plain(r.name) for r in rows], n=1, cutoff=0.75)
+    hint = next((f" Có phải {r.name} ({r.code})?" for r in rows if close and _plain(r.name) == close[0]), "")
+    example = f" (vd. {rows[0].code})" if rows else ""
+    raise UnknownOfficialError(f"không có cán bộ {code_or_name!r}; dùng mã{example} hoặc họ tên đầy đủ.{hint}")
 
 
 def link_chat(

@@ -193,3 +193,16 @@ def test_the_demo_runs_on_another_register_and_opens_on_its_keepers_phone(tmp_pa
     assert run.returncode == 0, run.stderr
     assert "bản chạy thử trên sổ «Sổ thử của xã An Bình»" in run.stdout and "Thường Xuân" not in run.stdout
     assert "đang xem điện thoại của đồng chí Trần Thị B" in run.stdout  # the keeper
+
+
+def test_an_invite_takes_a_name_typed_without_tones_and_lists_the_people_a_part_of_a_name_fits(
+    loaded: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = loaded.url.render_as_string(hide_password=False)
+    assert main(["--database", url, "invite", "--official", "bui thi k"]) == 0  # Bùi Thị K
+    capsys.readouterr()
+    assert main(["--database", url, "invite", "--official", "Thị"]) == 2  # a part of many names: never a guess
+    err = capsys.readouterr().err
+    assert "có 9 cán bộ ứng với 'Thị': Trần Thị B (" in err and "dùng mã người cần" in err
+    assert main(["--database", url, "invite", "--official", "Bùi Thị Kh"]) == 2
+    assert "Có phải Bùi Thị K (ct-cong-doan)?" in capsys.readouterr().err
