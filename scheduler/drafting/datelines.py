@@ -22,7 +22,7 @@ _WORDS = r"(?P<d2>\d{1,2})\s+tháng\s+(?P<m2>\d{1,2})(?:\s+năm\s+(?P<y2>\d{4}))
 _ANY = rf"(?:{_NUMERIC}|{_WORDS})"
 
 # "Xuân Cao, ngày 20 tháng 4 năm 2023" or a line that is only "Ngày 07 tháng 4 năm 2022"
-_LETTERHEAD = re.compile(rf"^(?:[^\d,;:.]{{2,60}},\s*)?ngày\s+(?:{_NUMERIC}|{_WORDS})\s*\.?$", re.IGNORECASE)
+_LETTERHEAD = re.compile(rf"^(?:[^\d,;:.]{{2,60}},\s*)?ngày\s*(?:{_NUMERIC}|{_WORDS})\s*\.?$", re.IGNORECASE)
 _ISSUING = re.compile(
     r"(?:(?:ký|ban hành)\b.{0,40}\b(?:công văn|kế hoạch|thông báo|quyết định|chỉ thị|nghị quyết|hướng dẫn)"
     r"|(?:theo|tại)\s+(?:công văn|kế hoạch|thông báo|quyết định|chỉ thị|nghị quyết)\s+số)",

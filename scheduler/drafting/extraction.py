@@ -535,7 +535,8 @@ class Extractor:
         widget = next((i for i, (_o, p) in enumerate(paragraphs[:3]) if _WIDGET.fullmatch(p)), None)
         if widget is not None and widget + 1 < len(paragraphs):
             following = paragraphs[widget + 1][1]
-            if len(following.split()) >= 8 and not BULLET.match(following) and not _CLOCK_START.match(following):
+            listed = BULLET.match(following) or _CLOCK_START.match(following) or self.line_person(following)
+            if len(following.split()) >= 8 and not listed:
                 del paragraphs[widget]
         if paragraphs:
             # the headline: the first line of some words ("Giáo dục", a site's section above it, is no headline)
@@ -551,6 +552,8 @@ class Extractor:
         table: _Table | None = None
         day: tuple[FoundDeadline, int] | None = None
         day_has_items = False
+        reviewing = False  # under "Đánh giá công tác tháng 9:": the bullets are what was done
+        month_plan = False  # under "Kế hoạch công tác tháng 10/2019": its listed items are that month's
         day_mark = ""  # the bullet of the day's first item ("-"): another one ("+") details the item above
         intro: list[str] = []  # the body a lead-in paragraph ending with ":" names, for the bullets below it
         in_period = False  # the schedule's heading is a month or a quarter, not a day
@@ -582,13 +585,29 @@ class Extractor:
                 tasks += [t for t in self.paragraph_tasks(paragraph, number, section_title, section_units, at)
                           if t.deadline is not None and _FUTURE.search(t.quote)]  # fmt: skip
                 continue
+            if _REVIEW_HEADING.match(paragraph):
+                day, reviewing = None, True  # "I. Đánh giá công tác tháng 9:": what was done, no task below it
+                continue
             header = self.day_header(paragraph, at)
             if header is not None:
                 day = header  # a schedule's day: the items below it happen on it
                 day_has_items = False
                 day_mark = ""
-                in_period = _PERIOD_HEADER.match(paragraph) is not None  # "Tháng 3:": every line below is an item
+                reviewing = False
+                # "Tháng 3:", "Kế hoạch công tác tháng 10/2019": every line below is an item of that month
+                month_plan = _PLAN_PERIOD.match(paragraph) is not None
+                in_period = _PERIOD_HEADER.match(paragraph) is not None or month_plan
                 continue
+            if month_plan and day is not None and not (BULLET.match(paragraph) or NUMBERED.match(paragraph)):
+                continue  # a month's plan lists its items; the letterhead, a signature, a caption are none
+            if reviewing and not BULLET.match(paragraph):
+                reviewing = False
+            if reviewing:
+                continue
+            if in_period and day is not None and paragraph.rstrip().endswith(":") and len(paragraph.split()) <= 6:
+                continue  # "2.Nội dung hoạt động:": a sub-heading of the month's plan
+            if in_period and day is not None and _THEME.match(paragraph):
+                continue  # "Chủ điểm tháng 12: …": the month's theme, no work
             if day is not None:
                 body = BULLET.sub("", paragraph).strip()
                 mark = paragraph[:1] if paragraph[:1] in "-–•+*" else ""
@@ -718,7 +737,7 @@ class Extractor:
 
     def day_header(self, paragraph: str, at: int) -> tuple[FoundDeadline, int] | None:
         """ "THỨ HAI (ngày 12/6/2023)", "Ngày 07/8/2017:": a schedule's day, alone on its line."""
-        if not (_DAY_HEADER.match(paragraph) or _PERIOD_HEADER.match(paragraph)) or (
+        if not (_DAY_HEADER.match(paragraph) or _PERIOD_HEADER.match(paragraph) or _PLAN_PERIOD.match(paragraph)) or (
             self.dateline[0] <= at <= self.dateline[1]
         ):
             return None
@@ -1830,6 +1849,18 @@ _PERIOD_HEADER = re.compile(
     r"^[-*•+\s]*(?:tháng\s+\d{1,2}|quý\s+(?:i{1,3}|iv|[1-4]))(?:\s*[/.\-]\s*\d{4}|\s+năm\s+\d{4})?\s*:\s*$",
     re.IGNORECASE,
 )
+# A month's plan, on its own line: "KẾ HOẠCH CÔNG TÁC ĐỘI THÁNG 10/ 2019", "II. Kế hoạch công tác tháng 10/2019",
+# "Kế hoạch hoạt động liên đội tháng 12"
+_PLAN_PERIOD = re.compile(
+    r"^(?:(?:[IVX]{1,4}|\d{1,2})[.)/]\s*)?(?:kế hoạch|chương trình)\b[^:.;,]{0,50}?\btháng\s+\d{1,2}"
+    r"(?:\s*/\s*\d{4}|\s+năm\s+\d{4})?\s*:?\s*$",
+    re.IGNORECASE,
+)
+# "I. Đánh giá công tác tháng 9:", "1. Kết quả thực hiện tháng trước:": a review of what was done
+_REVIEW_HEADING = re.compile(
+    r"^(?:(?:[IVX]{1,4}|\d{1,2})[.)/]\s*)?(?:đánh giá|kết quả|tình hình|sơ kết|tổng kết)\b[^:]{0,60}:\s*$", re.I
+)
+_THEME = re.compile(r"^[\W\d]*chủ điểm\b", re.IGNORECASE)
 # A schedule's line opening with its own clock: "08 giờ 00’: …", "- 14 giờ: …", "(8h30) …"
 _CLOCK = r"\d{1,2}\s*(?:giờ|g|h)\s*(?:\d{1,2})?\s*(?:phút|’|')?"
 _CLOCKS = rf"(?:(?:\d{{1,2}}|{_CLOCK})\s*[-–]\s*)?{_CLOCK}"  # "8 giờ", "7-9h", "15h30-17h", "17h30 – 19h"
@@ -1843,7 +1874,7 @@ _LEADER = re.compile(r"\b(?:P?CT|PBT|BT|P?GĐ|PCTTT)\b|\b(?:chủ tịch|bí th�
 _NEXT_ENGAGEMENT = re.compile(rf"[.;]\s+(?={_CLOCKS}\s*[,:])", re.I)
 # A portal's clock: "Thứ năm 27/1/2022"
 _WIDGET = re.compile(
-    r"(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ nhật)\s*,?\s*(?:ngày\s+)?\d{1,2}/\d{1,2}/\d{4}", re.IGNORECASE
+    r"(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ nhật)\s*,?\s*\d{1,2}/\d{1,2}/\d{4}", re.IGNORECASE
 )
 # A part of the day alone on its line, above the items in it: "Buổi sáng:", "Buổi sáng từ 8-12h:", "Chiều:"
 _TIME_OF_DAY = re.compile(rf"(?:buổi\s+)?(?:sáng|chiều|tối|trưa)(?:\s+(?:từ\s+)?{_CLOCKS})?\s*:?", re.I)

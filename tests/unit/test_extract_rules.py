@@ -383,3 +383,13 @@ def test_a_portal_s_clock_and_view_counter_are_page_furniture() -> None:
     draft = extract(text, UNITS)
     assert draft.doc_date == date(2019, 6, 5)  # the post's stamp, not the day the portal was read
     assert [(t.due, t.lead) for t in draft.tasks if t.deadline is not None] == [(date(2019, 6, 19), ["Các xã"])]
+
+
+def test_a_month_s_plan_dates_its_items_by_the_month_s_end_and_its_review_is_no_task() -> None:
+    text = (
+        "KẾ HOẠCH HOẠT ĐỘNG CHI ĐOÀN THÁNG 3\nAn Bình, ngày 01 tháng 3 năm 2025\n"
+        "I. Đánh giá công tác tháng 2:\n- Tổ chức sinh hoạt chi đoàn đầu năm.\n- Thu đoàn phí quý I.\n"
+        "II. Kế hoạch công tác tháng 3/2025\n- Tổ chức ngày hội thanh niên khỏe.\n- Ra quân làm sạch kênh mương.\n"
+        "BÍ THƯ CHI ĐOÀN\nNguyễn Văn Tâm\n"
+    )
+    assert [due for due, _lead in dated(text)] == [date(2025, 3, 31), date(2025, 3, 31)]
