@@ -7,6 +7,7 @@ Times are stored as aware UTC and shown in Asia/Ho_Chi_Minh.
 from __future__ import annotations
 
 import os
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -81,6 +82,9 @@ def parse_now(text: str) -> datetime:
             return at_local(date.fromisoformat(text))
         instant = datetime.fromisoformat(text)
     except ValueError as exc:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?", text):  # the right shape: no such day or hour
+            no_such = f"{text!r}: không có ngày giờ này trên lịch (YYYY-MM-DD: tháng 01–12, ngày có trong tháng)"
+            raise TimeTextError(no_such) from exc
         raise TimeTextError(f"không đọc được thời điểm {text!r}: hãy viết YYYY-MM-DD hoặc YYYY-MM-DDTHH:MM") from exc
     if instant.tzinfo is None:
         instant = instant.replace(tzinfo=LOCAL_TZ)

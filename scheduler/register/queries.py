@@ -113,8 +113,9 @@ def find_unit_id(engine: Engine, text: str) -> int:
     if len(partial) > 1:
         labels = sorted({n for u in partial for n in [_name_of(units, u)]}, key=vietnamese_key)
         raise UnknownUnitError(f"{text!r} khớp nhiều đơn vị: {', '.join(labels[:5])}; hãy ghi rõ hơn")
-    close = difflib.get_close_matches(wanted, list(names), n=3, cutoff=0.5)
-    hint = f"; có phải: {', '.join(close)}?" if close else "; xem danh sách bằng lệnh nhacviec tasks"
+    close = {names[label] for label in difflib.get_close_matches(wanted, list(names), n=3, cutoff=0.75)}
+    shown = ", ".join(sorted((_name_of(units, u) for u in close), key=vietnamese_key))
+    hint = f"; có phải: {shown}?" if close else "; xem danh sách bằng lệnh nhacviec tasks"
     raise UnknownUnitError(f"không có đơn vị {text!r}{hint}")
 
 

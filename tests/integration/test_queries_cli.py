@@ -99,7 +99,12 @@ def test_overdue_for_one_unit_by_its_vietnamese_name(register_db: str, capsys: p
 
 def test_unknown_unit_gets_suggestions_and_exit_2(register_db: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--database", register_db, "overdue", "--unit", "cong-doan-x", "--today", "2022-05-02"]) == 2
-    assert "có phải: cong-doan" in capsys.readouterr().err
+    assert "Công đoàn cơ quan thị trấn?" in capsys.readouterr().err  # its name, not a folded label
+    assert main(["--database", register_db, "overdue", "--unit", "khongco", "--today", "2022-05-02"]) == 2
+    assert "có phải" not in capsys.readouterr().err  # nothing alike: no far-fetched suggestion
+    with pytest.raises(SystemExit):  # a typo in an option: argparse's exit 2, in our words
+        main(["--database", register_db, "tasks", "--today", "2022-02-30"])
+    assert "'2022-02-30': không có ngày giờ này trên lịch" in capsys.readouterr().err
 
 
 def test_overdue_summary_counts_per_unit(register_db: str, capsys: pytest.CaptureFixture[str]) -> None:
