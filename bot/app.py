@@ -159,8 +159,9 @@ async def serve(args: argparse.Namespace, settings: Settings | None = None) -> N
     notifiers, closers = run.notifiers, run.closers
     try:
         if "telegram" in wanted:
+            units_bots = unit_bot_tokens(engine, settings)  # a missing token is said before any network wait
             await _start_telegram(run)
-            for bot, token in unit_bot_tokens(engine, settings).items():
+            for bot, token in units_bots.items():
                 await _start_telegram(run, bot, token)
         if "zalo" in wanted:
             await _start_zalo(run)

@@ -161,6 +161,11 @@ def test_each_unit_links_and_is_reminded_through_its_own_bot_and_one_bots_429s_d
     [
         ({"NHACVIEC_TELEGRAM_TOKEN_HUYEN_B": ""}, "NHACVIEC_TELEGRAM_TOKEN_HUYEN_B"),  # not set
         ({"NHACVIEC_TELEGRAM_TOKEN_HUYEN_A": "333333:wrong-token-never-printed"}, "NHACVIEC_TELEGRAM_TOKEN_HUYEN_A"),
+        # the network down for the default bot: the missing variable is still said at once, not after retries
+        (
+            {"NHACVIEC_TELEGRAM_TOKEN_HUYEN_B": "", "NHACVIEC_TELEGRAM_API_URL": "http://127.0.0.1:9"},
+            "NHACVIEC_TELEGRAM_TOKEN_HUYEN_B",
+        ),
     ],
 )
 def test_a_bot_of_the_register_without_its_token_stops_the_start_naming_its_variable(
