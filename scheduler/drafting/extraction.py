@@ -275,6 +275,7 @@ class Extractor:
         self.stamped = False  # the date is the page's publishing stamp, not the document's own
         self.yearly = False  # the document sets dates of every year ("hằng năm") and names no year
         self.headline_end = -1  # where the document's first line ends
+        self.page_time: tuple[FoundDeadline, int] | None = None  # a "Thời gian: …" line, for a table below it
 
     # -- sections and clauses --
 
@@ -560,6 +561,14 @@ class Extractor:
         plan_item: DraftTask | None = None  # a plan's item without a deadline, whose details may follow as bullets
         item_lead: list[str] = []  # the unit a detail line named
         for number, (at, paragraph) in enumerate(paragraphs):
+            time_line = _TIME_LINE.match(paragraph)
+            if time_line is not None and day is None and plan_item is None:
+                rest = paragraph[time_line.end() :]
+                times = [f for f in self.found(rest, at + time_line.end()) if not f.weak and f.deadline.due]
+                if len(times) == 1 and _only_dates(rest, times):
+                    # "Thời gian: 14 giờ ngày 28 tháng 9 năm 2012": when what follows is done, no task of its own
+                    self.page_time = (times[0], at + time_line.end())
+                    continue
             if " | " in paragraph or paragraph.endswith(" |"):
                 table = table if table is not None and table.last == number - 1 else _Table(paragraph, number)
                 if table.header is not paragraph:
@@ -1042,6 +1051,10 @@ class Extractor:
             # ("3. Xây dựng …, gồm: |", a group's heading with its time cell blank, is not)
             deadline, cell_at = table.day, table.day_at
             review.append(f"ngày lấy từ dòng trên của bảng ({deadline.deadline.text}): kiểm tra")
+        elif deadline is None and not dated and self.page_time is not None:
+            # "Thời gian: 14 giờ ngày 28/9/2012" above a table with no time column: every row is done then
+            deadline, cell_at = self.page_time
+            review.append(f"ngày lấy từ dòng “Thời gian” trên bảng ({deadline.deadline.text}): kiểm tra")
         if deadline is None:
             return []
         task_index = table.task_column(cells)

@@ -393,3 +393,12 @@ def test_a_month_s_plan_dates_its_items_by_the_month_s_end_and_its_review_is_no_
         "BÍ THƯ CHI ĐOÀN\nNguyễn Văn Tâm\n"
     )
     assert [due for due, _lead in dated(text)] == [date(2025, 3, 31), date(2025, 3, 31)]
+
+
+def test_a_time_line_above_a_table_without_a_time_column_dates_its_rows() -> None:
+    text = (
+        "KẾ HOẠCH TỔNG VỆ SINH\nThời gian: 7 giờ ngày 15 tháng 3 năm 2025\n"
+        "TT | Tổ | Nội dung công việc\n1 | Tổ 1 | Dọn vệ sinh khuôn viên nhà văn hóa\n"
+        "2 | Tổ 2 | Phát quang bụi rậm hai bên đường liên xóm\n"
+    )
+    assert [due for due, _lead in dated(text)] == [date(2025, 3, 15), date(2025, 3, 15)]  # the time line itself: none
