@@ -132,7 +132,9 @@ def normalize(text: str) -> str:
 # --- building blocks ---------------------------------------------------------------------------
 
 _DATE = (
-    r"(?:ngày )?(?P<d>\d{1,2})(?:[/\-.](?P<m>\d{1,2})(?:[/\-.](?P<y>\d{4}|\d{2})| năm (?P<y3>\d{4}))?"
+    # a two-digit year only after the same mark ("2/8/11"): "2-8/11" is the days 2 to 8 of November
+    r"(?:ngày )?(?P<d>\d{1,2})(?:(?P<sep>[/\-.])(?P<m>\d{1,2})"
+    r"(?:(?:[/\-.](?=\d{4}$|\d{4}\D)|(?P=sep))(?P<y>\d{4}|\d{2})| năm (?P<y3>\d{4}))?"
     r"| (?:của )?tháng (?P<m2>\d{1,2})(?: năm (?P<y2>\d{4}))?)"
 )
 _YEAR = r"(?:[/\-.](?P<y>\d{4})| năm (?P<y2>\d{4})| năm nay)?"

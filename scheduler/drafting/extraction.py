@@ -1478,12 +1478,17 @@ def _titled_period(text: str, words: list[str], found: list[FoundDeadline], head
     """ "Lịch làm việc tuần 21 của Thường trực … (từ ngày 21/5/2018 đến ngày 28/5/2018)": a schedule's or a
     plan's title with its period in brackets names what follows, it is no task; as the document's headline, with
     its period unbracketed too ("LỊCH TIẾP CÔNG DÂN THÁNG 6/2024")."""
-    if words[:1] not in (["lịch"], ["chương"], ["kế"]) or words[:2] == ["kế", "toán"]:
+    # "Đại hội … kéo dài 2 ngày (6-7/12/2015), nội dung và lịch trình cụ thể như sau:": the lead-in to a programme
+    lead_in = text.rstrip().endswith("như sau:") and _PROGRAMME.search(text) is not None
+    if not lead_in and (words[:1] not in (["lịch"], ["chương"], ["kế"]) or words[:2] == ["kế", "toán"]):
         return False
     strong = [f for f in found if not f.weak]
     if headline and strong and all(not f.deadline.text.lower().startswith(_DEADLINE_WORDS) for f in strong):
         return True
     return bool(strong) and all(text.rfind("(", 0, f.start) > text.rfind(")", 0, f.start) for f in strong)
+
+
+_PROGRAMME = re.compile(r"\b(?:lịch trình|chương trình|lịch làm việc|lịch công tác)\b", re.IGNORECASE)
 
 
 def _opens_range(text: str, found: FoundDeadline) -> bool:

@@ -113,7 +113,7 @@ def test_holdout3_documents_keep_the_figures_reached() -> None:
     ("folder", "floors"),
     [
         ("holdout4", (0.89, 0.74, 0.44)),
-        ("holdout5", (0.88, 0.85, 0.70)),
+        ("holdout5", (0.89, 0.85, 0.70)),
     ],
 )
 def test_holdout4_and_holdout5_keep_the_figures_reached(folder: str, floors: tuple[float, float, float]) -> None:
@@ -124,7 +124,7 @@ def test_holdout4_and_holdout5_keep_the_figures_reached(folder: str, floors: tup
     weekdays fit, a leader's calendar line is that leader's task, a programme's "Ngày thứ nhất (…)" heads its
     items, sections numbered "I/" are headings, a holiday's name sets no deadline, a portal's clock and a view
     counter are furniture, a month's plan dates its items by the month's end, a "Thời gian:" line dates the table
-    below it (holdout4 recall 0.746, precision 0.898, lead and date 0.441; holdout5 0.854, 0.884, 0.708)."""
+    below it (holdout4 recall 0.746, precision 0.898, lead and date 0.441; holdout5 0.854, 0.894, 0.708)."""
     precision, recall, lead_and_date, summary = _score(folder)
     assert precision >= floors[0] and recall >= floors[1] and lead_and_date >= floors[2], summary
 

@@ -402,3 +402,18 @@ def test_a_time_line_above_a_table_without_a_time_column_dates_its_rows() -> Non
         "2 | Tổ 2 | Phát quang bụi rậm hai bên đường liên xóm\n"
     )
     assert [due for due, _lead in dated(text)] == [date(2025, 3, 15), date(2025, 3, 15)]  # the time line itself: none
+
+
+def test_a_programme_s_lead_in_with_its_span_in_brackets_is_no_task() -> None:
+    text = (
+        "CHƯƠNG TRÌNH TẬP HUẤN\n\n"
+        "Lớp tập huấn cán bộ Hội kéo dài 2 ngày (14-15/5/2025), chương trình cụ thể như sau:\n\n"
+        "Ngày thứ nhất (14/5/2025)\n\n- 8-11h: Khai giảng lớp học.\n"
+    )
+    assert [due for due, _lead in dated(text)] == [date(2025, 5, 14)]
+
+
+def test_days_joined_by_a_dash_before_their_month_are_a_range_not_a_two_digit_year() -> None:
+    found = [(f.deadline.text, f.deadline.due) for f in find_deadlines("họp từ ngày 3-9/11 tại xã", date(2024, 1, 1))]
+    assert found == [("ngày 3-9/11", date(2024, 11, 9))]  # not 3 September 2011
+    assert [f.deadline.due for f in find_deadlines("hạn 3/9/11", date(2024, 1, 1))] == [date(2011, 9, 3)]
