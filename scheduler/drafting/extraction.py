@@ -561,7 +561,7 @@ class Extractor:
         plan_item: DraftTask | None = None  # a plan's item without a deadline, whose details may follow as bullets
         item_lead: list[str] = []  # the unit a detail line named
         for number, (at, paragraph) in enumerate(paragraphs):
-            time_line = _TIME_LINE.match(paragraph)
+            time_line = _TIME_LINE.match(paragraph) if ":" in paragraph[:30] else None
             if time_line is not None and day is None and plan_item is None:
                 rest = paragraph[time_line.end() :]
                 times = [f for f in self.found(rest, at + time_line.end()) if not f.weak and f.deadline.due]
@@ -594,7 +594,7 @@ class Extractor:
                 tasks += [t for t in self.paragraph_tasks(paragraph, number, section_title, section_units, at)
                           if t.deadline is not None and _FUTURE.search(t.quote)]  # fmt: skip
                 continue
-            if _REVIEW_HEADING.match(paragraph):
+            if paragraph.endswith(":") and _REVIEW_HEADING.match(paragraph):
                 day, reviewing = None, True  # "I. Đánh giá công tác tháng 9:": what was done, no task below it
                 continue
             header = self.day_header(paragraph, at)
