@@ -6,7 +6,6 @@ figures: recall and precision of the dated tasks, and how often the due date and
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any
 
 from scheduler.deadlines import DeadlineError, find_deadlines, parse_deadline
 from scheduler.drafting.extraction import Draft
-from scheduler.register.file import Register
+from scheduler.register.file import Register, split_list
 from scheduler.register.tables import DRAFT_HEADINGS, HEADINGS, table_words, tables_from_dict, write_sheets
 from scheduler.register.unit_names import key
 from scheduler.register.yaml_format import dump_block, register_to_dict
@@ -130,7 +129,7 @@ def _item(record: dict[str, Any], doc_date: date | None) -> Item:
             pass
     lead = record.get("lead") or []
     if isinstance(lead, str):  # a workbook's or CSV's cell, split as the register's check splits it
-        lead = [name.strip() for name in re.split(r"[,;\n]", lead) if name.strip()]
+        lead = split_list(lead)
     return Item(
         str(record.get("code", "")),
         str(record.get("title", "")),

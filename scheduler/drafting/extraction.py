@@ -11,7 +11,6 @@ decides it before the draft can be imported.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -26,6 +25,7 @@ from scheduler.drafting.datelines import (
     weekday_year,
 )
 from scheduler.drafting.organisations import Organisation, organisations
+from scheduler.folding import fold, nfc
 from scheduler.register.file import Register
 from scheduler.register.unit_names import Mention, UnitIndex, key
 
@@ -1989,9 +1989,7 @@ def draft_codes(source: str, count: int, taken: set[str]) -> list[str]:
 
     The register matches tasks by code, so drafts of two documents that both numbered from NV-01 would
     overwrite each other's tasks on import; a draft of the same file again updates its own tasks."""
-    folded = unicodedata.normalize("NFD", Path(source).stem.lower().replace("đ", "d"))
-    ascii_name = "".join(c for c in folded if unicodedata.category(c) != "Mn")
-    stem = re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")
+    stem = re.sub(r"[^a-z0-9]+", "-", fold(nfc(Path(source).stem))).strip("-")
     if len(stem) > 24:  # short enough for a task list's code column, cut between words
         stem = stem[:25].rsplit("-", 1)[0] if "-" in stem[:25] else stem[:24]
     stem = stem or "nv"

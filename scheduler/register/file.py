@@ -87,6 +87,11 @@ class RegisterError(Exception):
 Locator = Callable[[str | None, int | None, str | None], str]
 
 
+def split_list(text: str) -> list[str]:
+    """A list written as one text ("ubnd, cong-doan", a workbook's cell): its items, separated by , ; or lines."""
+    return [item.strip() for item in re.split(r"[,;\n]", text) if item.strip()]
+
+
 @dataclass
 class RawRegister:
     """What a reader found, before any checking."""
@@ -251,7 +256,7 @@ class _Checker:
         if value is None or value == "":
             return []
         if isinstance(value, str):
-            items = [v.strip() for v in re.split(r"[,;\n]", value)]
+            items = split_list(value)
         elif isinstance(value, list):
             items = []
             for item in value:

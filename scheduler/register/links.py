@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import difflib
-import unicodedata
 
 from sqlalchemy import Engine, insert, select, update
 
 from scheduler.clock import Clock
+from scheduler.folding import fold, nfc
 from scheduler.register.models import CHATS, OFFICIALS
 
 
@@ -17,8 +17,7 @@ class UnknownOfficialError(LookupError):
 
 def _plain(text: str) -> str:
     """A name as typed without tones or case: "bui thi k" is "Bùi Thị K"."""
-    folded = unicodedata.normalize("NFD", text.casefold().replace("đ", "d"))
-    return " ".join("".join(c for c in folded if unicodedata.category(c) != "Mn").split())
+    return " ".join(fold(nfc(text)).split())
 
 
 def find_official_id(engine: Engine, code_or_name: str) -> int:
