@@ -164,19 +164,23 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def _preview_import(args: argparse.Namespace, reg: Register, path: Path) -> None:
     """What the import would change in the database already there; nothing is written, none is created."""
+    from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
     from scheduler.db import default_url, is_current, make_engine
     from scheduler.register.importer import import_register
 
-    url = args.database or default_url()
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
-        return  # no database yet: the import would add everything
     try:
-        engine = make_engine(url, migrate=False)
-        if not is_current(engine):
-            return
-        report = import_register(engine, reg, clock_from_env(None), actor=f"import:{path.name}", dry_run=True)
+        url = make_url(args.database or default_url())
+        if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+            return  # no database yet (opening one would create it): the import would add everything
+        engine = make_engine(url.render_as_string(hide_password=False), migrate=False)
+        try:
+            if not is_current(engine):
+                return
+            report = import_register(engine, reg, clock_from_env(None), actor=f"import:{path.name}", dry_run=True)
+        finally:
+            engine.dispose()
     except SQLAlchemyError:
         print("(không mở được cơ sở dữ liệu để xem trước những gì sẽ thay đổi)")
         return

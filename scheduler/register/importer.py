@@ -7,7 +7,6 @@ with a StatusEvent that says why.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
@@ -26,6 +25,7 @@ from scheduler.register.file import (
     RegisterError,
     TaskSpec,
     UnitSpec,
+    split_list,
     validate,
 )
 from scheduler.register.limits import size_problems
@@ -65,9 +65,9 @@ def read_raw(path: Path) -> RawRegister:
 
 
 def _split(value: object) -> list[str]:
-    """A list field as the register's check reads it: a list, or one text with , ; or line breaks."""
+    """A list field as the register's check reads it: a list, or one text (`split_list`)."""
     if isinstance(value, str):
-        return [v.strip() for v in re.split(r"[,;\n]", value) if v.strip()]
+        return split_list(value)
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
@@ -102,10 +102,9 @@ def load_register(path: Path, allow_empty: bool = False) -> Register:
     """
     raw = read_raw(path)
     too_big = size_problems(raw)
-    if not too_big:
-        _names_to_codes(raw)
     if too_big:
         raise RegisterError(too_big)
+    _names_to_codes(raw)
     reg = validate(raw)
     if not allow_empty and not reg.units and not reg.tasks:
         raise RegisterError(
@@ -162,13 +161,12 @@ class ImportReport:
             lines.append("Cơ sở dữ liệu đã có đúng sổ này: không có gì thay đổi.")
         if self.units_without_people:
             alone = self.units_without_people
-            shown = ", ".join(alone[:10]) + (" …" if len(alone) > 10 else "")
             lines.append(
-                f"{len(alone)} đơn vị có việc nhưng chưa có cán bộ nào để nhắc: {shown} — thêm cán bộ cho đơn vị "
-                "ở mục «Cán bộ» (officials), không thì không ai được nhắc việc của đơn vị đó"
+                f"{len(alone)} đơn vị có việc nhưng chưa có cán bộ nào để nhắc: {_first(alone)} — thêm cán bộ cho "
+                "đơn vị ở mục «Cán bộ» (officials), không thì không ai được nhắc việc của đơn vị đó"
             )
         if self.tasks_not_in_file:
-            shown = ", ".join(self.tasks_not_in_file[:10]) + (" …" if len(self.tasks_not_in_file) > 10 else "")
+            shown = _first(self.tasks_not_in_file)
             lines.append(
                 f"{len(self.tasks_not_in_file)} nhiệm vụ có trong cơ sở dữ liệu nhưng không có trong tệp "
                 f"(giữ nguyên): {shown}"
@@ -179,11 +177,14 @@ class ImportReport:
 _NOT_CHANGES = ("tasks_not_in_file", "tasks_changed", "units_without_people", "cancelled")
 
 
+def _first(items: list[str], shown: int = 10) -> str:
+    """The first items of a long list, and "…" for the rest."""
+    return ", ".join(items[:shown]) + (" …" if len(items) > shown else "")
+
+
 def _codes(codes: list[str], shown: int = 10) -> str:
     """ (Q2-01, Q2-02 …): which ones, so that a keeper sees a task of another document being replaced."""
-    if not codes:
-        return ""
-    return " (" + ", ".join(codes[:shown]) + (" …" if len(codes) > shown else "") + ")"
+    return f" ({_first(codes, shown)})" if codes else ""
 
 
 def _upsert(
