@@ -39,8 +39,11 @@ _DATE_IN = re.compile(rf"ngày\s*,?\s*{_ANY}", re.IGNORECASE)
 FURNITURE = re.compile(
     r"^[\s•*+\-–]*(?:(?:ngày\s+)?(?:cập nhật|ngày đăng(?: bài)?|đăng lúc|đăng ngày|lượt xem|thống kê truy cập|"
     r"ngày xuất bản|"
-    r"xuất bản|lượt truy cập|đang online|hôm nay|trong tuần|tất cả|tags|chia sẻ(?: bài viết)?|in bài|"
-    r"bình luận|ý kiến|tin liên quan|xem thêm|nguồn tin|tác giả)\b.*"
+    r"xuất bản|lượt truy cập|tags|chia sẻ(?: bài viết)?|in bài|tin liên quan|xem thêm|nguồn tin|tác giả)\b.*"
+    # words of running text too ("Tất cả các sở, ban, ngành …", "Ý kiến chỉ đạo …"): a counter or a comment box
+    # only when a number, a colon or nothing follows ("Tất cả: 120.345", "Bình luận (0)")
+    r"|(?:đang online|hôm nay|trong tuần|tất cả|bình luận|ý kiến(?: bạn đọc)?)"
+    r"\s*(?:[:(]\s*[\d.,]*\)?\s*|\d[\d.,]*\s*)?$"
     r"|(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy)|chủ nhật)\s*,?\s*\d{1,2}/\d{1,2}/\d{4},?\s+(?:-\s*)?\d{1,2}:\d{2}.*"
     # "Chủ nhật, ngày 17 tháng 10 năm 2021 | 15:8:30", "author Thứ Tư, ngày 23/05/2012 05:36 AM (GMT+7)"
     r"|(?:[a-z]{2,12}\s+)?(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy)|chủ nhật)\s*,?\s*(?:ngày\s+)?"

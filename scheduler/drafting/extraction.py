@@ -58,6 +58,7 @@ HEADING = re.compile(
 # "2. Tổ chức thực hiện", "II/ Kế hoạch và lịch kiểm tra:", "1.8/ Tổ chức …" (not "V/v", về việc)
 NUMBERED = re.compile(r"^(?:[IVX]{1,4}|\d{1,2}(?:\.\d{1,2})?)(?:[.)]\s+|[.]?/\s*(?=[^\W\d])(?![vV]\b))(?P<body>.+)$")
 BULLET = re.compile(r"^(?:[-–•+*]|[a-zđ]\)|\d{1,2}\))\s*")
+_SLASH_MARK = re.compile(r"^\s*(?:\d{1,2}(?:\.\d{1,2})?|[a-zđ])\s*/\s+(?=[^\W\d])")
 
 _PLACE = re.compile(r"(?:thị trấn|xã|phường|huyện|thành phố)\s+([A-ZĐ]\w*(?:\s+[A-ZĐ0-9]\w*)*)")
 _PROBE_YEAR = date(2000, 1, 1)
@@ -87,7 +88,8 @@ _HELPING = ("phối hợp", "tham gia", "giúp", "hỗ trợ", "cùng", "tham m�
 # Verbs that only say a task is done by its date ("…, hoàn thành trước ngày 30/6"): no task of their own.
 _COMPLETION = frozenset(["hoàn thành", "hoàn tất", "xong", "kết thúc", "thực hiện", "phải", "hoàn thiện", "báo cáo"])
 _WHOLE_RANGE = re.compile(
-    r"\d{1,2}\s*(?:-|và|,)\s*\d{1,2}\s*(?:/|tháng)| (?:đến|tới) |tháng \d{1,2}\s*(?:-|và|,)\s*(?:tháng )?\d{1,2}(?!\d)"
+    r"\d{1,2}\s*(?:-|và|,)\s*\d{1,2}\s*(?:[/.]|tháng)| (?:đến|tới) "
+    r"|tháng \d{1,2}\s*(?:-|và|,)\s*(?:tháng )?\d{1,2}(?!\d)"
 )
 _DONE = re.compile(r"\bđã\b", re.IGNORECASE)
 _ASKED = re.compile(r"\b(?:đề nghị|yêu cầu|chỉ đạo|giao)\b", re.IGNORECASE)
@@ -112,7 +114,8 @@ _SUBJECT_ZONE = re.compile(
     r"|cả ngày|buổi sáng|buổi chiều)"
     r"\s*(?:[:,]\s*|(?=ngày\s+\d)))?"
     r"(?:(?:theo đó|tiếp đó|sau đó|đồng thời|riêng|trong đó|ngoài ra|bên cạnh đó|theo kế hoạch|"
-    r"theo dự kiến|dự kiến|cụ thể)\s*,?\s*)*(?:từ nay\s+)?(?:(?:trước|chậm nhất|đến hết|đến|trong|vào)\s+)?"
+    r"theo dự kiến|dự kiến|cụ thể|tất cả|toàn thể)\s*,?\s*)*(?:từ nay\s+)?"
+    r"(?:(?:trước|chậm nhất|đến hết|đến|trong|vào)\s+)?"
     r"(?:(?:sáng|chiều|tối)?\s*(?:ngày|thứ \w+)?\s*[\d/.\-]+\s*[:,]?\s*)?"
 )
 
@@ -196,12 +199,18 @@ class Draft:
 # --- reading the document ------------------------------------------------------------------------
 
 
+_PLACE_ABBREVIATION = re.compile(r"(?<![^\s(])(?:TP|Tp|TX|Tx|TT|Q|P|H|X)\.\s+$")
+
+
 def sentences(paragraph: str) -> list[str]:
-    """Split at . ! ? followed by a capital letter (Vietnamese ones included)."""
+    """Split at . ! ? followed by a capital letter (Vietnamese ones included), not after a place's abbreviation
+    ("UBND TP. Bà Rịa", "TX. Phú Mỹ", "Tp. Hồ Chí Minh")."""
     out: list[str] = []
     start = 0
     for match in re.finditer(r"[.!?…]+[\"”']?\s+", paragraph):
         following = paragraph[match.end() : match.end() + 1]
+        if _PLACE_ABBREVIATION.search(paragraph, 0, match.end()):
+            continue
         if following and (following.isupper() or following in '"“'):
             out.append(paragraph[start : match.end()].strip())
             start = match.end()
@@ -507,7 +516,7 @@ class Extractor:
         for sentence in sentences(paragraph):
             for k, part in enumerate(_join_named_lists(sentence.split(";"))):
                 if part:
-                    text = BULLET.sub("", part)
+                    text = _SLASH_MARK.sub("", BULLET.sub("", part))  # "1/ Tổ chức …", "a/ Các xã …"
                     at = paragraph.find(text, cursor)
                     if at >= 0:
                         cursor = at + len(text)
@@ -560,6 +569,7 @@ class Extractor:
         in_period = False  # the schedule's heading is a month or a quarter, not a day
         plan_item: DraftTask | None = None  # a plan's item without a deadline, whose details may follow as bullets
         item_lead: list[str] = []  # the unit a detail line named
+        prose: list[str] = []  # the doer the last paragraph of prose named
         for number, (at, paragraph) in enumerate(paragraphs):
             time_line = _TIME_LINE.match(paragraph) if ":" in paragraph[:30] else None
             if time_line is not None and day is None and plan_item is None:
@@ -648,15 +658,22 @@ class Extractor:
                 if bullet and (unit := _UNIT_LINE.match(BULLET.sub("", paragraph).strip())):
                     item_lead = self.named_as(unit["who"])  # under a heading: the lead of what follows
                     continue
+                # a section that names its unit leads its paragraphs; prose carries a doer only outside one
+                plain = not bullet and not NUMBERED.match(paragraph) and section_units == ([issuer] if issuer else [])
                 own = self.paragraph_tasks(
                     paragraph,
                     number,
                     section_title,
                     section_units,
                     at,
-                    carried=(item_lead or intro) if bullet else None,
+                    carried=(item_lead or intro) if bullet else (prose if plain else None),
                 )
                 tasks += own
+                # "Công an tỉnh, Sở Y tế … báo cáo Thường trực Tỉnh ủy …" then "Báo cáo nhanh gửi trước 14h00 ngày
+                # 13/02/2021.": a paragraph of prose that names no doer goes on with the one before it
+                subject = self.opening_body(paragraph) if plain else None
+                if subject or not plain or not own or own[-1].explicit:
+                    prose = [subject] if subject else []  # else the doer carried on stays: "Báo cáo đầy đủ …"
                 if not bullet:  # an item ("1. Tổ chức lễ phát động …"): its details may follow as bullets
                     plan_item = own[0] if len(own) == 1 and own[0].deadline is None else None
                     item_lead = []
@@ -797,7 +814,7 @@ class Extractor:
             if org is not None:
                 leads = self._as_written(org, review)
         preparations = [
-            self._prepared_by(match[1], paragraph, section, section_units, deadline, number, header_at)
+            self._prepared_by(match[1] or match[2], paragraph, section, section_units, deadline, number, header_at)
             for match in _PREPARATION.finditer(text)
         ]
         return [
@@ -843,23 +860,27 @@ class Extractor:
         name, start = who
         deadline, header_at = day
         known = self.known(key(name).split())
-        # the leader's engagements that day are one task; the first that is not office hours names it
+        # each engagement from its clock is a reminder of its own; office hours are none
         cuts = [start, *(m.end() for m in _NEXT_ENGAGEMENT.finditer(text, start)), len(text)]
         parts = [text[a:b].strip() for a, b in zip(cuts, cuts[1:], strict=False)]
-        first = next((p for p in parts if len(p.split()) >= 3 and not _ROUTINE.match(p)), None)
-        if first is None:
-            return []
-        review = ["ngày lấy từ dòng đầu ngày của lịch: kiểm tra"]
-        if len([p for p in parts if not _ROUTINE.match(p)]) > 1:
-            review.append("dòng có nhiều việc trong ngày (mỗi giờ một việc): tách nếu cần nhắc riêng")
-        if known and known[0].start == 0:
-            leads = [known[0].code]
-        else:
-            leads = self._as_written(Organisation(name, 0, len(name), 0), review)
-        out = [self._dated_task(first, text, section, section_units, leads, [], deadline, 0.7, review, number,
-                                header_at)]  # fmt: skip
+        engagements = [p for p in parts if len(p.split()) >= 3 and not _ROUTINE.match(p)]
+        out: list[DraftTask] = []
+        for n, part in enumerate(engagements):
+            review = ["ngày lấy từ dòng đầu ngày của lịch: kiểm tra"]
+            if n:
+                review.append(f"việc thứ {n + 1} trong ngày của “{name}” trên cùng một dòng lịch: kiểm tra")
+            if known and known[0].start == 0:
+                leads = [known[0].code]
+            else:
+                leads = self._as_written(Organisation(name, 0, len(name), 0), review)
+            # the first engagement is quoted with the leader it is for; the later ones by themselves
+            quote = text if len(engagements) == 1 else (text[:start] + part if n == 0 else part)
+            out.append(self._dated_task(part, quote, section, section_units, leads, [], deadline, 0.7, review,
+                                        number, header_at))  # fmt: skip
         for match in _PREPARATION.finditer(text):
-            if prepared := self._prepared_by(match[1], text, section, section_units, deadline, number, header_at):
+            if prepared := self._prepared_by(
+                match[1] or match[2], text, section, section_units, deadline, number, header_at
+            ):
                 out.append(prepared)
         return out
 
@@ -1073,7 +1094,8 @@ class Extractor:
                 leads = known[:1]
                 break
             org = self.lead_name(cells[index]) or self.header_org(cells[index])
-            if org is None and index in people and _has_work(cells[index], []) and len(cells[index].split()) <= 12:
+            named = _has_work(cells[index], []) or _CLASS.fullmatch(cells[index]) is not None
+            if org is None and index in people and named and len(cells[index].split()) <= 12:
                 # "PCT Mai Xuân Liêm", "Chủ tịch, Các Phó Chủ tịch liên quan": who the column says acts, as written
                 org = Organisation(cells[index], 0, len(cells[index]), 0)
             if org is not None:
@@ -1192,6 +1214,14 @@ class Extractor:
                 )
             ):
                 anchored = False  # "(Từ ngày 12/6 đến ngày 16/6/2023)": a period line, no work in it
+                dated = [f for f in found if not f.weak and f.deadline.due is not None]
+                if tasks and tasks[-1].deadline is None and len(dated) == 1 and _only_dates(clause.text, found):
+                    # "Tổ chức kiểm tra cuối học kỳ II …. Từ ngày 08/5/2017 – 16/5/2017.": the period of the work
+                    # the sentence before names
+                    tasks[-1].deadline, tasks[-1].at = dated[0], clause.offset + dated[0].start
+                    tasks[-1].year_guessed = self._year_guessed(dated[0])
+                    tasks[-1].review.append(f"thời hạn lấy từ câu sau: “{dated[0].deadline.text}”: kiểm tra")
+                    tasks[-1].confidence -= 0.1
             if not anchored and not by_verb:
                 named = self.directed(clause.text)
                 if named:
@@ -1429,6 +1459,7 @@ class _Table:
             i
             for i, h in enumerate(self.headings)
             if re.search(r"đơn vị|chủ trì|thực hiện|phụ trách|cơ quan|thành phần|lãnh đạo|người dự|tham dự", h)
+            or re.fullmatch(r"lớp|khối|tổ|bộ phận|chi đoàn|chi bộ|phòng|ban|khoa", h)
             or (not re.search(r"nội dung|công việc|địa điểm|ghi chú|ngày|thời gian", h) and organisations(raw[i]))
         ]
         return [i for i in units if i < width and "thời gian" not in self.headings[i]]
@@ -1823,8 +1854,14 @@ _TIME_LINE = re.compile(r"(?:thời gian|thời hạn|tiến độ)(?:\s+(?:th�
 _DAY_LIST = re.compile(r"(?:ngày\s+)?\d{1,2}(?:\s*[;,]\s*\d{1,2}){2,}\s*(?:\([^)]*\))?\s*$", re.IGNORECASE)
 # The lines under a schedule's item that say who attends and where: no task of their own
 _ITEM_DETAIL = re.compile(r"(?:thành phần|địa điểm|thời gian, địa điểm|chủ trì|mời dự)\b[^:]{0,30}:", re.IGNORECASE)
-# "(Giao Văn phòng UBND xã bảo đảm các điều kiện)": who prepares a schedule's item
-_PREPARATION = re.compile(r"\(\s*(?:giao|đề nghị)\s+([^()]{3,200})\)", re.IGNORECASE)
+# A class as a school's table names it: "9A", "10A1", "5/3"
+_CLASS = re.compile(r"\d{1,2}\s?[A-ZĐ]\d{0,2}|\d{1,2}/\d{1,2}")
+# Who prepares a schedule's item: "(Giao Văn phòng UBND xã bảo đảm các điều kiện)", "(Phòng Nội vụ chuẩn bị báo
+# cáo)", "(Phòng Nông nghiệp và Phát triển nông thôn tham mưu sắp xếp lịch trình …)"
+_PREPARATION = re.compile(
+    r"\(\s*(?:(?:giao|đề nghị)\s+([^()]{3,200})|([^()]{3,120}?\s(?:chuẩn\s+b(?:ị|áo)|tham mưu)\b[^()]{0,120}))\)",
+    re.IGNORECASE,
+)
 # "Đồng chí Lê Văn Ba", "Đ/c Hà", "Ông Nguyễn Văn Nam", "PCT Mai Xuân Liêm": a person a schedule's line names
 _PERSON_HINT = re.compile(r"(?i:đồng chí|đ/c|ông|bà)\s|(?:CT|BT|GĐ)\s")
 _PERSON_TITLE = re.compile(r"(?i:đồng chí|đ/c|ông|bà)\s+|(?:P?CT|PCTTT|P?BT|P?GĐ)\s+")
@@ -1891,9 +1928,7 @@ _LEADER = re.compile(r"\b(?:P?CT|PBT|BT|P?GĐ|PCTTT)\b|\b(?:chủ tịch|bí th�
 # The next engagement on a calendar's line: a sentence that opens with its clock
 _NEXT_ENGAGEMENT = re.compile(rf"[.;]\s+(?={_CLOCKS}\s*[,:])", re.I)
 # A portal's clock: "Thứ năm 27/1/2022"
-_WIDGET = re.compile(
-    r"(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ nhật)\s*,?\s*\d{1,2}/\d{1,2}/\d{4}", re.IGNORECASE
-)
+_WIDGET = re.compile(r"(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ nhật)\s*,?\s*\d{1,2}/\d{1,2}/\d{4}", re.IGNORECASE)
 # A part of the day alone on its line, above the items in it: "Buổi sáng:", "Buổi sáng từ 8-12h:", "Chiều:"
 _TIME_OF_DAY = re.compile(rf"(?:buổi\s+)?(?:sáng|chiều|tối|trưa)(?:\s+(?:từ\s+)?{_CLOCKS})?\s*:?", re.I)
 # Office hours, no engagement: "Buổi sáng làm việc tại cơ quan.", "Chiều làm việc tại cơ quan"

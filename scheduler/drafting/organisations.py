@@ -24,7 +24,9 @@ _HEADS_ANY = sorted(
     các cấp ủy|các đơn vị|các địa phương|các sở|các ngành|các cơ quan|các xã|các phường|các huyện|các ấp|
     các chi bộ|các đảng bộ|các trường|các phòng|các ban|các tổ chức|các hội|các đoàn thể|các khu phố|
     các thôn|các bộ|các cơ sở|đơn vị bầu cử|đvbc|ban tổ chức|ban chỉ đạo|tổ đại biểu|các đoàn|
-    thí sinh|trường|xã|phường|thị trấn|huyện|tỉnh|ấp|khóm|thôn|khu phố""".replace("\n", "").split("|"),
+    thí sinh|trường|xã|phường|thị trấn|huyện|tỉnh|ấp|khóm|thôn|khu phố|hnd|hlhpn|hcct|hccb|hội lhpn|
+    bậc mầm non|bậc tiểu học|bậc thcs|bậc thpt|cấp mầm non|cấp tiểu học|cấp thcs|cấp thpt|giáo viên|
+    các giáo viên|giáo viên chủ nhiệm|gvcn""".replace("\n", "").split("|"),
     key=lambda h: -len(h.split()),
 )
 _HEADS_ANY = [h.strip() for h in _HEADS_ANY if h.strip()]
@@ -32,7 +34,7 @@ _HEADS_ANY = [h.strip() for h in _HEADS_ANY if h.strip()]
 _HEADS_CAPITAL = ["Sở", "Phòng", "Ban", "Bộ", "Hội", "Đoàn", "Tổ", "Trường", "Trung tâm", "Cục", "Tổng cục",
                   "Chi cục", "Viện", "Bảo tàng", "Thư viện", "Bệnh viện", "Trạm", "Đội", "Cơ quan", "Tiểu ban",
                   "Kho bạc", "Lực lượng", "Ủy ban", "Uỷ ban", "Hội đồng", "HS12", "Nhà văn hóa",
-                  "Mặt trận"]  # fmt: skip
+                  "Mặt trận", "Khối", "Khối trưởng", "Tổ trưởng"]  # fmt: skip
 # Heads that need a name after them to be a body ("xã Khánh Hội", not "xã" alone in "xã hội").
 _NEED_NAME = {"xã", "phường", "thị trấn", "huyện", "tỉnh", "ấp", "khóm", "thôn", "khu phố", "bản", "trường",
               "văn phòng", "thường trực"}  # fmt: skip
@@ -336,8 +338,8 @@ def _is_name_word(word: str, following: str = "") -> bool:
     clean = _clean(word)
     if not clean:
         return False
-    if clean[:1].isupper() or clean[:1].isdigit() and len(clean) <= 3:
-        return True
+    if clean[:1].isupper() or clean[:1].isdigit() and (len(clean) <= 3 or re.fullmatch(r"\d+(?:,\d+)+", clean)):
+        return True  # "Khối 3,4,5", "lớp 5/3"
     lower = clean.lower()
     if lower in _STOP or f"{lower} {_clean(following).lower()}" in _STOP:
         return False

@@ -417,3 +417,63 @@ def test_days_joined_by_a_dash_before_their_month_are_a_range_not_a_two_digit_ye
     found = [(f.deadline.text, f.deadline.due) for f in find_deadlines("họp từ ngày 3-9/11 tại xã", date(2024, 1, 1))]
     assert found == [("ngày 3-9/11", date(2024, 11, 9))]  # not 3 September 2011
     assert [f.deadline.due for f in find_deadlines("hạn 3/9/11", date(2024, 1, 1))] == [date(2011, 9, 3)]
+
+
+def test_each_engagement_of_a_leader_s_calendar_line_is_its_own_reminder() -> None:
+    text = (
+        "LỊCH LÀM VIỆC\nTHỨ TƯ, NGÀY 12/6/2024:\n"
+        "- Phó Chủ tịch: 8 giờ, họp bàn phương án phòng chống lụt bão (Phòng Nông nghiệp chuẩn bị báo cáo), "
+        "điểm tại Hội trường UBND. 15 giờ, kiểm tra tiến độ trường mầm non Xuân Lộc.\n"
+    )
+    tasks = [t for t in extract(text, UNITS).tasks if t.deadline is not None]
+    assert [(t.due, t.lead, t.title.split(",")[0]) for t in tasks] == [
+        (date(2024, 6, 12), ["Phó Chủ tịch"], "8 giờ"),
+        (date(2024, 6, 12), ["Phó Chủ tịch"], "15 giờ"),
+        (date(2024, 6, 12), ["Phòng Nông nghiệp"], "Phòng Nông nghiệp chuẩn bị báo cáo"),
+    ]
+
+
+def test_a_school_level_a_grade_and_a_farmers_union_in_short_are_bodies() -> None:
+    assert [o.name for o in organisations("Bậc tiểu học xét hoàn thành chương trình")] == ["Bậc tiểu học"]
+    assert [o.name for o in organisations("còn cấp THCS xét tốt nghiệp")] == ["cấp THCS"]
+    assert [o.name for o in organisations("Đại hội HND cấp cơ sở xong trong quý II")] == ["HND cấp cơ sở"]
+    assert [o.name for o in organisations("Khối 3,4,5 thi buổi sáng")] == ["Khối 3,4,5"]
+
+
+def test_a_table_s_class_column_names_who_does_each_row() -> None:
+    text = (
+        "KẾ HOẠCH LAO ĐỘNG\nThời gian: 7 giờ ngày 14 tháng 10 năm 2023\n"
+        "TT | Lớp | Giáo viên | Nội dung công việc\n"
+        "1 | 6A | Lê Thị Hoa | Nhổ cỏ bồn hoa trước cổng trường\n"
+        "2 | 7B | Trần Văn Nam | Quét dọn sân sau và nhà xe\n"
+    )
+    assert dated(text) == [(date(2023, 10, 14), ["6A"]), (date(2023, 10, 14), ["7B"])]
+
+
+def test_prose_that_names_no_doer_goes_on_with_the_doer_of_the_paragraph_before() -> None:
+    text = (
+        "Buôn Ma Thuột, ngày 20 tháng 01 năm 2024\n"
+        "Sở Y tế, Công an tỉnh thường xuyên nắm tình hình, báo cáo UBND tỉnh.\n"
+        "Báo cáo nhanh gửi trước 10h00 ngày 11/02/2024.\n"
+        "Báo cáo tổng hợp gửi trước 8h00 ngày 15/02/2024.\n"
+    )
+    assert [lead for _due, lead in dated(text)] == [["Sở Y tế"]] * 2  # the first body named, as written
+
+
+def test_running_text_that_opens_like_a_page_counter_is_still_read() -> None:
+    text = (
+        "Hôm nay: 1.204\nTất cả: 98.311\nBình luận (0)\n"
+        "Tất cả các phòng, ban báo cáo kết quả về Văn phòng trước ngày 25/3/2024.\n"
+    )
+    assert dated(text) == [(date(2024, 3, 24), ["các phòng, ban"])]
+
+
+def test_a_place_s_abbreviation_does_not_end_the_sentence() -> None:
+    text = "Ngày 02/4/2024, UBND tỉnh yêu cầu Sở Y tế phối hợp UBND TP. Vũng Tàu tổ chức ngày hội trước ngày 20/4/2024."
+    assert dated(text) == [(date(2024, 4, 19), ["Sở Y tế"])]
+
+
+def test_a_period_said_in_the_next_sentence_dates_the_work_before_it() -> None:
+    text = "KẾ HOẠCH\nNgày 02/5/2024\n1/ Tổ chức kiểm tra học kỳ II cho các khối lớp. Từ ngày 13/5/2024 – 17/5/2024.\n"
+    assert [due for due, _lead in dated(text)] == [date(2024, 5, 17)]
+    assert dated("Các xã tổ chức Ngày hội Đại đoàn kết từ ngày 1-18.11.2024.") == [(date(2024, 11, 18), ["Các xã"])]
