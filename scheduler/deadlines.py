@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from dateutil.rrule import rrulestr
 
-from scheduler.workdays import add_working_days, is_holiday, is_working_day, previous_working_day
+from scheduler.workdays import add_working_days, is_holiday, is_working_day, lunar_new_year, previous_working_day
 
 # How the messages below name the document's date; the register's check says it in the register's words.
 DOC_DATE_HINT = "(--doc-date)"
@@ -231,6 +231,37 @@ _BARE_DATE = _DATE.replace("(?:ngày )?", "")
 def _before_named_day(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
     """ "trước ngày Sinh nhật Bác (19/5)": the day is named, its date in brackets."""
     return Deadline(phrase, _date(phrase, g, doc_date) - timedelta(days=1))
+
+
+_TET = r"t[ếe]t(?: nguyên đán)?(?: (?:[^\W\d]+ [^\W\d]+ )?(?P<ty>\d{4}))?"
+
+
+def _tet(phrase: str, g: dict[str, str | None], doc_date: date | None) -> date:
+    """Which Tết: the year's the phrase names, else the first one on or after the document's date."""
+    if g.get("ty"):
+        return lunar_new_year(int(g["ty"] or 0))
+    if doc_date is None:
+        raise DeadlineError(
+            phrase, f"không biết Tết năm nào; hãy ghi năm (vd. trước Tết Nguyên đán 2024) {DOC_DATE_HINT}"
+        )
+    first = lunar_new_year(doc_date.year)
+    return first if first >= doc_date else lunar_new_year(doc_date.year + 1)
+
+
+@_rule(
+    r"(?P<before>trước |(?:chậm nhất|muộn nhất)(?: là)? trước )?(?:(?:từ|đến|vào|trong) )?(?:ngày )?"
+    r"(?:(?:mùng|mồng) \d{1,2} ?(?:-|đến|tới) ?(?:(?:ngày )?(?:mùng|mồng) )?)?"
+    r"(?:(?:mùng|mồng) (?P<n>\d{1,2}) )?" + _TET
+)
+def _lunar_new_year(phrase: str, g: dict[str, str | None], doc_date: date | None) -> Deadline:
+    """ "trước Tết Nguyên đán", "mùng 6 Tết", "từ mùng 3 - mùng 5 Tết": days counted from the first day of Tết."""
+    if g.get("n") is None and not g.get("before"):
+        raise DeadlineError(phrase, UNKNOWN_HINT)  # "Tết Nguyên đán 2024" alone names the holiday, not a day
+    number = int(g["n"] or 1)
+    if not 1 <= number <= 10:
+        raise DeadlineError(phrase, f"không có mùng {number} Tết trong các ngày Tết; hãy ghi ngày dương lịch")
+    day = _tet(phrase, g, doc_date) + timedelta(days=number - 1)
+    return Deadline(phrase, day - timedelta(days=1) if g.get("before") else day)
 
 
 @_rule(
@@ -667,13 +698,15 @@ _STARTERS = frozenset(
         "không",
         "hoàn",
         "dự",
+        "mùng",
+        "mồng",
     ]
 )
 # Words a phrase of the grammar may end with (besides a number): trying only those keeps a 5 MB text fast.
 _ENDINGS = frozenset(["năm", "tuần", "tháng", "quý", "quí", "hè", "nay", "ngày", "ký", "hành", "bản", "nhật"])
-_ENDINGS |= {"i", "ii", "iii", "iv", "sau", "tới"}  # a quarter's numeral; "năm sau", "năm tới"
+_ENDINGS |= {"i", "ii", "iii", "iv", "sau", "tới", "tết", "đán"}  # a quarter's numeral; "năm sau"; "trước Tết"
 # A phrase without a number needs one of these words ("giữa năm", "dịp nghỉ hè", "hằng tuần").
-_WORDY = frozenset(["hè", "hằng", "hàng", "mỗi", "giữa", "cuối", "đầu"])
+_WORDY = frozenset(["hè", "hằng", "hàng", "mỗi", "giữa", "cuối", "đầu", "tết"])
 _LONGEST = 12  # words ("dự kiến được tổ chức vào đầu quý III năm 2021")
 # A number's characters: the digits \d reads and the other ones str.isdigit knows (superscripts, circled …).
 _DIGITS = (
@@ -684,7 +717,7 @@ _DIGITS = (
 # Where a word that makes a phrase possible can be: a number (one match for "06/4/2022") or one of _WORDY's
 # words; the scan then checks the whole word.
 _NEAR = re.compile(
-    rf"[{_DIGITS}][{_DIGITS}/.\-]*|(?i:giữa|cuối|đầu|hằng|hàng|hè|mỗi)|(?i:(?<=quý |quí )(?:iv|i{{1,3}}))\b"
+    rf"[{_DIGITS}][{_DIGITS}/.\-]*|(?i:giữa|cuối|đầu|hằng|hàng|hè|mỗi|tết)|(?i:(?<=quý |quí )(?:iv|i{{1,3}}))\b"
 )
 _WORD = re.compile(r"\S+")
 _WEAK_YEAR = re.compile(r"năm(?: \d{4}| nay)|trong năm")
@@ -785,6 +818,8 @@ def find_deadlines(text: str, doc_date: date | None = None) -> list[FoundDeadlin
             following = _clean_next(text, spans, i + j)
             if phrase.lower().endswith("của tháng") and (following in _WHICH_MONTH or following[:1].isdigit()):
                 continue  # "trước ngày 15 của tháng sau": one month, which one the grammar does not guess
+            if following[:1].isdigit() and phrase.lower().endswith(("tết", "đán")):
+                continue  # "trước Tết 2 tuần": so long before it, which the grammar does not count
             normal = normalize(phrase)  # "hoàn thành năm 2022" says more than "năm 2022": filler was stripped
             before = words.get(i - 1, text[spans[i - 1][0] : spans[i - 1][1]].lower().strip(_TRIM)) if i else ""
             # "cả năm 2022", "suốt năm 2022" name the whole year

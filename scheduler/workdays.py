@@ -27,12 +27,22 @@ def _vietnam() -> Any:
         spec.loader.exec_module(module)
         return module.Vietnam
     except (ImportError, OSError, AttributeError):
-        return lambda years: holidays.country_holidays("VN", years=years)
+        return lambda years, **kw: holidays.country_holidays("VN", years=years, **kw)
 
 
 @lru_cache(maxsize=64)
 def _holidays_of(year: int) -> frozenset[date]:
     return frozenset(_vietnam()(years=year).keys())
+
+
+@lru_cache(maxsize=64)
+def lunar_new_year(year: int) -> date:
+    """The first day of Tết (mùng 1 Tết Nguyên đán) in that year, from the same calendar as the days off, so
+    "trước Tết" and "mùng 6 Tết" are read by the dates the law gives, not by a table of our own."""
+    days = _vietnam()(years=year, language="en_US").get_named("Lunar New Year", lookup="exact")
+    if not days:
+        raise LookupError(f"no Tết in {year}")
+    return min(days)
 
 
 def is_holiday(day: date) -> bool:

@@ -394,7 +394,7 @@ class Extractor:
             _periodic_report(text, _target(text, _period_of(text, _bare_recurrence(f))))
             for f in _next_year_yearly(text, self._read(text))
             if (f.deadline.due is None or self._ahead(f, text, cell))
-            and not _opens_range(text, f)
+            and not (_opens_range(text, f) and not (cell and _START_CELL.fullmatch(text)))
             and not _reference(text, f)
             and not _not_a_date(text, f)
             and not _past_or_called_off(text, f)
@@ -1660,6 +1660,10 @@ def _not_a_date(text: str, found: FoundDeadline) -> bool:
         return True  # "tuần cao điểm 26/3", "kỷ niệm 2/9": the day names an occasion, it sets no deadline
     if _BARE_DAY.fullmatch(phrase) and _named_day(text, found.start):
         return True  # "chào mừng ngày Nhà giáo Việt Nam 20/11", "Ngày sách Việt Nam (21/4)": a day's name, no deadline
+    before = text[: found.start]
+    lunar = "tết" in phrase.lower() and re.search(r"\d\s*\(\s*(?:ngày\s+)?$", before) is not None
+    if lunar or re.search(r"\btức(?:\s+là)?\s*$", before, re.IGNORECASE):
+        return True  # "ngày 16/02/2021 (tức ngày mùng 5 Tết)", "02/02/2022 (mùng 02 Tết)": the same day again
     after = text[found.end :]
     if re.match(r"\s*[:,\-–]?\s*nghỉ\s+(?:lễ|tết|bù)\b", after, re.IGNORECASE):
         return True  # "Ngày 11/02/2021 Nghỉ Tết Nguyên đán": a day off in a calendar, no work due
@@ -1854,6 +1858,8 @@ _TIME_LINE = re.compile(r"(?:thời gian|thời hạn|tiến độ)(?:\s+(?:th�
 _DAY_LIST = re.compile(r"(?:ngày\s+)?\d{1,2}(?:\s*[;,]\s*\d{1,2}){2,}\s*(?:\([^)]*\))?\s*$", re.IGNORECASE)
 # The lines under a schedule's item that say who attends and where: no task of their own
 _ITEM_DETAIL = re.compile(r"(?:thành phần|địa điểm|thời gian, địa điểm|chủ trì|mời dự)\b[^:]{0,30}:", re.IGNORECASE)
+# A table's time cell that only says when the work starts ("Từ ngày 25/01/2024"): the row is due to start then
+_START_CELL = re.compile(r"\s*từ\s+(?:ngày\s+)?[\d/.\-]+\s*", re.IGNORECASE)
 # A class as a school's table names it: "9A", "10A1", "5/3"
 _CLASS = re.compile(r"\d{1,2}\s?[A-ZĐ]\d{0,2}|\d{1,2}/\d{1,2}")
 # Who prepares a schedule's item: "(Giao Văn phòng UBND xã bảo đảm các điều kiện)", "(Phòng Nội vụ chuẩn bị báo

@@ -359,3 +359,23 @@ def test_cli_prints_json_for_a_keeper(capsys: pytest.CaptureFixture[str]) -> Non
 def test_cli_reports_unknown_phrase_with_exit_code_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["deadline", "khi nào xong thì thôi"]) == 2
     assert "khi nào xong thì thôi" in capsys.readouterr().err
+
+
+def test_tet_phrases_count_from_the_first_day_of_tet_in_the_law_s_calendar() -> None:
+    january = date(2024, 1, 10)  # Tết Giáp Thìn fell on Saturday 10/02/2024
+    assert parse_deadline("trước Tết Nguyên đán", january).due == date(2024, 2, 9)
+    assert parse_deadline("mùng 6 Tết", january).due == date(2024, 2, 15)
+    assert parse_deadline("từ mùng 3 - mùng 5 Tết", january).due == date(2024, 2, 14)
+    assert parse_deadline("trước Tết Ất Tỵ 2025", january).due == date(2025, 1, 28)  # Tết 2025: 29/01
+    assert parse_deadline("trước Tết", date(2024, 3, 1)).due == date(2025, 1, 28)  # the next Tết, not the last
+    with pytest.raises(DeadlineError):
+        parse_deadline("trước Tết")  # which Tết, with no date to count from, is not guessed
+    with pytest.raises(DeadlineError):
+        parse_deadline("mùng 15 Tết", january)  # past the days of Tết: the office writes the solar date
+
+
+def test_a_tet_phrase_is_found_in_running_text_but_not_one_said_after_its_solar_date() -> None:
+    text = "Trực từ mùng 1 đến mùng 4 Tết; báo cáo trước 8h00 ngày 13/02/2024 (tức ngày mùng 4 Tết); trước Tết 2 tuần."
+    found = [text[f.start : f.end] for f in find_deadlines(text, date(2024, 1, 10))]
+    assert "mùng 1 đến mùng 4 Tết" in found and "ngày 13/02/2024" in found
+    assert "trước Tết" not in found  # "trước Tết 2 tuần": how long before, which the grammar does not count

@@ -477,3 +477,20 @@ def test_a_period_said_in_the_next_sentence_dates_the_work_before_it() -> None:
     text = "KẾ HOẠCH\nNgày 02/5/2024\n1/ Tổ chức kiểm tra học kỳ II cho các khối lớp. Từ ngày 13/5/2024 – 17/5/2024.\n"
     assert [due for due, _lead in dated(text)] == [date(2024, 5, 17)]
     assert dated("Các xã tổ chức Ngày hội Đại đoàn kết từ ngày 1-18.11.2024.") == [(date(2024, 11, 18), ["Các xã"])]
+
+
+def test_a_tet_table_is_dated_by_its_lunar_days_and_a_start_only_cell() -> None:
+    text = (
+        "KẾ HOẠCH\nChâu Đốc, ngày 10 tháng 01 năm 2024\n"
+        "STT | Nội dung | Thời gian | Đơn vị thực hiện\n"
+        "1 | Treo cờ, băng rôn các tuyến đường | Từ ngày 25/01/2024 | Phòng Văn hóa và Thông tin\n"
+        "2 | Thăm, tặng quà gia đình chính sách | Trước Tết | Phòng Lao động - Thương binh và Xã hội\n"
+        "3 | Giải bóng chuyền mừng xuân | Mùng 3 - mùng 5 Tết | Huyện Đoàn\n"
+        "Các xã báo cáo trước 8h00 ngày 13/02/2024 (tức ngày mùng 4 Tết).\n"
+    )
+    assert dated(text) == [
+        (date(2024, 1, 25), ["Phòng Văn hóa và Thông tin"]),
+        (date(2024, 2, 9), ["Phòng Lao động - Thương binh và Xã hội"]),
+        (date(2024, 2, 14), ["Huyện Đoàn"]),
+        (date(2024, 2, 13), ["Các xã"]),  # one task: the lunar day in brackets is the same day again
+    ]

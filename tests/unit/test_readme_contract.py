@@ -119,3 +119,20 @@ def test_run_help_mentions_zalo(capsys: pytest.CaptureFixture[str]) -> None:
         build_parser().parse_args(["run", "--help"])
     text = capsys.readouterr().out
     assert "Zalo" in text and "zalo" in text and "all" in text
+
+
+def test_every_deadline_phrase_the_readme_lists_is_read() -> None:
+    from datetime import date
+
+    from scheduler.deadlines import parse_deadline
+
+    paragraph = README.split("**Deadline phrases**", 1)[1].split("An unknown phrase", 1)[0]
+    skip = ("scheduler/deadlines.py", "holidays", "due", "rrule")
+    phrases = [p for p in re.findall(r"`([^`]+)`", paragraph) if p not in skip and "X" not in p]
+    phrases = [p.replace(" …", " ngày 1/3/2022") for p in phrases]
+    phrases = [v for p in phrases for v in ([p.replace("đầu/giữa/cuối", w) for w in ("đầu", "giữa", "cuối")]
+                                           if "/giữa/" in p else [p])]  # fmt: skip
+    assert len(phrases) >= 20
+    for phrase in phrases:
+        deadline = parse_deadline(phrase, date(2022, 1, 10))
+        assert deadline.due is not None or deadline.rrule is not None, phrase
