@@ -111,8 +111,8 @@ _OBJECT_VERBS = frozenset(["nghe", "ra", "mời", "chọn", "thăm", "gặp", "g
 _SUBJECT_ZONE = re.compile(
     # "08 giờ 00:", "cả ngày,", "07 giờ 30 ngày 28/01/2021 …" (the clock before its day)
     r"^[\s*•+\-–]*(?:(?:(?:\d{1,2}(?:\s*(?:giờ|g|h)\s*\d{0,2})?\s*[-–]\s*)?\d{1,2}\s*(?:giờ|g|h)(?:\s*\d{1,2}(?:\s*phút)?)?"
-    r"|cả ngày|buổi sáng|buổi chiều)"
-    r"\s*(?:[:,]\s*|(?=ngày\s+\d)))?"
+    r"|cả ngày|(?:buổi\s+)?(?:sáng|chiều|tối|trưa))"  # "- Sáng: 7h30, Giám đốc Sở …": the time, then the clock
+    r"\s*(?:[:,]\s*|(?=ngày\s+\d))){0,2}"
     r"(?:(?:theo đó|tiếp đó|sau đó|đồng thời|riêng|trong đó|ngoài ra|bên cạnh đó|theo kế hoạch|"
     r"theo dự kiến|dự kiến|cụ thể|tất cả|toàn thể)\s*,?\s*)*(?:từ nay\s+)?"
     r"(?:(?:trước|chậm nhất|đến hết|đến|trong|vào)\s+)?"
@@ -808,7 +808,7 @@ class Extractor:
                 opening = [o for o in organisations(text) if o.start == congress.end()]
             person = _person_named(text, prefix)
             org = opening[0] if opening else self.header_org(text)
-            if person is not None and (org is None or org.start > person[1]):
+            if person is not None and (org is None or org.start >= person[0]):
                 # "Đồng chí Lê Văn Ba dự hội nghị …": the person the line names, as written
                 org = Organisation(text[person[0] : person[1]], person[0], person[1], 0)
             if org is not None:
@@ -1285,6 +1285,11 @@ class Extractor:
             if opening and first is not None:
                 org = self.lead_name(text[first.end :].lstrip(" ,:;-–"))
             org = org or self.lead_name(text, first.start if first else None) or self.header_org(text)
+            prefix = len(text) - len(_SUBJECT_ZONE.sub("", text.lower(), count=1))
+            titled = _titled(text, prefix) if not opening else None
+            if titled is not None and (org is None or (" " not in org.name and titled[0] <= org.start < titled[1])):
+                # "Giám đốc Sở chủ trì họp giao ban": the title and its body, not "Sở" alone
+                org = Organisation(text[titled[0] : titled[1]], titled[0], titled[1], 0)
             if org is None and _PERSON_HINT.search(text[:160]):
                 # "Ngày 05/6/2026: Đồng chí Bí thư Huyện ủy tiếp công dân": a person the clause opens with
                 rest = text[first.end :].lstrip(" ,:;-–") if opening and first is not None else text
@@ -1879,7 +1884,7 @@ def _person_named(text: str, at: int) -> tuple[int, int] | None:
     huyện"); None when there is none."""
     title = _PERSON_TITLE.match(text, at)
     if title is None:
-        return None
+        return _titled(text, at)
     end = title.end()
     office = _OFFICE.match(text, end)
     if office is not None:  # "Đồng chí Bí thư Huyện ủy": the office names the person
@@ -1903,6 +1908,21 @@ def _person_named(text: str, at: int) -> tuple[int, int] | None:
         if named is not None:
             end = named.end
     return (at, end)
+
+
+def _titled(text: str, at: int) -> tuple[int, int] | None:
+    """A calendar's line opening with a title, not "Đồng chí": "Giám đốc Sở chủ trì …", "Phó Giám đốc Nguyễn Văn
+    An dự …": the title with the body or the name that follows it."""
+    office = _OFFICE.match(text, at)
+    if office is None or not text[at : at + 1].isupper():
+        return None
+    named = next((o for o in organisations(text) if o.start == office.end()), None)
+    if named is not None:
+        return (at, named.end)
+    name = re.match(r"(?:[A-ZĐ\u00c0-\u1ef9][^\s,.:;()]*\s*){1,4}", text[office.end() :])
+    if name is not None and all(w[:1].isupper() for w in name.group().split()):
+        return (at, office.end() + len(name.group().rstrip()))
+    return (at, office.end() - 1)
 
 
 # A work programme's period alone on its line: "Tháng 3:", "Tháng 01/2026:", "Quý II năm 2026:"

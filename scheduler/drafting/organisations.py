@@ -285,7 +285,8 @@ _NOT_A_BODY_PHRASES = frozenset(
     ["tổ chức", "hội nghị", "hội thi", "hội thao", "hội khỏe", "hội khoẻ",
      "hội diễn", "hội trại", "hội thảo", "hội trường", "hội viên", "xã hội",
      "đoàn kết", "đoàn viên", "đoàn giám sát", "ban hành", "bộ máy", "bộ phận", "trường hợp", "phòng chống",
-     "phòng ngừa", "phòng, chống", "phòng dịch", "sở cứ", "tổ quốc", "trường học", "ban ngành", "hội đồng"]
+     "phòng ngừa", "phòng, chống", "phòng dịch", "sở cứ", "tổ quốc", "trường học", "ban ngành", "hội đồng",
+     "phòng họp", "phòng khánh tiết"]
 )  # fmt: skip
 _TEAMS = frozenset(["kiểm tra", "giám sát", "công tác", "thẩm định", "liên ngành", "đánh giá", "kiểm soát"])
 _BARE_COMMON = frozenset(["Hội", "Ban", "Bộ", "Tổ"])  # alone, a word: "Hội khỏe Phù Đổng", "Ban" of a page

@@ -116,7 +116,7 @@ def test_holdout3_documents_keep_the_figures_reached() -> None:
     ("folder", "floors"),
     [
         ("holdout4", (0.90, 0.81, 0.79)),
-        ("holdout5", (0.90, 0.91, 0.80)),
+        ("holdout5", (0.90, 0.91, 0.83)),
     ],
 )
 def test_holdout4_and_holdout5_keep_the_figures_reached(folder: str, floors: tuple[float, float, float]) -> None:
@@ -132,7 +132,8 @@ def test_holdout4_and_holdout5_keep_the_figures_reached(folder: str, floors: tup
     levels, grades and "HND" are bodies; a table's "Lớp" column is the doer; prose naming no doer goes on with the
     one before; "Tất cả …" and "Ý kiến …" open running text, not only a page counter; "TP. Bà Rịa" ends no
     sentence; "1/ Tổ chức …" is read; a period in the next sentence dates the work before it; "từ ngày 1-18.11"
-    is a range (holdout4 0.814, 0.906, 0.797; holdout5 0.910, 0.900, 0.809)."""
+    is a range; Tết phrases are read; a calendar line opening with a title ("Giám đốc Sở …", "Phó Giám đốc Nguyễn
+    Văn An …") is led by it (holdout4 0.814, 0.906, 0.797; holdout5 0.910, 0.900, 0.831)."""
     precision, recall, lead_and_date, summary = _score(folder)
     assert precision >= floors[0] and recall >= floors[1] and lead_and_date >= floors[2], summary
 

@@ -494,3 +494,12 @@ def test_a_tet_table_is_dated_by_its_lunar_days_and_a_start_only_cell() -> None:
         (date(2024, 2, 14), ["Huyện Đoàn"]),
         (date(2024, 2, 13), ["Các xã"]),  # one task: the lunar day in brackets is the same day again
     ]
+
+
+def test_a_calendar_line_opening_with_a_title_is_led_by_that_title_and_its_body_or_name() -> None:
+    text = (
+        "LỊCH CÔNG TÁC TUẦN\nTHỨ HAI (03/6/2024)\n"
+        "- Sáng: 7h30, Giám đốc Sở chủ trì họp giao ban. Địa điểm: Phòng họp số 1.\n"
+        "- Chiều: 14h00, Phó Giám đốc Nguyễn Văn An dự họp tại UBND tỉnh.\n"
+    )
+    assert dated(text) == [(date(2024, 6, 3), ["Giám đốc Sở"]), (date(2024, 6, 3), ["Phó Giám đốc Nguyễn Văn An"])]
