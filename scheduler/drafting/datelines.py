@@ -44,13 +44,13 @@ FURNITURE = re.compile(
     # only when a number, a colon or nothing follows ("Tất cả: 120.345", "Bình luận (0)")
     r"|(?:đang online|hôm nay|trong tuần|tất cả|bình luận|ý kiến(?: bạn đọc)?)"
     r"\s*(?:[:(]\s*[\d.,]*\)?\s*|\d[\d.,]*\s*)?$"
-    r"|(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy)|chủ nhật)\s*,?\s*\d{1,2}/\d{1,2}/\d{4},?\s+(?:-\s*)?\d{1,2}:\d{2}.*"
+    r"|(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy)|chủ nhật)\s*[,\-–]?\s*\d{1,2}/\d{1,2}/\d{4},?\s+(?:-\s*)?\d{1,2}:\d{2}.*"
     # "Chủ nhật, ngày 17 tháng 10 năm 2021 | 15:8:30", "author Thứ Tư, ngày 23/05/2012 05:36 AM (GMT+7)"
     r"|(?:[a-z]{2,12}\s+)?(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy)|chủ nhật)\s*,?\s*(?:ngày\s+)?"
     r"(?:\d{1,2}/\d{1,2}/\d{4}|\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4})\s*[,|\-]?\s*\d{1,2}:\d{1,2}.*"
     # "3/3/2021 12:00:00 AM | 0": the post's clock and its view counter
     r"|\d{1,2}/\d{1,2}/\d{4}(?:\s*[-,|]?\s*\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]m)?)?(?:\s*\(?gmt[^)]*\)?|\s*\[gmt[^\]]*\])?"
-    r"(?:\s*\|\s*(?:(?:view count|lượt xem|lượt đọc)\s*:?\s*)?\d[\d.]*)*"
+    r"(?:\s*\|\s*(?:(?:view count|cms-view-count|lượt xem|lượt đọc)\s*:?\s*)?\d[\d.]*)*"
     r"|(?:ngày\s+)?\d{1,2}/\d{1,2}/\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?"
     r"|[•*]?\s*(?:đang online|hôm nay|trong tuần|tất cả)\s*:.*"
     # a photo's caption: "Các đại biểu cắt băng khai trương …. (Ảnh: Vạn Xuân)"
@@ -87,6 +87,13 @@ def is_furniture(line: str) -> bool:
 
 # "Lịch tiếp công dân … năm 2025", "Kế hoạch tổ chức Đại hội năm 2020": the year the headline says it is about
 _TITLE_YEAR = re.compile(r"\bnăm\s+((?:19|20)\d{2})\b(?!\s*[-–]\s*(?:19|20)\d{2})", re.IGNORECASE)
+
+
+def headline_year(text: str) -> int | None:
+    """The one year the first lines name ("LỊCH TIẾP CÔNG DÂN … NĂM 2024"), None when they name none or several."""
+    lines = [line for line in text.split("\n") if line.strip()][:3]
+    years = {int(y) for line in lines for y in _TITLE_YEAR.findall(line[:300])}
+    return years.pop() if len(years) == 1 else None
 
 
 def text_year(text: str) -> int | None:

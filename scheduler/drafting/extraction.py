@@ -20,6 +20,7 @@ from scheduler.drafting.datelines import (
     DocumentDate,
     document_date,
     document_name,
+    headline_year,
     is_furniture,
     text_year,
     weekday_year,
@@ -67,7 +68,7 @@ _DAY_HEADER = re.compile(
     r"^[-*•+\s]*(?:[a-zđ0-9]{1,2}[.)]\s*)?"
     r"(?:(?:(?:(?:ngày\s+(?:làm việc\s+)?)?thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])"
     r"|ngày\s+(?:làm việc\s+)?thứ\s+(?:nhất|\d)|chủ nhật)\b[\s,.:(\-–]*(?:ngày\s+)?"
-    r"\d{1,2}\s*[/.\-]\s*\d{1,2}(?:\s*[/.\-]\s*\d{2,4})?\s*\)?\s*:?)"
+    r"\d{1,2}\s*[/.\-]\s*\d{1,2}(?:\s*[/.\-]\s*\d{2,4})?\s*\)?\s*(?:\((?:nhằm|tức)[^)]{0,30}\)\s*)?:?)"
     r"|(?:ngày\s+)?\d{1,2}\s*[/.\-]\s*\d{1,2}(?:\s*[/.\-]\s*\d{2,4})?\s*(?:\([^)]{0,12}\))?\s*:)\s*$",
     re.IGNORECASE,
 )  # any leap year: only to see which phrases lack a year
@@ -1044,6 +1045,8 @@ class Extractor:
         cells = [c.strip() for c in row.split("|")]
         if any(_DAY_LIST.match(c) for c in cells):
             return []  # "Tháng 7 | … | Ngày 03; 10; 17; 24; 31 (Thứ 5)": the days a routine falls on, spelled out
+        written = list(cells)  # as in the row, to say where a cell is
+        cells = table.with_months(cells)
         deadline = None
         dated = table.dated_headings()
         # " |  | (8h) Dự họp … sơ kết 6 tháng đầu năm … | …": its day cells blank, the row is on the day above; a
@@ -1062,7 +1065,7 @@ class Extractor:
             found = [f for f in found if not f.weak]
             if found:
                 deadline, _notes = self.deadline(cell, found)
-                cell_at = at + row.find(cell)
+                cell_at = at + max(row.find(written[index]), 0)
                 break
         review: list[str] = []
         if deadline is not None and dated and dated[0] < len(cells) and cells[dated[0]]:
@@ -1449,6 +1452,21 @@ class _Table:
         longest = max(range(len(cells)), key=lambda i: len(cells[i]), default=None)
         return longest
 
+    def with_months(self, cells: list[str]) -> list[str]:
+        """A reception calendar's row, its month in one cell and its day in another ("Tháng 6 | Ngày 18 (thứ
+        Ba)", "1 | Giám đốc Sở | … | Thứ 2, ngày 17" under "Tháng"): the day is read with that month."""
+        month = None
+        for i, cell in enumerate(cells):
+            heading = self.headings[i] if i < len(self.headings) else ""
+            named = re.fullmatch(r"tháng\s*(\d{1,2})", cell, re.IGNORECASE)
+            if named or (heading == "tháng" and cell.isdigit()):
+                month = int(named[1] if named else cell)
+                break
+        if month is None or not 1 <= month <= 12:
+            return cells
+        return [_DAY_OF_MONTH.sub(lambda m: f"ngày {m['d']}/{month}", c) if _DAY_OF_MONTH.search(c) else c
+                for c in cells]  # fmt: skip
+
     def papers(self) -> bool:
         """Is this an exam's timetable, a row per paper ("Bài thi", "Môn thi")? The candidates sit it."""
         return any(re.fullmatch(r"bài thi|môn thi|môn", h) for h in self.headings)
@@ -1666,9 +1684,14 @@ def _not_a_date(text: str, found: FoundDeadline) -> bool:
     if _BARE_DAY.fullmatch(phrase) and _named_day(text, found.start):
         return True  # "chào mừng ngày Nhà giáo Việt Nam 20/11", "Ngày sách Việt Nam (21/4)": a day's name, no deadline
     before = text[: found.start]
-    lunar = "tết" in phrase.lower() and re.search(r"\d\s*\(\s*(?:ngày\s+)?$", before) is not None
-    if lunar or re.search(r"\btức(?:\s+là)?\s*$", before, re.IGNORECASE):
-        return True  # "ngày 16/02/2021 (tức ngày mùng 5 Tết)", "02/02/2022 (mùng 02 Tết)": the same day again
+    if re.search(
+        r"\btức(?:\s+là)?\s*$|\d{1,2}\s*[/.\-]\s*\d{1,2}(?:\s*[/.\-]\s*\d{2,4})?\s*\(\s*(?:từ\s+|nhằm\s+|tức(?:\s+là)?\s+)?(?:ngày\s+)?$",
+        before,
+        re.I,
+    ):
+        # "ngày 16/02/2021 (tức ngày mùng 5 Tết)", "THỨ BẢY 11/01/2025 (nhằm 12/12 ÂL)", "Ngày 17/01 - 25/02/2019 (Từ
+        # ngày 01/12/2018 - 10/01/2019 Tháng chạp …)": the same days said again in the lunar calendar
+        return True
     after = text[found.end :]
     if re.match(r"\s*[:,\-–]?\s*nghỉ\s+(?:lễ|tết|bù)\b", after, re.IGNORECASE):
         return True  # "Ngày 11/02/2021 Nghỉ Tết Nguyên đán": a day off in a calendar, no work due
@@ -1865,6 +1888,8 @@ _DAY_LIST = re.compile(r"(?:ngày\s+)?\d{1,2}(?:\s*[;,]\s*\d{1,2}){2,}\s*(?:\([^
 _ITEM_DETAIL = re.compile(r"(?:thành phần|địa điểm|thời gian, địa điểm|chủ trì|mời dự)\b[^:]{0,30}:", re.IGNORECASE)
 # A table's time cell that only says when the work starts ("Từ ngày 25/01/2024"): the row is due to start then
 _START_CELL = re.compile(r"\s*từ\s+(?:ngày\s+)?[\d/.\-]+\s*", re.IGNORECASE)
+# A day of a month said without the month: "Ngày 18 (thứ Ba)", "Thứ 2, ngày 17"
+_DAY_OF_MONTH = re.compile(r"\bngày\s+(?P<d>\d{1,2})\b(?!\s*[/.\-]\s*\d|\s+tháng)", re.IGNORECASE)
 # A class as a school's table names it: "9A", "10A1", "5/3"
 _CLASS = re.compile(r"\d{1,2}\s?[A-ZĐ]\d{0,2}|\d{1,2}/\d{1,2}")
 # Who prepares a schedule's item: "(Giao Văn phòng UBND xã bảo đảm các điều kiện)", "(Phòng Nội vụ chuẩn bị báo
@@ -2082,6 +2107,10 @@ def extract(text: str, register: Register, doc_date: date | None = None, source:
             )
         else:
             notes.append("không thấy ngày văn bản: năm còn thiếu trong thời hạn không suy ra được (dùng --doc-date)")
+    elif (titled := headline_year(text)) is not None and titled > day.year:
+        # "Lịch tiếp công dân năm 2024", issued on 18/12/2023: its days without a year are of the year it plans
+        year_date = date(titled, 1, 1)
+        notes.append(f"năm còn thiếu trong thời hạn lấy theo tiêu đề ({titled}), không theo ngày văn bản: kiểm tra")
     elif doc_date is None and found is not None and (found.year_guessed or found.source == "stamp"):
         how = "năm suy ra từ văn bản" if found.year_guessed else "lấy từ ngày đăng trang"
         notes.append(f"ngày văn bản {found.day:%d/%m/%Y} ({how}): kiểm tra, hoặc dùng --doc-date")
