@@ -37,7 +37,9 @@ _EVENT = re.compile(rf"\b(?:sáng|chiều|tối|trưa)\s+ngày\s+{_NUMERIC}\s*,"
 _DATE_IN = re.compile(rf"ngày\s*,?\s*{_ANY}", re.IGNORECASE)
 # The web page around the text: publishing stamps, counters, navigation.
 FURNITURE = re.compile(
-    r"^[\s•*+\-–]*(?:(?:ngày\s+)?(?:cập nhật|ngày đăng(?: bài)?|đăng lúc|đăng ngày|lượt xem|thống kê truy cập|"
+    # "Chính trị - Ngày đăng : 21:37, 09/03/2021": a section's name may come first
+    r"^[\s•*+\-–]*(?:[^\W\d]+(?:\s+[^\W\d]+){0,3}\s+[-–]\s+)?"
+    r"(?:(?:ngày\s+)?(?:cập nhật|ngày đăng(?: bài)?|đăng lúc|đăng ngày|lượt xem|thống kê truy cập|"
     r"ngày xuất bản|"
     r"xuất bản|lượt truy cập|tags|chia sẻ(?: bài viết)?|in bài|tin liên quan|xem thêm|nguồn tin|tác giả)\b.*"
     # words of running text too ("Tất cả các sở, ban, ngành …", "Ý kiến chỉ đạo …"): a counter or a comment box
@@ -53,6 +55,8 @@ FURNITURE = re.compile(
     r"(?:\s*\|\s*(?:(?:view count|cms-view-count|lượt xem|lượt đọc)\s*:?\s*)?\d[\d.]*)*"
     r"|(?:ngày\s+)?\d{1,2}/\d{1,2}/\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?"
     r"|[•*]?\s*(?:đang online|hôm nay|trong tuần|tất cả)\s*:.*"
+    # a citation of the source: "… Đại hội điểm cấp xã / A.V. // daidoanket.vn. -ngày 27/11/2018"
+    r"|.*\s//\s*[\w.\-]+\.(?:vn|com|net|org)\b.*"
     # a photo's caption: "Các đại biểu cắt băng khai trương …. (Ảnh: Vạn Xuân)"
     r"|[^()]{0,300}\(\s*ảnh(?: minh họa| minh hoạ)?\s*:[^()]{1,80}\)\s*\.?)$",
     re.IGNORECASE,
@@ -92,6 +96,7 @@ _TITLE_YEAR = re.compile(r"\bnăm\s+((?:19|20)\d{2})\b(?!\s*[-–]\s*(?:19|20)\d
 def headline_year(text: str) -> int | None:
     """The one year the first lines name ("LỊCH TIẾP CÔNG DÂN … NĂM 2024"), None when they name none or several."""
     lines = [line for line in text.split("\n") if line.strip()][:3]
+    lines = [line for line in lines if not re.search(r"\bngày\s+\d", line, re.IGNORECASE)]  # not the dateline
     years = {int(y) for line in lines for y in _TITLE_YEAR.findall(line[:300])}
     return years.pop() if len(years) == 1 else None
 

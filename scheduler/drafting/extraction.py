@@ -399,9 +399,19 @@ class Extractor:
             and not _reference(text, f)
             and not _not_a_date(text, f)
             and not _past_or_called_off(text, f)
+            and not self._issued(text, f)
             and not (offset >= 0 and offset + f.start < self.dateline[1] and offset + f.end > self.dateline[0])
             and not (0 <= offset < self.headline_end and self._published(f))
         ]
+
+    def _issued(self, text: str, found: FoundDeadline) -> bool:
+        """ "Ngày 9/10, UBND huyện Phú Xuyên ra Kế hoạch số 218 …", "UBND xã … thông báo về việc …": the document's
+        own day, said of its issuing, is no deadline."""
+        if self.doc_date is not None and found.deadline.due != self.doc_date:
+            return False
+        if not _PLAIN_DAY.fullmatch(found.deadline.text):
+            return False  # "(dự kiến tổ chức vào cuối tháng 7-2021)": what the letter is about is still to come
+        return _ISSUING.search(text) is not None
 
     def _published(self, found: FoundDeadline) -> bool:
         """ "Bản tin 1/10: …": in the headline, the document's own day with no deadline word is when it came out."""
@@ -583,7 +593,7 @@ class Extractor:
             if " | " in paragraph or paragraph.endswith(" |"):
                 table = table if table is not None and table.last == number - 1 else _Table(paragraph, number)
                 if table.header is not paragraph:
-                    tasks += self.row_tasks(table, paragraph, number, at, section_title, section_units)
+                    tasks += self.row_tasks(table, paragraph, number, at, section_title, section_units, intro)
                 table.last = number
                 continue
             if number in headings:
@@ -600,6 +610,8 @@ class Extractor:
                 continue
             if number < first and self.day_header(paragraph, at) is not None:
                 first = number  # a schedule's first day ends the preamble, whatever headings come below it
+            if _LEGAL_BASIS.match(paragraph) and not _BASIS_THEN.search(paragraph):
+                continue  # "Căn cứ Luật … ngày 19 tháng 6 năm 2015 …;": what the document rests on, no task
             if number < first:
                 # the preamble: what happened, not what is asked; only what it says is still to come stays
                 tasks += [t for t in self.paragraph_tasks(paragraph, number, section_title, section_units, at)
@@ -628,6 +640,8 @@ class Extractor:
                 continue  # "2.Nội dung hoạt động:": a sub-heading of the month's plan
             if in_period and day is not None and _THEME.match(paragraph):
                 continue  # "Chủ điểm tháng 12: …": the month's theme, no work
+            if day is not None and _ROUTINE_LINE.search(paragraph):
+                continue  # "- 13 giờ 30, đồng chí Phó Bí thư Thành ủy làm việc tại cơ quan.": office hours
             if day is not None:
                 body = BULLET.sub("", paragraph).strip()
                 mark = paragraph[:1] if paragraph[:1] in "-–•+*" else ""
@@ -679,7 +693,8 @@ class Extractor:
                     plan_item = own[0] if len(own) == 1 and own[0].deadline is None else None
                     item_lead = []
                 if paragraph.rstrip().endswith(":"):
-                    intro = self.intro_lead(paragraph)
+                    # "Đồng chí Bí thư Huyện uỷ tiếp dân định kỳ mỗi tháng, cụ thể:": its doer, for what follows
+                    intro = self.intro_lead(paragraph) or (own[-1].lead if own and own[-1].explicit else [])
                 elif not bullet:
                     intro = []
         return tasks
@@ -1039,7 +1054,14 @@ class Extractor:
         return None
 
     def row_tasks(
-        self, table: _Table, row: str, number: int, at: int, section: str, section_units: list[str]
+        self,
+        table: _Table,
+        row: str,
+        number: int,
+        at: int,
+        section: str,
+        section_units: list[str],
+        intro: list[str] | None = None,
     ) -> list[DraftTask]:
         """A table row with a date in one of its cells is a task: the work in its task cell, the unit's cell."""
         cells = [c.strip() for c in row.split("|")]
@@ -1105,6 +1127,8 @@ class Extractor:
                 leads = self._as_written(org, review)
                 confidence -= 0.2
                 break
+        if not leads and intro:
+            leads = list(intro)  # "Đồng chí Bí thư Huyện ủy tiếp dân định kỳ mỗi tháng, cụ thể:" above the table
         return [
             self._dated_task(
                 task_text, row, section, section_units, leads, [], deadline, confidence, review, number, cell_at
@@ -1693,6 +1717,8 @@ def _not_a_date(text: str, found: FoundDeadline) -> bool:
         # ngày 01/12/2018 - 10/01/2019 Tháng chạp …)": the same days said again in the lunar calendar
         return True
     after = text[found.end :]
+    if re.match(r"\s*lần\b", after, re.IGNORECASE):
+        return True  # "tiếp công dân định kỳ 01 tháng 01 lần": how often, not a day
     if re.match(r"\s*[:,\-–]?\s*nghỉ\s+(?:lễ|tết|bù)\b", after, re.IGNORECASE):
         return True  # "Ngày 11/02/2021 Nghỉ Tết Nguyên đán": a day off in a calendar, no work due
     return bool(_COUNT.fullmatch(phrase) and re.match(r"\s+[^\W\d_]", after)) and not re.match(
@@ -1885,7 +1911,28 @@ _TIME_LINE = re.compile(r"(?:thời gian|thời hạn|tiến độ)(?:\s+(?:th�
 # A cell listing the days of a month a routine falls on: "Ngày 03; 10; 17; 24; 31 (Thứ 5)", "07, 14, 21, 28"
 _DAY_LIST = re.compile(r"(?:ngày\s+)?\d{1,2}(?:\s*[;,]\s*\d{1,2}){2,}\s*(?:\([^)]*\))?\s*$", re.IGNORECASE)
 # The lines under a schedule's item that say who attends and where: no task of their own
-_ITEM_DETAIL = re.compile(r"(?:thành phần|địa điểm|thời gian, địa điểm|chủ trì|mời dự)\b[^:]{0,30}:", re.IGNORECASE)
+_ITEM_DETAIL = re.compile(
+    r"(?:thành phần|địa điểm|thời gian, địa điểm|chủ trì|mời dự|cùng dự|cùng đi|tham dự|dự họp)\b[^:]{0,30}:",
+    re.IGNORECASE,
+)
+# A day said as such, with no word of a deadline: "Ngày 9/10", "26/12/2013", "ngày 03/02/2026"
+_PLAIN_DAY = re.compile(r"(?:ngày\s+)?\d{1,2}\s*[/.\-]\s*\d{1,2}(?:\s*[/.\-]\s*\d{2,4})?", re.IGNORECASE)
+# A document said to be issued: "ra Kế hoạch số 218", "ban hành Công văn", "có văn bản", "thông báo về việc"
+_ISSUING = re.compile(
+    r"\b(?:ra|ban hành|có|ký)\s+(?:văn bản|công văn|kế hoạch|thông báo|quyết định|chỉ thị|hướng dẫn)\b"
+    r"|\bthông báo về việc\b|\bphát động\b",
+    re.IGNORECASE,
+)
+# "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015": the legal basis a document cites
+_LEGAL_BASIS = re.compile(r"^[\s\-–•*+]*căn cứ\b", re.IGNORECASE)
+# "Căn cứ …, Văn phòng UBND tỉnh đề nghị Sở …": the basis, then what is asked
+_BASIS_THEN = re.compile(
+    r"[,;]\s+[^,;]{0,80}\b(?:đề nghị|yêu cầu|giao|chỉ đạo|có trách nhiệm|sẽ|tổ chức|thực hiện|báo cáo|xây dựng|"
+    r"hoàn thành|trước ngày|chậm nhất|gửi|nộp)\b",
+    re.IGNORECASE,
+)
+# A calendar's line that is only office hours, whoever it is for
+_ROUTINE_LINE = re.compile(r"^[^.;]{0,80}\blàm việc tại (?:cơ quan|trụ sở|văn phòng)\W*$", re.IGNORECASE)
 # A table's time cell that only says when the work starts ("Từ ngày 25/01/2024"): the row is due to start then
 _START_CELL = re.compile(r"\s*từ\s+(?:ngày\s+)?[\d/.\-]+\s*", re.IGNORECASE)
 # A day of a month said without the month: "Ngày 18 (thứ Ba)", "Thứ 2, ngày 17"

@@ -26,7 +26,7 @@ _HEADS_ANY = sorted(
     các thôn|các bộ|các cơ sở|đơn vị bầu cử|đvbc|ban tổ chức|ban chỉ đạo|tổ đại biểu|các đoàn|
     thí sinh|trường|xã|phường|thị trấn|huyện|tỉnh|ấp|khóm|thôn|khu phố|hnd|hlhpn|hcct|hccb|hội lhpn|
     bậc mầm non|bậc tiểu học|bậc thcs|bậc thpt|cấp mầm non|cấp tiểu học|cấp thcs|cấp thpt|giáo viên|
-    các giáo viên|giáo viên chủ nhiệm|gvcn""".replace("\n", "").split("|"),
+    các giáo viên|giáo viên chủ nhiệm|gvcn|cđ|cđcs|các cđ|các đội|các công đoàn""".replace("\n", "").split("|"),
     key=lambda h: -len(h.split()),
 )
 _HEADS_ANY = [h.strip() for h in _HEADS_ANY if h.strip()]
@@ -34,7 +34,7 @@ _HEADS_ANY = [h.strip() for h in _HEADS_ANY if h.strip()]
 _HEADS_CAPITAL = ["Sở", "Phòng", "Ban", "Bộ", "Hội", "Đoàn", "Tổ", "Trường", "Trung tâm", "Cục", "Tổng cục",
                   "Chi cục", "Viện", "Bảo tàng", "Thư viện", "Bệnh viện", "Trạm", "Đội", "Cơ quan", "Tiểu ban",
                   "Kho bạc", "Lực lượng", "Ủy ban", "Uỷ ban", "Hội đồng", "HS12", "Nhà văn hóa",
-                  "Mặt trận", "Khối", "Khối trưởng", "Tổ trưởng"]  # fmt: skip
+                  "Mặt trận", "Khối", "Khối trưởng", "Tổ trưởng", "Thanh tra"]  # fmt: skip
 # Heads that need a name after them to be a body ("xã Khánh Hội", not "xã" alone in "xã hội").
 _NEED_NAME = {"xã", "phường", "thị trấn", "huyện", "tỉnh", "ấp", "khóm", "thôn", "khu phố", "bản", "trường",
               "văn phòng", "thường trực"}  # fmt: skip
@@ -177,6 +177,10 @@ _TAIL = frozenset(
         "thập",
         "đỏ",
         "lý",
+        # "Ban Giám đốc Sở", "Đoàn Chủ tịch", "Ban Thường trực Ủy ban MTTQ"
+        "đốc",
+        "tịch",
+        "ban",
     ]
 )
 # Words that end a name: what the body does, or a link to another phrase.

@@ -5,7 +5,8 @@ Collectors who never saw the extractor rewrote public administrative texts and l
 and scored once at the end; `holdout2/` (a third collector) was scored once as a set-aside, then looked at and
 used to fix general misses, so it is no longer a set-aside either: its floors only keep what is true.
 `holdout3/` (a fourth collector, conventions in SOURCES-d.md) was set aside the same way and is seen now too,
-and so are `holdout4/` and `holdout5/` (a fifth and a sixth collector, SOURCES-e.md and SOURCES-f.md).
+and so are `holdout4/` and `holdout5/` (a fifth and a sixth collector, SOURCES-e.md and SOURCES-f.md), and
+`holdout6/` (two more collectors, SOURCES-g.md and SOURCES-h.md).
 The figures are the issue's: due-date precision and recall, and the share of
 labelled dated tasks drafted with the right date and the right lead. How a lead counts as right (the same
 organisation, compared by folded names and abbreviations) is written in `scheduler/drafting/scoring.py`.
@@ -56,7 +57,7 @@ def test_a_lead_is_right_when_it_names_the_same_organisation(label: str, drafted
 
 
 def test_corpus_files_are_paired() -> None:
-    for folder in ("dev", "holdout", "holdout2", "holdout3", "holdout4", "holdout5"):
+    for folder in ("dev", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6"):
         texts = sorted(p.stem for p in (CORPUS / folder).glob("*.txt"))
         labels = sorted(p.stem for p in (CORPUS / folder).glob("*.yaml"))
         assert texts == labels and texts, folder
@@ -152,3 +153,15 @@ def test_a_recurring_label_is_met_by_its_rrule_whatever_first_occurrence_it_give
     once = Label("việc", None, "trước ngày 20/11/2012", date(2012, 11, 19), None, 0, 10)
     assert same_date(once, _drafted(date(2012, 11, 19), None))
     assert not same_date(once, _drafted(None, yearly))
+
+
+def test_holdout6_keeps_the_figures_reached() -> None:
+    """Written from a brief by two helpers who saw no code (g-: letters, conclusions, plans and news; h-: calendars,
+    reception calendars, plan tables), kept off main and scored once at 08:55 UTC on 2026-12-02 (code aaeba03):
+    41 documents, 139 labelled dated tasks, recall 0.619, precision 0.619, lead and date 0.439 (g- 0.900 / 0.662 /
+    0.600; h- 0.461 / 0.577 / 0.348). Seen since; general fixes found on it: a month cell and a day cell make one
+    date, a headline's later year dates yearless days, lunar restatements in brackets, post stamps, a legal basis,
+    issuing lines, source citations and office hours are no tasks, a lead-in's doer leads the table below it
+    (recall 0.914, precision 0.841, lead and date 0.763). Floors on seen data, not set-aside figures."""
+    precision, recall, lead_and_date, summary = _score("holdout6")
+    assert precision >= 0.84 and recall >= 0.91 and lead_and_date >= 0.76, summary

@@ -503,3 +503,35 @@ def test_a_calendar_line_opening_with_a_title_is_led_by_that_title_and_its_body_
         "- Chiều: 14h00, Phó Giám đốc Nguyễn Văn An dự họp tại UBND tỉnh.\n"
     )
     assert dated(text) == [(date(2024, 6, 3), ["Giám đốc Sở"]), (date(2024, 6, 3), ["Phó Giám đốc Nguyễn Văn An"])]
+
+
+def test_a_reception_calendar_s_month_and_day_cells_make_one_date_in_the_year_its_title_names() -> None:
+    text = (
+        "LỊCH TIẾP CÔNG DÂN CỦA GIÁM ĐỐC SỞ NĂM 2024\nNinh Bình, ngày 20 tháng 12 năm 2023\n"
+        "Đồng chí Giám đốc Sở tiếp công dân định kỳ mỗi tháng, cụ thể:\n"
+        "STT | Tháng | Ngày tiếp công dân\n"
+        "1 | Tháng 1 | Ngày 15 (thứ Hai)\n"
+        "2 | Tháng 2 | Ngày 19 (thứ Hai)\n"
+    )
+    assert [d for d in dated(text) if d[0] and d[0].year == 2024] == [
+        (date(2024, 1, 15), ["Đồng chí Giám đốc Sở"]),
+        (date(2024, 2, 19), ["Đồng chí Giám đốc Sở"]),
+    ]
+
+
+def test_a_legal_basis_an_issuing_line_a_citation_and_office_hours_are_no_tasks() -> None:
+    text = (
+        "THÔNG BÁO\nNgày 05/3/2024\n"
+        "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2025;\n"
+        "Ngày 05/3/2024, UBND huyện ra Kế hoạch số 45/KH-UBND về hội thi.\n"
+        "Các xã đăng ký dự thi trước ngày 20/3/2024. / T.H. // baomoi.vn. -ngày 05/3/2024\n"
+        "Các xã đăng ký dự thi trước ngày 20/3/2024.\n"
+        "THỨ HAI (11/3/2024)\n- 13 giờ 30, đồng chí Phó Bí thư làm việc tại cơ quan.\n"
+    )
+    assert dated(text) == [(date(2024, 3, 19), ["Các xã"])]
+
+
+def test_a_title_s_body_and_a_union_s_short_names_are_read_whole() -> None:
+    assert [o.name for o in organisations("Ban Giám đốc Sở họp nghe báo cáo")] == ["Ban Giám đốc Sở"]
+    assert [o.name for o in organisations("Các CĐ cơ sở tổ chức đại hội")] == ["Các CĐ cơ sở"]
+    assert [o.name for o in organisations("Thanh tra tỉnh sẽ tổng hợp báo cáo")] == ["Thanh tra tỉnh"]
