@@ -98,6 +98,7 @@ _SPELLING = [
     ("hàng", re.compile(r"\bhàng (ngày|tuần|tháng|quý|năm)\b"), r"hằng \1"),
     ("nghĩ", re.compile(r"\bnghĩ hè\b"), "nghỉ hè"),
     ("quí", re.compile(r"\bquí\b"), "quý"),
+    ("trưóc", re.compile(r"\btrưóc\b"), "trước"),  # a tone mark slipped: "trưóc ngày 13/02"
     ("thứ ", re.compile(r"\bthứ (hai|ba|tư|năm|sáu|bảy)\b"), None),
     (" ", re.compile(r"\s*([/\-.])\s*(?=\d)"), r"\1"),
 ]
@@ -667,6 +668,7 @@ _STARTERS = frozenset(
     [
         "trong",
         "trước",
+        "trưóc",
         "chậm",
         "muộn",
         "hạn",

@@ -806,9 +806,15 @@ class Extractor:
     ) -> list[DraftTask]:
         """An item under a schedule's day (" - 7 giờ 30: Thường trực HĐND dự họp …") is a task of that day."""
         text = BULLET.sub("", paragraph).strip()
-        if len(text.split()) < 3 or _ITEM_DETAIL.match(text):
-            return []  # "Thành phần tham dự: …", "Địa điểm: …": who comes and where, for the item above
         deadline, header_at = day
+        if len(text.split()) < 3 or _ITEM_DETAIL.match(text):
+            # "Thành phần tham dự: …", "Địa điểm: …": who comes and where, for the item above; a body preparing
+            # it there ("(Bảo tàng tỉnh chuẩn bị nội dung)") has its own task
+            prepared = [
+                self._prepared_by(m[1] or m[2], paragraph, section, section_units, deadline, number, header_at)
+                for m in _PREPARATION.finditer(text)
+            ]
+            return [p for p in prepared if p is not None]
         who = self.line_person(text)
         if who is not None:
             return self._person_items(text, who, number, day, section, section_units)
@@ -911,7 +917,7 @@ class Extractor:
         header_at: int,
     ) -> DraftTask | None:
         """ "(Giao Phòng Văn hóa – Xã hội chuẩn bị nội dung)" in a schedule's item: that body's own task, that day."""
-        named = organisations(inner)
+        named = organisations(inner) or organisations(inner[:1].upper() + inner[1:])  # "giao phòng Lao động …"
         if not named or named[0].start > 0:
             return None
         review = ["việc chuẩn bị cho mục của lịch, ngày lấy từ dòng đầu ngày: kiểm tra"]
@@ -1067,6 +1073,8 @@ class Extractor:
         cells = [c.strip() for c in row.split("|")]
         if any(_DAY_LIST.match(c) for c in cells):
             return []  # "Tháng 7 | … | Ngày 03; 10; 17; 24; 31 (Thứ 5)": the days a routine falls on, spelled out
+        if len(cells) >= 2 and _PLAIN_DAY.fullmatch(cells[0]) and re.match(r"\d{1,2}:\d{2}", cells[1]):
+            return []  # "26/12/2013 | 10:17(VP) – Bộ VHTTDL ra Văn bản …": a post's stamp, then its news
         written = list(cells)  # as in the row, to say where a cell is
         cells = table.with_months(cells)
         deadline = None
@@ -1748,6 +1756,8 @@ def _reference(text: str, found: FoundDeadline) -> bool:
         return (
             True  # "Thực hiện Công văn ngày 05/3/2024 của UBND tỉnh", "Kế hoạch của Ban Chỉ đạo ngày …": a paper's date
         )
+    if dated and _LAW.search(tail):
+        return True  # "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015": a law's date
     if "thời điểm" in tail and _INSTANT.search(before[-60:]):
         return True  # "Thời điểm điều tra là 0 giờ ngày 1-4-2019": the moment a count refers to, no work due
     as_of = found.deadline.text.lower().startswith(("đến", "tới")) or _ends_with(before, ("đến", "tới"), word=True)
@@ -1761,6 +1771,10 @@ def _reference(text: str, found: FoundDeadline) -> bool:
 _PAPER = re.compile(
     r"\b(?:công văn|văn bản|kế hoạch|quyết định|thông báo|nghị quyết|chỉ thị|hướng dẫn|tờ trình|thông tư|nghị định|"
     r"kết luận|công điện|giấy mời)(?:\s+(?:số|của)\s+[^,;:.()]{1,60}?)?\s*$"
+)
+# A law or decree named by its title right before a date ("Luật Tổ chức chính quyền địa phương ngày …")
+_LAW = re.compile(
+    r"\b(?:bộ luật|luật|hiến pháp|pháp lệnh|nghị định|thông tư)\s+(?:[^,;:.()]|,\s(?=[^\W\d_]+\s)){1,80}?\s*$"
 )
 _PAPER_WORDS = ("công văn", "văn bản", "kế hoạch", "quyết định", "thông báo", "nghị quyết", "chỉ thị", "hướng dẫn",
                 "tờ trình", "thông tư", "nghị định", "kết luận", "công điện", "giấy mời")  # fmt: skip

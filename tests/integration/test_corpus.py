@@ -162,6 +162,8 @@ def test_holdout6_keeps_the_figures_reached() -> None:
     0.600; h- 0.461 / 0.577 / 0.348). Seen since; general fixes found on it: a month cell and a day cell make one
     date, a headline's later year dates yearless days, lunar restatements in brackets, post stamps, a legal basis,
     issuing lines, source citations and office hours are no tasks, a lead-in's doer leads the table below it
-    (recall 0.914, precision 0.841, lead and date 0.763). Floors on seen data, not set-aside figures."""
+    (recall 0.914, precision 0.841, lead and date 0.763); a body preparing an item in its attendance line, a law's
+    date, a post's stamp row, "trưóc" (recall 0.935, precision 0.861, lead and date 0.791). Floors on seen data,
+    not set-aside figures."""
     precision, recall, lead_and_date, summary = _score("holdout6")
-    assert precision >= 0.84 and recall >= 0.91 and lead_and_date >= 0.76, summary
+    assert precision >= 0.86 and recall >= 0.93 and lead_and_date >= 0.79, summary

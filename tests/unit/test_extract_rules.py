@@ -535,3 +535,20 @@ def test_a_title_s_body_and_a_union_s_short_names_are_read_whole() -> None:
     assert [o.name for o in organisations("Ban Giám đốc Sở họp nghe báo cáo")] == ["Ban Giám đốc Sở"]
     assert [o.name for o in organisations("Các CĐ cơ sở tổ chức đại hội")] == ["Các CĐ cơ sở"]
     assert [o.name for o in organisations("Thanh tra tỉnh sẽ tổng hợp báo cáo")] == ["Thanh tra tỉnh"]
+
+
+def test_a_body_preparing_an_item_in_its_attendance_line_has_its_own_task() -> None:
+    text = (
+        "LỊCH CÔNG TÁC TUẦN\n* Thứ Ba: 25/3/2025\n"
+        "1- 08h30: PGĐ Nguyễn Thanh Phong nghe báo cáo công tác chuẩn bị Lễ Giỗ Tổ Hùng Vương\n"
+        "- Thành phần: Đại diện phòng Quản lý văn hóa, Lãnh đạo Bảo tàng tỉnh (Bảo tàng tỉnh chuẩn bị nội dung)\n"
+    )
+    assert (date(2025, 3, 25), ["Bảo tàng tỉnh"]) in dated(text)
+
+
+def test_a_law_s_date_and_a_post_s_stamp_row_are_no_deadlines_and_a_slipped_tone_mark_is_read() -> None:
+    text = (
+        "26/12/2024 | 10:17 – Sở Nội vụ ra Văn bản số 12/SNV gửi các xã\n"
+        "Thực hiện Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2025, các xã gửi hồ sơ trưóc ngày 13/02/2025.\n"
+    )
+    assert [due for due, _lead in dated(text)] == [date(2025, 2, 12)]
