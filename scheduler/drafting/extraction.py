@@ -1014,6 +1014,14 @@ class Extractor:
         prefix = len(lowered) - len(_SUBJECT_ZONE.sub("", lowered, count=1))
         if found[0].start <= prefix and not self.known(key(found[0].name).split()):
             return found[0]  # the clause opens with a body: its subject ("cấp tỉnh trước 30/6/2020")
+        papers = _PAPERS_OF.match(lowered, prefix)
+        if papers is not None:
+            # "các tờ trình, đề án … của các đơn vị phải được gửi …", "Báo cáo hoàn thành của các cơ quan, đơn vị gửi
+            # …": whoever the papers are of sends them
+            owner = next((o for o in found if o.start == papers.end()), None)
+            sent = owner is not None and _SENT.search(lowered, owner.end) is not None
+            if owner is not None and sent and not self.known(key(owner.name).split()):
+                return owner
         opening = key(lowered[prefix:]).split()
         congress = _CONGRESS.match(lowered, prefix)
         if congress:  # "tiến hành đại hội Đảng bộ huyện": a body holds its own congress
@@ -1772,6 +1780,11 @@ _PAPER = re.compile(
     r"\b(?:công văn|văn bản|kế hoạch|quyết định|thông báo|nghị quyết|chỉ thị|hướng dẫn|tờ trình|thông tư|nghị định|"
     r"kết luận|công điện|giấy mời)(?:\s+(?:số|của)\s+[^,;:.()]{1,60}?)?\s*$"
 )
+# Papers a clause opens with, then whose they are: "các báo cáo của UBND tỉnh, …", "Báo cáo hoàn thành của …"
+_PAPERS_OF = re.compile(
+    r"(?:các\s+)?(?:báo cáo|tờ trình|đề án|hồ sơ|dự thảo|văn bản|danh sách|kế hoạch|bản đăng ký)\b[^.;:]{0,80}?\bcủa\s+"
+)
+_SENT = re.compile(r"\b(?:phải được|được gửi|gửi|gởi|nộp|trình)\b")
 # A law or decree named by its title right before a date ("Luật Tổ chức chính quyền địa phương ngày …")
 _LAW = re.compile(
     r"\b(?:bộ luật|luật|hiến pháp|pháp lệnh|nghị định|thông tư)\s+(?:[^,;:.()]|,\s(?=[^\W\d_]+\s)){1,80}?\s*$"

@@ -163,7 +163,8 @@ def test_holdout6_keeps_the_figures_reached() -> None:
     date, a headline's later year dates yearless days, lunar restatements in brackets, post stamps, a legal basis,
     issuing lines, source citations and office hours are no tasks, a lead-in's doer leads the table below it
     (recall 0.914, precision 0.841, lead and date 0.763); a body preparing an item in its attendance line, a law's
-    date, a post's stamp row, "trưóc" (recall 0.935, precision 0.861, lead and date 0.791). Floors on seen data,
+    date, a post's stamp row, "trưóc"; papers to send are led by whose they are (recall 0.935, precision 0.861,
+    lead and date 0.813). Floors on seen data,
     not set-aside figures."""
     precision, recall, lead_and_date, summary = _score("holdout6")
-    assert precision >= 0.86 and recall >= 0.93 and lead_and_date >= 0.79, summary
+    assert precision >= 0.86 and recall >= 0.93 and lead_and_date >= 0.81, summary

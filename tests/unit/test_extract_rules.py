@@ -552,3 +552,10 @@ def test_a_law_s_date_and_a_post_s_stamp_row_are_no_deadlines_and_a_slipped_tone
         "Thực hiện Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2025, các xã gửi hồ sơ trưóc ngày 13/02/2025.\n"
     )
     assert [due for due, _lead in dated(text)] == [date(2025, 2, 12)]
+
+
+def test_papers_that_must_be_sent_are_led_by_whoever_they_are_of() -> None:
+    text = (
+        "Ngày 01/6/2024\nChậm nhất ngày 10/6/2024, các báo cáo của Sở Tài chính, Sở Nội vụ phải được gửi về HĐND tỉnh."
+    )
+    assert dated(text) == [(date(2024, 6, 10), ["Sở Tài chính"])]
