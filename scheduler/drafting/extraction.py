@@ -640,7 +640,7 @@ class Extractor:
                 continue  # "2.Nội dung hoạt động:": a sub-heading of the month's plan
             if in_period and day is not None and _THEME.match(paragraph):
                 continue  # "Chủ điểm tháng 12: …": the month's theme, no work
-            if day is not None and _ROUTINE_LINE.search(paragraph):
+            if day is not None and _ROUTINE.match(paragraph):
                 continue  # "- 13 giờ 30, đồng chí Phó Bí thư Thành ủy làm việc tại cơ quan.": office hours
             if day is not None:
                 body = BULLET.sub("", paragraph).strip()
@@ -1958,8 +1958,9 @@ _BASIS_THEN = re.compile(
     r"hoàn thành|trước ngày|chậm nhất|gửi|nộp)\b",
     re.IGNORECASE,
 )
-# A calendar's line that is only office hours, whoever it is for
-_ROUTINE_LINE = re.compile(r"^[^.;]{0,80}\blàm việc tại (?:cơ quan|trụ sở|văn phòng)\W*$", re.IGNORECASE)
+# Office hours in a calendar ("Buổi sáng làm việc tại cơ quan", "- 13 giờ 30, đồng chí Phó Bí thư làm việc tại cơ
+# quan."), whoever they are for: no task
+_ROUTINE = re.compile(r"^[^.;]{0,80}\blàm việc tại (?:cơ quan|trụ sở|văn phòng)\W*$", re.IGNORECASE)
 # A table's time cell that only says when the work starts ("Từ ngày 25/01/2024"): the row is due to start then
 _START_CELL = re.compile(r"\s*từ\s+(?:ngày\s+)?[\d/.\-]+\s*", re.IGNORECASE)
 # A day of a month said without the month: "Ngày 18 (thứ Ba)", "Thứ 2, ngày 17"
@@ -2056,8 +2057,6 @@ _NEXT_ENGAGEMENT = re.compile(rf"[.;]\s+(?={_CLOCKS}\s*[,:])", re.I)
 _WIDGET = re.compile(r"(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ nhật)\s*,?\s*\d{1,2}/\d{1,2}/\d{4}", re.IGNORECASE)
 # A part of the day alone on its line, above the items in it: "Buổi sáng:", "Buổi sáng từ 8-12h:", "Chiều:"
 _TIME_OF_DAY = re.compile(rf"(?:buổi\s+)?(?:sáng|chiều|tối|trưa)(?:\s+(?:từ\s+)?{_CLOCKS})?\s*:?", re.I)
-# Office hours, no engagement: "Buổi sáng làm việc tại cơ quan.", "Chiều làm việc tại cơ quan"
-_ROUTINE = re.compile(r"^\W*(?:buổi\s+)?(?:sáng|chiều|cả ngày)?\s*làm việc tại (?:cơ quan|trụ sở|văn phòng)\W*$", re.I)
 # A person's title before the body they head: "Giám đốc Sở", "Phó Chủ tịch UBND tỉnh", "Chủ tịch, các Phó Chủ tịch".
 _ONE_TITLE = (
     r"(?:(?:các|đồng chí|đ/c)\s+)?(?:phó\s+)?(?:chủ tịch|bí thư|giám đốc|tổng giám đốc|trưởng ban|trưởng phòng|"
