@@ -118,8 +118,14 @@ def test_a_real_exchange_with_a_bot_api_emulator_we_did_not_write(tmp_path: Path
 
             seen: list[dict[str, Any]] = []
             bot_messages(base, seen, want="Nộp báo cáo thử")  # the morning reminder, from the first tick
-            with engine.connect() as conn:
-                states = conn.execute(select(REMINDERS.c.state)).scalars().all()
+            # the emulator holds the message before the bot has read its answer and marked the row: wait for that
+            until = time.monotonic() + 15
+            while True:
+                with engine.connect() as conn:
+                    states = conn.execute(select(REMINDERS.c.state)).scalars().all()
+                if states == ["sent"] or time.monotonic() > until:
+                    break
+                time.sleep(0.1)
             assert states == ["sent"]
 
             post(
