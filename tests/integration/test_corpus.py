@@ -57,7 +57,7 @@ def test_a_lead_is_right_when_it_names_the_same_organisation(label: str, drafted
 
 
 def test_corpus_files_are_paired() -> None:
-    for folder in ("dev", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6"):
+    for folder in ("dev", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "holdout7"):
         texts = sorted(p.stem for p in (CORPUS / folder).glob("*.txt"))
         labels = sorted(p.stem for p in (CORPUS / folder).glob("*.yaml"))
         assert texts == labels and texts, folder
